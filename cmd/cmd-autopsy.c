@@ -1,0 +1,2 @@
+/* cmd/cmd-autopsy.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* cmd/cmd-plan.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* cmd/cmd-report.c: not written yet. */
+#include "config.h"

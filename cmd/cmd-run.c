@@ -1,0 +1,2 @@
+/* cmd/cmd-run.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,60 @@
+/* cmd: the command-line layer.  Each subcommand is a table entry with its own
+ * options and usage; only this layer prints and chooses exit statuses. */
+#ifndef DSQ_CMD_H
+#define DSQ_CMD_H
+
+#include <stdio.h>
+
+#include "lib/conf.h"
+#include "lib/error.h"
+
+/* Exit statuses, documented in dsq(1) EXIT STATUS. */
+enum dsq_exit {
+    DSQ_EXIT_OK = 0,     /* success (--dry-run: every line ok) */
+    DSQ_EXIT_NOTOK = 1,  /* the run finished but some lines did not succeed */
+    DSQ_EXIT_USAGE = 2,  /* usage or input error: nothing was run or submitted */
+    DSQ_EXIT_SYSTEM = 3, /* system or scheduler error */
+};
+
+/* Subcommand entry points: argv[0] is the subcommand's name. */
+int cmd_plan_main(int argc, char **argv);
+int cmd_run_main(int argc, char **argv);
+int cmd_report_main(int argc, char **argv);
+int cmd_autopsy_main(int argc, char **argv);
+
+/* The option parser every subcommand uses.  Long options match exactly (no
+ * abbreviations, so none can swallow an sbatch option); "--name=value",
+ * "--name value", "-x value" and "-xvalue" are accepted. */
+enum { CMD_OPT_NONE = 0, CMD_OPT_REQUIRED = 1 };
+struct cmd_opt {
+    const char *long_name; /* without "--" */
+    char short_name;       /* or 0 */
+    int has_arg;
+    int id;                /* > 0 */
+};
+enum {
+    CMD_OPT_END = -3,        /* no more arguments */
+    CMD_OPT_ERROR = -2,      /* usage error printed (missing value, ...) */
+    CMD_OPT_UNKNOWN = -1,    /* argv[*i] is an option not in the table; *i unchanged */
+    CMD_OPT_POSITIONAL = 0,  /* *arg = argv[*i], advanced */
+};
+/* Parse argv[*i]; on a match return its id with *arg its value (or NULL)
+ * and *i advanced past what was used.  "--" makes the rest positional. */
+int cmd_opt_next(const struct cmd_opt *table, int argc, char **argv, int *i, const char **arg,
+                 const char *cmdname);
+
+/* "dsq: error: <msg>" on stderr; returns the exit status for err's kind. */
+int cmd_fail(const struct dsq_error *err);
+/* "dsq: error: <fmt>" and "Try 'dsq <cmd> --help'." on stderr; returns 2. */
+int cmd_usage_error(const char *cmdname, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print warnings from lib/ as "dsq: warning: ..." on stderr. */
+void cmd_install_warnings(void);
+
+/* Load the configuration layers into c (defaults first).  Prints the error
+ * and returns the exit status on failure, 0 on success. */
+int cmd_load_conf(struct dsq_conf *c);
+
+/* Absolute path of the running dsq binary (owned), for the batch script. */
+char *cmd_self_path(void);
+
+#endif

@@ -1,0 +1,2 @@
+/* lib/autopsy.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* lib/conf.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,42 @@
+/* conf: dsq's configuration, YAML in four layers (later wins): built-in
+ * defaults < $sysconfdir/dsq/config.yaml < $XDG_CONFIG_HOME/dsq/config.yaml
+ * (default ~/.config) < $DSQ_CONFIG < the command line (cmd/ applies that).
+ * Format: dsq-config(5).  (Named conf, not config: config.h is autoconf's.) */
+#ifndef DSQ_CONF_H
+#define DSQ_CONF_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "plan.h"
+#include "util.h"
+
+struct dsq_conf {
+    char *status_dir;              /* owned; "status-dir", default "." */
+    struct dsq_strv sbatch_options;/* "sbatch-options": default sbatch options
+                                      (each a token, e.g. "--partition=day") */
+    size_t max_array_tasks;        /* "max-array-tasks", default 1000 */
+    enum dsq_layout layout;        /* "layout", default stripe */
+    char *shell;                   /* owned; "shell", default "/bin/sh" */
+    unsigned signal_lead;          /* "signal-lead" seconds, default 60 */
+    char *batch_template;          /* owned or NULL; "batch-template": path */
+    double kill_grace;             /* "kill-grace" seconds, default 10 */
+};
+
+/* Built-in defaults.  Free with dsq_conf_free(). */
+int dsq_conf_init(struct dsq_conf *c, struct dsq_error *err);
+void dsq_conf_free(struct dsq_conf *c);
+
+/* Apply one YAML file over c.  A missing file is not an error when
+ * optional; anything malformed is DSQ_ERR_INPUT naming file, line and key. */
+int dsq_conf_load_file(struct dsq_conf *c, const char *path, int optional,
+                       struct dsq_error *err);
+
+/* Apply the system, user and $DSQ_CONFIG layers, in order. */
+int dsq_conf_load(struct dsq_conf *c, struct dsq_error *err);
+
+/* Parse YAML from memory (for tests and the fuzzer); name for messages. */
+int dsq_conf_load_buffer(struct dsq_conf *c, const char *data, size_t len, const char *name,
+                         struct dsq_error *err);
+
+#endif

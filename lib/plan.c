@@ -1,0 +1,2 @@
+/* lib/plan.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* lib/pool.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* lib/record.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,82 @@
+/* record: the status records, JSON Lines, one file per (attempt, array task,
+ * restart) under <run>/status/.  Each record is written with one write(2) on
+ * an O_APPEND descriptor, so a crash can at worst tear the last line of one
+ * file; the reader skips such a line with a warning.  Format: dsq-records(5). */
+#ifndef DSQ_RECORD_H
+#define DSQ_RECORD_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* Line states.  The first five are written by the runner in end records; the
+ * others are derived by report from the absence of records and queue state. */
+enum dsq_state {
+    DSQ_ST_OK = 0,
+    DSQ_ST_FAILED,
+    DSQ_ST_SIGNALED,
+    DSQ_ST_INTERRUPTED,
+    DSQ_ST_LOST,
+    DSQ_ST_PENDING,
+    DSQ_ST_RUNNING,
+    DSQ_ST_NOT_RUN,
+    DSQ_ST__COUNT
+};
+
+/* "ok", "failed", ...; borrowed static string. */
+const char *dsq_state_name(enum dsq_state st);
+/* 0 and *st set, or -1 for an unknown name. */
+int dsq_state_parse(const char *name, enum dsq_state *st);
+
+enum dsq_ev { DSQ_EV_START, DSQ_EV_END };
+
+struct dsq_record {
+    enum dsq_ev ev;
+    size_t line;        /* 1-based physical line of the job file */
+    size_t task;        /* array task, after offset */
+    unsigned attempt;   /* 1 for the first submission; reruns count up */
+    unsigned restart;   /* SLURM_RESTART_COUNT of the array task */
+    char host[256];
+    long pid;           /* the line's process (and process group) */
+    double t;           /* epoch seconds */
+    char job[64];       /* Slurm job id as "<array job>_<task>", or "" */
+    /* end records only */
+    enum dsq_state state;
+    int exit;           /* exit status, or -1 when killed by a signal */
+    int signal;         /* terminating signal, or 0 */
+    double elapsed;     /* wall seconds */
+    double utime;       /* user CPU seconds */
+    double stime;       /* system CPU seconds */
+    long maxrss_kb;
+    char reason[256];   /* why dsq itself failed the line ("" normally) */
+};
+
+/* Writer.  Opens path with O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC|O_NOFOLLOW.
+ * Owned: dsq_recw_close(). */
+struct dsq_recw;
+struct dsq_recw *dsq_recw_open(const char *path, struct dsq_error *err);
+/* One record, one write(2).  Errors are DSQ_ERR_SYSTEM. */
+int dsq_recw_write(struct dsq_recw *w, const struct dsq_record *r, struct dsq_error *err);
+void dsq_recw_close(struct dsq_recw *w);
+
+/* Serialise r as one JSON object and "\n" into an owned string (free()). */
+char *dsq_record_format(const struct dsq_record *r);
+/* Parse one JSON text (no newline needed) into r.  -1 with err on anything
+ * that is not a well-formed record. */
+int dsq_record_parse(const char *text, size_t len, struct dsq_record *r, struct dsq_error *err);
+
+/* The status file name for (attempt, task, restart) relative to the run
+ * directory: "status/a<attempt>.t<task>.r<restart>.jsonl".  Owned. */
+char *dsq_record_path(const char *run_dir, unsigned attempt, size_t task, unsigned restart);
+
+/* Read every record of one file and call fn for each, in file order.  A torn
+ * or unparseable line is skipped with dsq_warn() naming the file and line.
+ * fn returning -1 stops the read (returned as -1).  An unreadable file is a
+ * warning and returns 0 (nothing else is lost). */
+typedef int (*dsq_record_fn)(const struct dsq_record *r, void *arg);
+int dsq_record_read_file(const char *path, dsq_record_fn fn, void *arg, struct dsq_error *err);
+
+/* Every *.jsonl file under <run_dir>/status, in name order. */
+int dsq_record_read_dir(const char *run_dir, dsq_record_fn fn, void *arg, struct dsq_error *err);
+
+#endif

@@ -1,0 +1,2 @@
+/* lib/report.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,51 @@
+/* report: merges a run's records (the latest attempt of a line wins) with
+ * the queue state from the slurm seam into one state per command line, with
+ * runtime statistics, failure groups and packing advice; formats it as a
+ * table, JSON or TSV.  autopsy reads the same merged view. */
+#ifndef DSQ_REPORT_H
+#define DSQ_REPORT_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "jobfile.h"
+#include "record.h"
+#include "rundir.h"
+
+struct dsq_line_info {
+    size_t line;            /* 1-based physical line */
+    size_t task;            /* planned array task */
+    enum dsq_state state;
+    int exit;               /* -1 unknown / signaled */
+    int signal;
+    char host[256];
+    double start, end;      /* epoch seconds, 0 unknown */
+    double elapsed, utime, stime;
+    long maxrss_kb;
+    unsigned attempt;       /* latest attempt seen, 0 none */
+    unsigned attempts;      /* how many attempts started this line */
+    char reason[256];
+};
+
+struct dsq_report {
+    struct dsq_manifest m;
+    struct dsq_jobfile *jf;         /* the run's job file copy */
+    struct dsq_line_info *lines;    /* owned, jf->ncmds entries, file order */
+    size_t nlines;
+    size_t counts[DSQ_ST__COUNT];
+    int queue_known;                /* Slurm answered for the job ids */
+    int over;                       /* nothing pending or running */
+};
+
+/* Load and merge.  Warnings (torn records, Slurm unreachable) go through
+ * dsq_warn().  Owned: dsq_report_destroy(). */
+struct dsq_report *dsq_report_load(const char *run_dir, struct dsq_error *err);
+void dsq_report_destroy(struct dsq_report *r);
+
+/* Output formats, to a caller's stream. */
+int dsq_report_print_text(const struct dsq_report *r, FILE *out);
+int dsq_report_print_json(const struct dsq_report *r, int with_lines, FILE *out);
+int dsq_report_print_tsv(const struct dsq_report *r, FILE *out);
+
+#endif

@@ -1,0 +1,2 @@
+/* lib/run.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,30 @@
+/* run: executes a planned run directory.  `dsq run` runs one array task
+ * (its slice of lines, a pool of W slots); `--dry-run` runs every task here
+ * with one pool taking lines in job-file order and recording each under the
+ * task it was planned for, so a laptop rehearsal writes the same records. */
+#ifndef DSQ_RUN_H
+#define DSQ_RUN_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "pool.h"
+
+struct dsq_run_opts {
+    const char *run_dir;
+    long task;                 /* array index before offset; -1: all (dry run) */
+    size_t offset;             /* added to task (split arrays) */
+    unsigned attempt;          /* default 1 */
+    unsigned restart;          /* SLURM_RESTART_COUNT */
+    unsigned slots;            /* 0: manifest's parallel (capped by Slurm CPUs) */
+    const char *job_id;        /* SLURM_ARRAY_JOB_ID or "" */
+    dsq_pool_progress_fn progress;
+    void *progress_arg;
+};
+
+/* 0 when the task(s) ran (see res: every line ok or not), -1 with err on an
+ * input or system error (bad run directory, records unwritable). */
+int dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res,
+                 struct dsq_error *err);
+
+#endif

@@ -1,0 +1,2 @@
+/* lib/rundir.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* lib/sbatch.c: not written yet. */
+#include "config.h"

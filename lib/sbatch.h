@@ -1,0 +1,63 @@
+/* sbatch: what dsq knows of sbatch's command line (Slurm 22.05): which
+ * options exist, which take a value, and the formats of the values dsq
+ * scales per line (time, memory).  Every option dsq does not own is an sbatch
+ * option; this module places each one, with its value, so that it becomes its
+ * own intact "#SBATCH" line. */
+#ifndef DSQ_SBATCH_H
+#define DSQ_SBATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+enum dsq_sbarg { DSQ_SBARG_NONE, DSQ_SBARG_REQUIRED, DSQ_SBARG_OPTIONAL };
+
+struct dsq_sbatch_def {
+    const char *name;     /* long name without "--" */
+    char short_name;      /* or 0 */
+    enum dsq_sbarg arg;
+};
+
+/* Look up by long name (n bytes, no "--", no "=value") or by short letter. */
+const struct dsq_sbatch_def *dsq_sbatch_lookup(const char *name, size_t n);
+const struct dsq_sbatch_def *dsq_sbatch_lookup_short(char c);
+
+/* One placed option: name is the long name (borrowed from the table), value
+ * owned or NULL. */
+struct dsq_sbopt {
+    const char *name;
+    char *value;
+};
+
+struct dsq_sbopts {
+    struct dsq_sbopt *v;
+    size_t n;
+    size_t cap;
+};
+
+/* Take the sbatch option at argv[*i] (with its value, from "=value", an
+ * attached short value "-t10", or the next token) and advance *i past what
+ * was used.  Errors (DSQ_ERR_INPUT) name the token: not an option, unknown
+ * option, missing value. */
+int dsq_sbatch_take(int argc, char *const argv[], int *i, struct dsq_sbopts *out,
+                    struct dsq_error *err);
+
+int dsq_sbopts_add(struct dsq_sbopts *o, const char *name, const char *value);
+/* Last value of an option (borrowed), or NULL; *found says whether it is set. */
+const char *dsq_sbopts_get(const struct dsq_sbopts *o, const char *name, int *found);
+/* Remove every occurrence of name. */
+void dsq_sbopts_remove(struct dsq_sbopts *o, const char *name);
+void dsq_sbopts_free(struct dsq_sbopts *o);
+
+/* Slurm time formats: "M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S";
+ * "UNLIMITED"/"INFINITE" give -1.  0 on success. */
+int dsq_sbatch_parse_time(const char *s, long *seconds);
+/* D-HH:MM:SS or HH:MM:SS into buf. */
+void dsq_sbatch_format_time(long seconds, char *buf, size_t n);
+
+/* Memory: integer with optional K/M/G/T suffix (default M), into MiB
+ * (rounded up). 0 on success. */
+int dsq_sbatch_parse_mem(const char *s, uint64_t *mib);
+
+#endif

@@ -1,0 +1,2 @@
+/* lib/script.c: not written yet. */
+#include "config.h"

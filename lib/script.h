@@ -1,0 +1,37 @@
+/* script: the batch script sbatch receives, rendered from a template in
+ * share/ (batch.sh.tmpl).  Every sbatch option becomes its own "#SBATCH"
+ * line quoted for sbatch's own parser; every path in shell code is a single-
+ * quoted word; nothing from the job file name, a path or an option is ever
+ * evaluated by a shell. */
+#ifndef DSQ_SCRIPT_H
+#define DSQ_SCRIPT_H
+
+#include "error.h"
+#include "sbatch.h"
+#include "util.h"
+
+struct dsq_script_params {
+    const char *job_name;
+    const char *output;          /* -o pattern */
+    const char *array;           /* e.g. "0-999%10" */
+    const struct dsq_sbopts *opts; /* final options (already scaled) */
+    const char *dsq_path;        /* absolute path of the dsq binary */
+    const char *run_dir;         /* absolute */
+    const char *version;
+};
+
+/* Render template tmpl (borrowed) into *out (owned, free()).  Placeholders:
+ * {{SBATCH}} the #SBATCH lines, {{DSQ}} and {{RUN_DIR}} shell-quoted words,
+ * {{VERSION}}.  An unknown placeholder is an error. */
+int dsq_script_render(const char *tmpl, const struct dsq_script_params *p, char **out,
+                      struct dsq_error *err);
+
+/* Append "#SBATCH --name[=value]\n", the value quoted for sbatch when it
+ * holds blanks, quotes or '#'. */
+int dsq_script_sbatch_line(struct dsq_buf *b, const char *name, const char *value);
+
+/* The default template's path: $DSQ_DATADIR/batch.sh.tmpl, else the
+ * installed $(pkgdatadir)/batch.sh.tmpl.  Owned. */
+char *dsq_script_default_template(void);
+
+#endif

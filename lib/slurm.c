@@ -1,0 +1,2 @@
+/* lib/slurm.c: not written yet. */
+#include "config.h"
