@@ -3,6 +3,7 @@
 #ifndef DSQ_CMD_H
 #define DSQ_CMD_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "lib/conf.h"
@@ -53,6 +54,12 @@ void cmd_install_warnings(void);
 /* Load the configuration layers into c (defaults first).  Prints the error
  * and returns the exit status on failure, 0 on success. */
 int cmd_load_conf(struct dsq_conf *c);
+
+/* The --dry-run progress line on a TTY (stderr): done/total, failed, rate,
+ * ETA; a dsq_pool_progress_fn with arg unused.  Defined in cmd-run.c. */
+void cmd_progress_tty(size_t done, size_t failed, size_t total, size_t running, void *arg);
+/* Finish the progress line (newline) if one was drawn. */
+void cmd_progress_end(void);
 
 /* Absolute path of the running dsq binary (owned), for the batch script. */
 char *cmd_self_path(void);
