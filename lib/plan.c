@@ -1,2 +1,286 @@
-/* lib/plan.c: not written yet. */
+/* plan: lines -> array tasks (see plan.h).  Stripe: task k runs commands
+ * k, k+T, k+2T...; block: one contiguous run of L commands.  Both are pure
+ * arithmetic, so a 1,000,000-line plan costs nothing to store. */
 #include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "util.h"
+
+const char *
+dsq_layout_name(enum dsq_layout l)
+{
+    return l == DSQ_LAYOUT_BLOCK ? "block" : "stripe";
+}
+
+int
+dsq_layout_parse(const char *s, enum dsq_layout *l)
+{
+    if (!strcmp(s, "stripe"))
+        *l = DSQ_LAYOUT_STRIPE;
+    else if (!strcmp(s, "block"))
+        *l = DSQ_LAYOUT_BLOCK;
+    else
+        return -1;
+    return 0;
+}
+
+static size_t
+ceil_div(size_t a, size_t b)
+{
+    return a / b + (a % b != 0);
+}
+
+int
+dsq_plan_make(const struct dsq_plan_request *req, struct dsq_plan *plan,
+              struct dsq_error *err)
+{
+    size_t n = req->ncmds, cap, per_array, L, T;
+
+    memset(plan, 0, sizeof *plan);
+    if (n == 0)
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "nothing to plan: no command lines");
+    if (req->tasks && req->lines_per_task)
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "--tasks and --lines-per-task both choose the slice size; give one");
+    if (req->parallel == 0)
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "--parallel must be at least 1");
+    /* One array may hold indices 0..MaxArraySize-1, and max_array_tasks tasks. */
+    per_array = req->max_array_size ? req->max_array_size : DSQ_FALLBACK_MAX_ARRAY_SIZE;
+    if (req->slurm_max_tasks && req->slurm_max_tasks < per_array)
+        per_array = req->slurm_max_tasks;
+    cap = req->max_array_tasks && req->max_array_tasks < per_array ? req->max_array_tasks
+                                                                   : per_array;
+    if (req->lines_per_task) {
+        L = req->lines_per_task < n ? req->lines_per_task : n;
+        T = ceil_div(n, L);
+    } else if (req->tasks) {
+        T = req->tasks < n ? req->tasks : n;
+        L = ceil_div(n, T);
+        if (req->layout == DSQ_LAYOUT_BLOCK)
+            T = ceil_div(n, L);
+    } else {
+        L = n <= cap ? 1 : ceil_div(n, cap);
+        T = ceil_div(n, L);
+    }
+    plan->ncmds = n;
+    plan->tasks = T;
+    plan->lines_per_task = L;
+    plan->parallel = req->parallel;
+    plan->layout = req->layout;
+    /* Forced past what one array holds: several arrays, indices from 0. */
+    plan->narrays = ceil_div(T, per_array);
+    plan->arrays = calloc(plan->narrays, sizeof *plan->arrays);
+    if (!plan->arrays)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    for (size_t a = 0; a < plan->narrays; a++) {
+        plan->arrays[a].offset = a * per_array;
+        plan->arrays[a].count = T - a * per_array < per_array ? T - a * per_array : per_array;
+    }
+    return 0;
+}
+
+void
+dsq_plan_free(struct dsq_plan *plan)
+{
+    if (!plan)
+        return;
+    free(plan->arrays);
+    plan->arrays = NULL;
+    plan->narrays = 0;
+}
+
+size_t
+dsq_plan_task_size(const struct dsq_plan *p, size_t k)
+{
+    if (k >= p->tasks)
+        return 0;
+    if (p->layout == DSQ_LAYOUT_BLOCK) {
+        size_t first = k * p->lines_per_task;
+        return first >= p->ncmds ? 0
+               : p->ncmds - first < p->lines_per_task ? p->ncmds - first
+                                                      : p->lines_per_task;
+    }
+    return p->ncmds / p->tasks + (k < p->ncmds % p->tasks);
+}
+
+size_t
+dsq_plan_task_cmd(const struct dsq_plan *p, size_t k, size_t j)
+{
+    if (p->layout == DSQ_LAYOUT_BLOCK)
+        return k * p->lines_per_task + j;
+    return k + j * p->tasks;
+}
+
+size_t
+dsq_plan_cmd_task(const struct dsq_plan *p, size_t i)
+{
+    if (p->layout == DSQ_LAYOUT_BLOCK)
+        return i / p->lines_per_task;
+    return i % p->tasks;
+}
+
+/* Parse a "gpu[:type]:N" entry of a --gres list; *count 1 when N is absent.
+ * Returns the offset of the count in s (or -1 when s is not a gpu gres). */
+static long
+gres_gpu(const char *s, size_t n, unsigned *count)
+{
+    const char *last;
+    unsigned long v;
+    char buf[64];
+
+    if (n < 3 || strncmp(s, "gpu", 3) || (n > 3 && s[3] != ':'))
+        return -1;
+    last = s + n;
+    while (last > s && last[-1] != ':')
+        last--;
+    if (last == s || (size_t)(s + n - last) >= sizeof buf) {
+        *count = 1;
+        return (long)n;
+    }
+    memcpy(buf, last, (size_t)(s + n - last));
+    buf[s + n - last] = '\0';
+    if (dsq_parse_ulong(buf, 1, 1000000, &v) < 0) {
+        *count = 1; /* gpu:type without a count */
+        return (long)n;
+    }
+    *count = (unsigned)v;
+    return (long)(last - s);
+}
+
+static int
+set_opt(struct dsq_sbopts *o, const char *name, const char *value, struct dsq_error *err)
+{
+    const struct dsq_sbatch_def *d = dsq_sbatch_lookup(name, strlen(name));
+
+    dsq_sbopts_remove(o, name);
+    if (!d || dsq_sbopts_add(o, d->name, value) < 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    return 0;
+}
+
+int
+dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts,
+                   struct dsq_resources *r, struct dsq_error *err)
+{
+    unsigned W = p->parallel;
+    const char *v;
+    char buf[64];
+    int found;
+    unsigned long ul;
+
+    memset(r, 0, sizeof *r);
+    r->time_s = -1;
+    v = dsq_sbopts_get(opts, "cpus-per-task", &found);
+    if (found) {
+        if (!v || dsq_parse_ulong(v, 1, 100000, &ul) < 0)
+            return dsq_errprintf(err, DSQ_ERR_INPUT,
+                                 "--cpus-per-task '%s': not a positive whole number",
+                                 v ? v : "");
+        r->cpus = (unsigned)ul;
+    }
+    v = dsq_sbopts_get(opts, "mem", &found);
+    if (found && (!v || dsq_sbatch_parse_mem(v, &r->mem_mib) < 0))
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "--mem '%s': not a size (a number with K, M, G or T)", v ? v : "");
+    v = dsq_sbopts_get(opts, "mem-per-cpu", &found);
+    if (found && (!v || dsq_sbatch_parse_mem(v, &r->mem_per_cpu_mib) < 0))
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "--mem-per-cpu '%s': not a size (a number with K, M, G or T)",
+                             v ? v : "");
+    v = dsq_sbopts_get(opts, "gpus-per-task", &found);
+    if (found) {
+        if (!v || dsq_parse_ulong(v, 1, 100000, &ul) < 0)
+            return dsq_errprintf(err, DSQ_ERR_INPUT,
+                                 "--gpus-per-task '%s': dsq scales a GPU count per line; give "
+                                 "a whole number",
+                                 v ? v : "");
+        r->gpus = (unsigned)ul;
+    }
+    v = dsq_sbopts_get(opts, "time", &found);
+    if (found && (!v || dsq_sbatch_parse_time(v, &r->time_s) < 0))
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "--time '%s': not a Slurm time (minutes, M:S, H:M:S, D-H, D-H:M "
+                             "or D-H:M:S)",
+                             v ? v : "");
+
+    /* Scale into the array task's request. */
+    if (W > 1 && r->cpus) {
+        snprintf(buf, sizeof buf, "%u", r->cpus * W);
+        if (set_opt(opts, "cpus-per-task", buf, err) < 0)
+            return -1;
+    } else if (W > 1 && !r->cpus) {
+        snprintf(buf, sizeof buf, "%u", W);
+        if (set_opt(opts, "cpus-per-task", buf, err) < 0)
+            return -1;
+    }
+    if (W > 1 && r->mem_mib) {
+        snprintf(buf, sizeof buf, "%" PRIu64 "M", r->mem_mib * W);
+        if (set_opt(opts, "mem", buf, err) < 0)
+            return -1;
+    }
+    if (W > 1 && r->gpus) {
+        snprintf(buf, sizeof buf, "%u", r->gpus * W);
+        if (set_opt(opts, "gpus-per-task", buf, err) < 0)
+            return -1;
+    }
+    v = dsq_sbopts_get(opts, "gres", &found);
+    if (found && v) {
+        struct dsq_buf nb = {0};
+        const char *s = v;
+        int changed = 0;
+        while (*s) {
+            size_t n = strcspn(s, ",");
+            unsigned count;
+            long at = gres_gpu(s, n, &count);
+            if (at >= 0 && !r->gpus)
+                r->gpus = count;
+            if (at >= 0 && W > 1) {
+                if ((size_t)at == n)
+                    dsq_buf_printf(&nb, "%.*s:%u", (int)n, s, count * W);
+                else
+                    dsq_buf_printf(&nb, "%.*s%u", (int)at, s, count * W);
+                changed = 1;
+            } else {
+                dsq_buf_append(&nb, s, n);
+            }
+            s += n;
+            if (*s == ',') {
+                dsq_buf_append(&nb, ",", 1);
+                s++;
+            }
+        }
+        if (changed && set_opt(opts, "gres", nb.data, err) < 0) {
+            dsq_buf_free(&nb);
+            return -1;
+        }
+        dsq_buf_free(&nb);
+    }
+    if (r->time_s > 0) {
+        size_t rounds = p->lines_per_task / W + (p->lines_per_task % W != 0);
+        long t = r->time_s * (long)rounds;
+        dsq_sbatch_format_time(t, buf, sizeof buf);
+        if (rounds > 1 && set_opt(opts, "time", buf, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+size_t
+dsq_plan_advise_lines(double median_s, double target_s, unsigned parallel)
+{
+    double l;
+
+    if (median_s <= 0)
+        median_s = 0.001;
+    l = target_s / median_s * (parallel ? parallel : 1);
+    if (l < 1)
+        return 1;
+    if (l > 1e9)
+        return 1000000000;
+    return (size_t)l;
+}
