@@ -32,10 +32,21 @@ void dsq_conf_free(struct dsq_conf *c);
 int dsq_conf_load_file(struct dsq_conf *c, const char *path, int optional,
                        struct dsq_error *err);
 
-/* Apply the system, user and $DSQ_CONFIG layers, in order. */
+/* The system layer: DSQ_SYSCONFDIR comes from the Makefile ($sysconfdir). */
+#define DSQ_CONF_SYSTEM_PATH DSQ_SYSCONFDIR "/dsq/config.yaml"
+
+/* Apply the system, user and $DSQ_CONFIG layers, in order.  The user layer
+ * is $XDG_CONFIG_HOME/dsq/config.yaml (a relative or empty XDG_CONFIG_HOME
+ * means $HOME/.config); $DSQ_CONFIG, when set and not empty, must exist. */
 int dsq_conf_load(struct dsq_conf *c, struct dsq_error *err);
 
-/* Parse YAML from memory (for tests and the fuzzer); name for messages. */
+/* As dsq_conf_load() with another system file (NULL: none), for tests. */
+int dsq_conf_load_layers(struct dsq_conf *c, const char *system_path, struct dsq_error *err);
+
+/* Parse YAML from memory (for tests and the fuzzer); name for messages and,
+ * when it holds a '/', the directory a relative batch-template is read from.
+ * Every layer is all or nothing: on error c is unchanged.  Out of memory is
+ * DSQ_ERR_SYSTEM. */
 int dsq_conf_load_buffer(struct dsq_conf *c, const char *data, size_t len, const char *name,
                          struct dsq_error *err);
 
