@@ -1,2 +1,665 @@
-/* cmd/cmd-plan.c: not written yet. */
+/* cmd-plan: `dsq --job-file F [options] [sbatch options]`, dSQ's default
+ * action: read the job file, plan the array, write the run directory and the
+ * batch script; then submit it (--submit) or run it here (--dry-run). */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "lib/jobfile.h"
+#include "lib/plan.h"
+#include "lib/report.h"
+#include "lib/run.h"
+#include "lib/rundir.h"
+#include "lib/sbatch.h"
+#include "lib/script.h"
+#include "lib/sha256.h"
+#include "lib/slurm.h"
+#include "lib/util.h"
+
+enum {
+    OPT_JOB_FILE = 1,
+    OPT_BATCH_FILE,
+    OPT_JOB_NAME,
+    OPT_OUTPUT,
+    OPT_MAX_JOBS,
+    OPT_STATUS_DIR,
+    OPT_SUPPRESS,
+    OPT_STDOUT,
+    OPT_SUBMIT,
+    OPT_DRY_RUN,
+    OPT_PARALLEL,
+    OPT_LINES_PER_TASK,
+    OPT_TASKS,
+    OPT_LAYOUT,
+    OPT_SHELL,
+    OPT_LINE_OUTPUT,
+    OPT_MAX_ARRAY_TASKS,
+    OPT_KILL_GRACE,
+    OPT_VERSION,
+    OPT_HELP,
+};
+
+static const struct cmd_opt plan_opts[] = {
+    {"job-file", 0, CMD_OPT_REQUIRED, OPT_JOB_FILE},
+    {"jobfile", 0, CMD_OPT_REQUIRED, OPT_JOB_FILE},
+    {"taskfile", 0, CMD_OPT_REQUIRED, OPT_JOB_FILE},
+    {"batch-file", 0, CMD_OPT_REQUIRED, OPT_BATCH_FILE},
+    {"job-name", 'J', CMD_OPT_REQUIRED, OPT_JOB_NAME},
+    {"output", 'o', CMD_OPT_REQUIRED, OPT_OUTPUT},
+    {"max-jobs", 0, CMD_OPT_REQUIRED, OPT_MAX_JOBS},
+    {"status-dir", 0, CMD_OPT_REQUIRED, OPT_STATUS_DIR},
+    {"suppress-stats-file", 0, CMD_OPT_NONE, OPT_SUPPRESS},
+    {"stdout", 0, CMD_OPT_NONE, OPT_STDOUT},
+    {"submit", 0, CMD_OPT_NONE, OPT_SUBMIT},
+    {"dry-run", 0, CMD_OPT_NONE, OPT_DRY_RUN},
+    {"parallel", 0, CMD_OPT_REQUIRED, OPT_PARALLEL},
+    {"lines-per-task", 0, CMD_OPT_REQUIRED, OPT_LINES_PER_TASK},
+    {"tasks", 0, CMD_OPT_REQUIRED, OPT_TASKS},
+    {"layout", 0, CMD_OPT_REQUIRED, OPT_LAYOUT},
+    {"shell", 0, CMD_OPT_REQUIRED, OPT_SHELL},
+    {"line-output", 0, CMD_OPT_REQUIRED, OPT_LINE_OUTPUT},
+    {"max-array-tasks", 0, CMD_OPT_REQUIRED, OPT_MAX_ARRAY_TASKS},
+    {"kill-grace", 0, CMD_OPT_REQUIRED, OPT_KILL_GRACE},
+    {"version", 0, CMD_OPT_NONE, OPT_VERSION},
+    {"help", 'h', CMD_OPT_NONE, OPT_HELP},
+    {NULL, 0, 0, 0},
+};
+
+static const char plan_usage[] =
+    "Usage: dsq --job-file FILE [dsq options] [sbatch options]\n"
+    "       dsq run --run-dir DIR [--task K]\n"
+    "       dsq report [RUN] [--json [--lines]] [--tsv] [--check]\n"
+    "       dsq autopsy [RUN] [--states LIST]    (also: dsq-autopsy JOBFILE STATUSFILE)\n"
+    "\n"
+    "Run a job file (one shell command per line) as a Slurm job array, or here with\n"
+    "--dry-run, keeping a record of every line.  RUN is a run directory, a Slurm job\n"
+    "id, or nothing for the latest run under the status directory.\n"
+    "\n"
+    "Options:\n"
+    "  --job-file FILE          the job file (also --jobfile, --taskfile)\n"
+    "  --batch-file FILE        where to write the batch script\n"
+    "                           (default dsq-<jobfile>-<YYYY-MM-DD>.sh)\n"
+    "  -J, --job-name NAME      Slurm job name (default dsq-<jobfile>)\n"
+    "  -o, --output PATTERN     Slurm output file pattern (default\n"
+    "                           dsq-<jobfile>-%A_%<N>a-%N.out)\n"
+    "  --max-jobs N             at most N array tasks at once (array throttle %N)\n"
+    "  --status-dir DIR         where run directories go (default: current directory)\n"
+    "  --suppress-stats-file    accepted for dSQ compatibility; the status records are\n"
+    "                           always written, since report and autopsy need them\n"
+    "  --stdout                 print the batch script instead of writing the batch file\n"
+    "  --submit                 submit the batch script with sbatch and print the job id\n"
+    "  --dry-run                run every line here, now, and print the report\n"
+    "  --parallel W             lines at once: per array task on Slurm (default 1; the\n"
+    "                           task then asks for W times the per-line CPUs, --mem and\n"
+    "                           GPUs), the whole local pool with --dry-run (default:\n"
+    "                           CPUs here / CPUs per line)\n"
+    "  --lines-per-task L       lines per array task (default: 1 while the array fits)\n"
+    "  --tasks T                number of array tasks (not with --lines-per-task)\n"
+    "  --layout stripe|block    task K runs lines K, K+T, ... (stripe, default) or one\n"
+    "                           contiguous run (block)\n"
+    "  --shell PATH             run each line with PATH -c (default /bin/sh)\n"
+    "  --line-output PATTERN    each line's stdout and stderr to its own file\n"
+    "                           (%L line, %A job id, %a array task, %j attempt)\n"
+    "  --max-array-tasks N      most array tasks the default packing makes (1000)\n"
+    "  --kill-grace SECONDS     from SIGTERM to SIGKILL when a task is stopped (10)\n"
+    "  --version                print the version\n"
+    "  -h, --help               print this help\n"
+    "\n"
+    "Every other option is an sbatch option and becomes its own #SBATCH line.\n"
+    "Resource options mean per line: --cpus-per-task/-c, --mem, --mem-per-cpu,\n"
+    "--gpus-per-task, --gres=gpu:N and -t/--time are scaled to the array task.\n"
+    "\n"
+    "Configuration (YAML, later wins): @SYSCONFDIR@/dsq/config.yaml,\n"
+    "$XDG_CONFIG_HOME/dsq/config.yaml, $DSQ_CONFIG, then the command line.  Keys:\n"
+    "  status-dir, sbatch-options, max-array-tasks, layout, shell, signal-lead,\n"
+    "  batch-template, kill-grace.  See dsq-config(5).\n"
+    "\n"
+    "Exit status: 0 success; 1 some lines did not succeed; 2 usage or input error;\n"
+    "3 system or scheduler error.  See dsq(1).\n";
+
+struct plan_args {
+    const char *job_file;
+    const char *batch_file;
+    const char *job_name;
+    const char *output;
+    const char *status_dir;
+    const char *shell;
+    const char *line_output;
+    unsigned long max_jobs;
+    unsigned long parallel;
+    unsigned long lines_per_task;
+    unsigned long tasks;
+    unsigned long max_array_tasks;
+    double kill_grace;
+    int have_layout;
+    enum dsq_layout layout;
+    int to_stdout, submit, dry_run;
+    struct dsq_sbopts sb;
+};
+
+static void
+print_help(void)
+{
+    const char *at = strstr(plan_usage, "@SYSCONFDIR@");
+
+    fwrite(plan_usage, 1, (size_t)(at - plan_usage), stdout);
+    fputs(DSQ_SYSCONFDIR, stdout);
+    fputs(at + strlen("@SYSCONFDIR@"), stdout);
+}
+
+static int
+parse_count(const char *opt, const char *val, unsigned long *out)
+{
+    if (dsq_parse_ulong(val, 1, 100000000UL, out) < 0)
+        return cmd_usage_error("dsq", "%s '%s': must be a positive whole number", opt, val);
+    return 0;
+}
+
+/* Parse argv into a; returns -1 to go on, else an exit status. */
+static int
+parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args *a)
+{
+    struct dsq_error err = {0};
+    const char *arg;
+    int i = 1, id;
+
+    /* The config's default sbatch options come first; the command line wins. */
+    for (int j = 0; j < (int)conf->sbatch_options.n;) {
+        if (dsq_sbatch_take((int)conf->sbatch_options.n, conf->sbatch_options.v, &j, &a->sb,
+                            &err) < 0) {
+            fprintf(stderr, "dsq: error: configuration sbatch-options: %s\n", err.msg);
+            return DSQ_EXIT_USAGE;
+        }
+    }
+    while ((id = cmd_opt_next(plan_opts, argc, argv, &i, &arg, "dsq")) != CMD_OPT_END) {
+        switch (id) {
+        case CMD_OPT_ERROR:
+            return DSQ_EXIT_USAGE;
+        case CMD_OPT_POSITIONAL:
+            i--; /* a stray word is reported by the sbatch splitter */
+            __attribute__((fallthrough));
+        case CMD_OPT_UNKNOWN:
+            if (dsq_sbatch_take(argc, argv, &i, &a->sb, &err) < 0)
+                return cmd_usage_error("dsq", "%s", err.msg);
+            break;
+        case OPT_JOB_FILE:
+            if (a->job_file)
+                return cmd_usage_error("dsq", "the job file is given twice ('%s' and '%s')",
+                                       a->job_file, arg);
+            a->job_file = arg;
+            break;
+        case OPT_BATCH_FILE:
+            a->batch_file = arg;
+            break;
+        case OPT_JOB_NAME:
+            a->job_name = arg;
+            break;
+        case OPT_OUTPUT:
+            a->output = arg;
+            break;
+        case OPT_MAX_JOBS:
+            if (parse_count("--max-jobs", arg, &a->max_jobs) < 0)
+                return DSQ_EXIT_USAGE;
+            break;
+        case OPT_STATUS_DIR:
+            a->status_dir = arg;
+            break;
+        case OPT_SUPPRESS:
+            break;
+        case OPT_STDOUT:
+            a->to_stdout = 1;
+            break;
+        case OPT_SUBMIT:
+            a->submit = 1;
+            break;
+        case OPT_DRY_RUN:
+            a->dry_run = 1;
+            break;
+        case OPT_PARALLEL:
+            if (parse_count("--parallel", arg, &a->parallel) < 0)
+                return DSQ_EXIT_USAGE;
+            break;
+        case OPT_LINES_PER_TASK:
+            if (parse_count("--lines-per-task", arg, &a->lines_per_task) < 0)
+                return DSQ_EXIT_USAGE;
+            break;
+        case OPT_TASKS:
+            if (parse_count("--tasks", arg, &a->tasks) < 0)
+                return DSQ_EXIT_USAGE;
+            break;
+        case OPT_LAYOUT:
+            if (dsq_layout_parse(arg, &a->layout) < 0)
+                return cmd_usage_error("dsq", "--layout '%s': must be stripe or block", arg);
+            a->have_layout = 1;
+            break;
+        case OPT_SHELL:
+            a->shell = arg;
+            break;
+        case OPT_LINE_OUTPUT:
+            a->line_output = arg;
+            break;
+        case OPT_MAX_ARRAY_TASKS:
+            if (parse_count("--max-array-tasks", arg, &a->max_array_tasks) < 0)
+                return DSQ_EXIT_USAGE;
+            break;
+        case OPT_KILL_GRACE:
+            if (dsq_parse_double(arg, 0, 86400, &a->kill_grace) < 0)
+                return cmd_usage_error("dsq", "--kill-grace '%s': must be seconds (0 to 86400)",
+                                       arg);
+            break;
+        case OPT_VERSION:
+            printf("dsq %s\n", PACKAGE_VERSION);
+            return DSQ_EXIT_OK;
+        case OPT_HELP:
+            print_help();
+            return DSQ_EXIT_OK;
+        }
+    }
+    if (!a->job_file)
+        return cmd_usage_error("dsq", "no job file: give --job-file FILE");
+    if (a->submit && a->dry_run)
+        return cmd_usage_error("dsq", "--submit and --dry-run exclude each other: choose one");
+    if (a->tasks && a->lines_per_task)
+        return cmd_usage_error("dsq", "--tasks and --lines-per-task both choose the slice "
+                                      "size: give one");
+    if (a->to_stdout && (a->submit || a->dry_run))
+        return cmd_usage_error("dsq", "--stdout prints the script: not with --%s",
+                               a->submit ? "submit" : "dry-run");
+    if (a->shell && a->shell[0] != '/')
+        return cmd_usage_error("dsq", "--shell '%s': must be an absolute path", a->shell);
+    return -1;
+}
+
+/* "name" of the job file: its base name without the last extension. */
+static char *
+jobfile_stem(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    const char *dot;
+    struct dsq_buf b = {0};
+
+    base = base ? base + 1 : path;
+    dot = strrchr(base, '.');
+    if (!dot || dot == base)
+        dot = base + strlen(base);
+    dsq_buf_append(&b, base, (size_t)(dot - base));
+    return b.data;
+}
+
+static size_t
+digits(size_t n)
+{
+    size_t d = 1;
+
+    while (n >= 10) {
+        n /= 10;
+        d++;
+    }
+    return d;
+}
+
+static int
+copy_jobfile(const char *run_dir, const struct dsq_jobfile *jf, char hex[65],
+             struct dsq_error *err)
+{
+    struct dsq_buf path = {0};
+    int rc;
+
+    dsq_sha256_hex(jf->data, jf->len, hex);
+    if (dsq_buf_printf(&path, "%s/jobfile", run_dir) < 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    rc = dsq_write_file_atomic(path.data, jf->data, jf->len, 0444, err);
+    dsq_buf_free(&path);
+    return rc;
+}
+
+/* sbatch --parsable: "<jobid>[;cluster]".  Its stderr passes through. */
+static int
+submit_script(const char *script, const char *array, size_t offset, char *job_id, size_t n,
+              struct dsq_error *err)
+{
+    int fds[2], status;
+    pid_t pid;
+    char buf[256];
+    size_t got = 0;
+    char arr[64], off[32];
+
+    snprintf(arr, sizeof arr, "--array=%s", array);
+    snprintf(off, sizeof off, "%zu", offset);
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
+    pid = fork();
+    if (pid < 0)
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "fork");
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        execlp("sbatch", "sbatch", "--parsable", arr, script, "--offset", off, (char *)NULL);
+        fprintf(stderr, "dsq: error: cannot run sbatch: %s\n", strerror(errno));
+        _exit(127);
+    }
+    close(fds[1]);
+    for (;;) {
+        ssize_t r = read(fds[0], buf + got, sizeof buf - 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        if (got == sizeof buf - 1)
+            break;
+    }
+    close(fds[0]);
+    buf[got] = '\0';
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch refused the job (see its message above)");
+    buf[strcspn(buf, ";\n")] = '\0';
+    if (!buf[0] || strspn(buf, "0123456789") != strlen(buf))
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch printed no job id");
+    if (strlen(buf) >= n)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch printed a job id too long to keep");
+    memcpy(job_id, buf, strlen(buf) + 1);
+    return 0;
+}
+
+static unsigned
+local_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n > 0 ? (unsigned)n : 1;
+}
+
+int
+cmd_plan_main(int argc, char **argv)
+{
+    struct dsq_conf conf;
+    struct plan_args a = {0};
+    struct dsq_error err = {0};
+    struct dsq_jobfile *jf = NULL;
+    struct dsq_manifest m = {0};
+    struct dsq_plan_request req = {0};
+    char *stem = NULL, *tmpl_path = NULL, *tmpl = NULL, *script = NULL, *self = NULL;
+    char *batch_path = NULL, *run_dir = NULL;
+    struct dsq_buf name = {0}, output = {0}, array = {0}, bfile = {0}, spath = {0};
+    char hex[65], date[16], signal_buf[32];
+    size_t tmpl_len, max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE, max_tasks = 0;
+    int rc = DSQ_EXIT_SYSTEM, found, made_batch = 0;
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if ((rc = cmd_load_conf(&conf)) != 0)
+        return rc;
+    rc = parse_args(argc, argv, &conf, &a);
+    if (rc >= 0)
+        goto out;
+    rc = DSQ_EXIT_SYSTEM;
+
+    jf = dsq_jobfile_load(a.job_file, &err);
+    if (!jf)
+        goto fail;
+    if (jf->ncmds == 0) {
+        dsq_errprintf(&err, DSQ_ERR_INPUT,
+                      "%s: no command lines (only blank lines and comments); nothing to run",
+                      a.job_file);
+        goto fail;
+    }
+
+    /* Plan. */
+    {
+        struct dsq_error serr = {0};
+        if (!a.dry_run && dsq_slurm_array_limits(&max_size, &max_tasks, &serr) < 0) {
+            max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE;
+            max_tasks = 0;
+        }
+    }
+    req.ncmds = jf->ncmds;
+    req.lines_per_task = a.lines_per_task;
+    req.tasks = a.tasks;
+    req.layout = a.have_layout ? a.layout : conf.layout;
+    req.max_array_tasks = a.max_array_tasks ? a.max_array_tasks : conf.max_array_tasks;
+    req.max_array_size = max_size;
+    req.slurm_max_tasks = max_tasks;
+    req.parallel = a.parallel ? (unsigned)a.parallel : 1;
+    if (dsq_plan_make(&req, &m.plan, &err) < 0)
+        goto fail;
+    if (dsq_plan_resources(&m.plan, &a.sb, &m.per_line, &err) < 0)
+        goto fail;
+    if (a.dry_run && !a.parallel) {
+        unsigned per = m.per_line.cpus ? m.per_line.cpus : 1;
+        m.plan.parallel = local_cpus() / per ? local_cpus() / per : 1;
+    }
+    dsq_sbopts_get(&a.sb, "signal", &found);
+    if (!found) {
+        snprintf(signal_buf, sizeof signal_buf, "B:USR1@%u", conf.signal_lead);
+        if (dsq_sbopts_add(&a.sb, "signal", signal_buf) < 0)
+            goto oom;
+    }
+
+    /* Names, dSQ's defaults. */
+    stem = jobfile_stem(a.job_file);
+    localtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    if (!stem || (a.job_name ? dsq_buf_puts(&name, a.job_name)
+                             : dsq_buf_printf(&name, "dsq-%s", stem)) < 0)
+        goto oom;
+    if ((a.output ? dsq_buf_puts(&output, a.output)
+                  : dsq_buf_printf(&output, "dsq-%s-%%A_%%%zua-%%N.out", stem,
+                                   digits(m.plan.arrays[0].count - 1))) < 0)
+        goto oom;
+    if (dsq_buf_printf(&array, "0-%zu", m.plan.arrays[0].count - 1) < 0 ||
+        (a.max_jobs && dsq_buf_printf(&array, "%%%lu", a.max_jobs) < 0))
+        goto oom;
+    if ((a.batch_file ? dsq_buf_puts(&bfile, a.batch_file)
+                      : dsq_buf_printf(&bfile, "dsq-%s-%s.sh", stem, date)) < 0)
+        goto oom;
+
+    /* The template, before anything is created. */
+    tmpl_path = conf.batch_template ? strdup(conf.batch_template) : dsq_script_default_template();
+    if (!tmpl_path)
+        goto oom;
+    if (dsq_read_file(tmpl_path, &tmpl, &tmpl_len, &err) < 0) {
+        struct dsq_error e2 = err;
+        dsq_errprintf(&err, DSQ_ERR_SYSTEM, "batch script template: %s", e2.msg);
+        goto fail;
+    }
+    self = cmd_self_path();
+    if (!self) {
+        dsq_errprintf(&err, DSQ_ERR_SYSTEM, "cannot find the path of the dsq program");
+        goto fail;
+    }
+
+    /* The run directory: from here on, a failure removes it. */
+    if (dsq_rundir_create(a.status_dir ? a.status_dir : conf.status_dir, name.data, &run_dir,
+                          &m.run_id, &err) < 0)
+        goto fail;
+    m.run_dir = strdup(run_dir);
+    if (copy_jobfile(run_dir, jf, hex, &err) < 0)
+        goto fail;
+    {
+        struct dsq_script_params sp = {
+            .job_name = name.data,
+            .output = output.data,
+            .array = array.data,
+            .opts = &a.sb,
+            .dsq_path = self,
+            .run_dir = run_dir,
+            .version = PACKAGE_VERSION,
+        };
+        if (dsq_script_render(tmpl, &sp, &script, &err) < 0)
+            goto fail;
+    }
+    {
+        const char *slash = strrchr(bfile.data, '/');
+        if (dsq_buf_printf(&spath, "%s/%s", run_dir, slash ? slash + 1 : bfile.data) < 0)
+            goto oom;
+    }
+    if (dsq_write_file_atomic(spath.data, script, strlen(script), 0755, &err) < 0)
+        goto fail;
+
+    /* The manifest. */
+    {
+        char created[64];
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        strftime(created, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(created + strlen(created), sizeof created - strlen(created), ".%06ld",
+                 ts.tv_nsec / 1000);
+        m.format = DSQ_MANIFEST_FORMAT;
+        m.version = strdup(PACKAGE_VERSION);
+        m.created = strdup(created);
+        m.jobfile = dsq_abspath(a.job_file);
+        m.sha256 = strdup(hex);
+        m.physical_lines = jf->physical_lines;
+        m.job_name = strdup(name.data);
+        m.submit_dir = dsq_abspath(".");
+        m.script = strdup(strrchr(spath.data, '/') + 1);
+        m.shell = strdup(a.shell ? a.shell : conf.shell);
+        m.line_output = a.line_output ? strdup(a.line_output) : NULL;
+        m.kill_grace = a.kill_grace > 0 ? a.kill_grace : conf.kill_grace;
+        m.dry_run = a.dry_run;
+        if (!a.to_stdout && !a.dry_run) {
+            batch_path = dsq_abspath(bfile.data);
+            m.batch_file = batch_path ? strdup(batch_path) : NULL;
+        }
+        for (size_t i = 0; i < a.sb.n; i++) {
+            struct dsq_buf o = {0};
+            if (dsq_buf_printf(&o, "--%s%s%s", a.sb.v[i].name, a.sb.v[i].value ? "=" : "",
+                               a.sb.v[i].value ? a.sb.v[i].value : "") < 0 ||
+                dsq_strv_push(&m.sbatch, o.data) < 0) {
+                dsq_buf_free(&o);
+                goto oom;
+            }
+            dsq_buf_free(&o);
+        }
+        if (!m.version || !m.created || !m.jobfile || !m.sha256 || !m.job_name ||
+            !m.submit_dir || !m.script || !m.shell)
+            goto oom;
+    }
+    if (dsq_manifest_write(&m, &err) < 0)
+        goto fail;
+
+    /* The user's copy of the batch script (dSQ's batch file). */
+    if (a.to_stdout) {
+        fputs(script, stdout);
+    } else if (!a.dry_run) {
+        if (dsq_write_file_atomic(bfile.data, script, strlen(script), 0755, &err) < 0)
+            goto fail;
+        made_batch = 1;
+    }
+
+    if (a.dry_run) {
+        struct dsq_run_opts ro = {
+            .run_dir = run_dir,
+            .task = -1,
+            .attempt = 1,
+            .slots = m.plan.parallel,
+            .job_id = "",
+            .progress = isatty(2) ? cmd_progress_tty : NULL,
+        };
+        struct dsq_pool_result res = {0};
+        struct dsq_report *r;
+
+        if (dsq_run_exec(&ro, &res, &err) < 0) {
+            cmd_progress_end();
+            rc = cmd_fail(&err);
+            goto out; /* the records written so far are kept */
+        }
+        cmd_progress_end();
+        r = dsq_report_load(run_dir, &err);
+        if (!r) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        dsq_report_print_text(r, stdout);
+        rc = r->counts[DSQ_ST_OK] == r->nlines ? DSQ_EXIT_OK : DSQ_EXIT_NOTOK;
+        dsq_report_destroy(r);
+        goto out;
+    }
+    if (a.submit) {
+        for (size_t k = 0; k < m.plan.narrays; k++) {
+            char job_id[64];
+            struct dsq_buf arr = {0};
+            if (dsq_buf_printf(&arr, "0-%zu", m.plan.arrays[k].count - 1) < 0 ||
+                (a.max_jobs && dsq_buf_printf(&arr, "%%%lu", a.max_jobs) < 0)) {
+                dsq_buf_free(&arr);
+                goto oom;
+            }
+            if (submit_script(spath.data, arr.data, m.plan.arrays[k].offset, job_id,
+                              sizeof job_id, &err) < 0) {
+                dsq_buf_free(&arr);
+                /* Keep what was submitted on record; say what was not. */
+                if (k > 0) {
+                    struct dsq_error e2 = {0};
+                    dsq_manifest_write(&m, &e2);
+                }
+                rc = cmd_fail(&err);
+                fprintf(stderr, "dsq: run directory %s was %s\n", run_dir,
+                        k ? "partly submitted (see its manifest)" : "not submitted");
+                goto out;
+            }
+            dsq_buf_free(&arr);
+            if (dsq_strv_push(&m.job_ids, job_id) < 0)
+                goto oom;
+            printf("%s\n", job_id);
+        }
+        if (dsq_manifest_write(&m, &err) < 0) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        rc = DSQ_EXIT_OK;
+        goto out;
+    }
+    if (!a.to_stdout) {
+        printf("Batch script generated. To submit your jobs, run:\n sbatch ");
+        {
+            struct dsq_buf q = {0};
+            if (bfile.data[strcspn(bfile.data, " \t\n'\"$`\\|&;<>()*?[]#~!{}")])
+                dsq_buf_shell_quote(&q, bfile.data, bfile.len);
+            else
+                dsq_buf_puts(&q, bfile.data);
+            printf("%s\n", q.data ? q.data : bfile.data);
+            dsq_buf_free(&q);
+        }
+        printf("Run directory: %s\n", run_dir);
+    }
+    rc = DSQ_EXIT_OK;
+    goto out;
+
+oom:
+    dsq_errprintf(&err, DSQ_ERR_SYSTEM, "out of memory");
+fail:
+    rc = cmd_fail(&err);
+    if (run_dir)
+        dsq_rm_rf(run_dir);
+    if (made_batch)
+        unlink(bfile.data);
+out:
+    dsq_jobfile_destroy(jf);
+    dsq_manifest_free(&m);
+    dsq_sbopts_free(&a.sb);
+    dsq_conf_free(&conf);
+    free(stem);
+    free(tmpl_path);
+    free(tmpl);
+    free(script);
+    free(self);
+    free(batch_path);
+    free(run_dir);
+    dsq_buf_free(&name);
+    dsq_buf_free(&output);
+    dsq_buf_free(&array);
+    dsq_buf_free(&bfile);
+    dsq_buf_free(&spath);
+    return rc;
+}

@@ -1,3 +1,88 @@
+/* Unit tests for lib/sbatch: the option splitter and value formats. */
 #include "config.h"
+
+#include <string.h>
+
+#include "lib/sbatch.h"
 #include "tests/unit/tap.h"
-int main(void) { ok(1, "placeholder"); return done_testing(); }
+
+static int
+take_all(int argc, char **argv, struct dsq_sbopts *o, struct dsq_error *err)
+{
+    for (int i = 0; i < argc;)
+        if (dsq_sbatch_take(argc, argv, &i, o, err) < 0)
+            return -1;
+    return 0;
+}
+
+int
+main(void)
+{
+    struct dsq_sbopts o = {0};
+    struct dsq_error err = {0};
+    long s;
+    uint64_t mib;
+    char buf[32];
+    int found;
+    char *a1[] = {"--export=ALL,FOO=bar", "--constraint=a|b", "--comment", "two words",
+                  "--mem-per-cpu", "4g", "-t", "10:00", "-c2", "--requeue", "-p", "day",
+                  "--exclusive"};
+
+    ok(take_all(13, a1, &o, &err) == 0, "splits a mixed command line: %s", err.msg);
+    is_int(o.n, 9, "nine options");
+    is_str(o.v[0].name, "export", "export");
+    is_str(o.v[0].value, "ALL,FOO=bar", "--export value intact (dSQ split it)");
+    is_str(o.v[1].value, "a|b", "constraint value intact");
+    is_str(o.v[2].value, "two words", "comment with a blank intact");
+    is_str(o.v[3].name, "mem-per-cpu", "--mem-per-cpu takes the next token");
+    is_str(o.v[3].value, "4g", "its value");
+    is_str(o.v[4].name, "time", "-t is --time");
+    is_str(o.v[4].value, "10:00", "-t value");
+    is_str(o.v[5].value, "2", "-c2 attached value");
+    ok(o.v[6].value == NULL, "--requeue takes no value");
+    is_str(o.v[7].name, "partition", "-p is --partition");
+    ok(o.v[8].value == NULL, "--exclusive alone: optional value absent");
+    is_str(dsq_sbopts_get(&o, "time", &found), "10:00", "get");
+    dsq_sbopts_remove(&o, "time");
+    dsq_sbopts_get(&o, "time", &found);
+    ok(!found, "remove");
+    dsq_sbopts_free(&o);
+
+    char *a2[] = {"--batch=x"};
+    ok(take_all(1, a2, &o, &err) == 0 && !strcmp(o.v[0].name, "batch"),
+       "--batch=x is sbatch's --batch, never --batch-file");
+    dsq_sbopts_free(&o);
+    char *a3[] = {"--bogus"};
+    ok(take_all(1, a3, &o, &err) < 0 && strstr(err.msg, "--bogus"), "unknown named: %s", err.msg);
+    char *a4[] = {"--mem"};
+    ok(take_all(1, a4, &o, &err) < 0 && strstr(err.msg, "needs a value"), "missing value");
+    char *a5[] = {"stray"};
+    ok(take_all(1, a5, &o, &err) < 0 && strstr(err.msg, "stray"), "stray word named");
+    char *a6[] = {"--array=1-3"};
+    ok(take_all(1, a6, &o, &err) < 0 && strstr(err.msg, "--array"), "--array refused");
+    char *a7[] = {"--requeue=yes"};
+    ok(take_all(1, a7, &o, &err) < 0, "value given to a flag refused");
+    dsq_sbopts_free(&o);
+
+    ok(dsq_sbatch_parse_time("10", &s) == 0 && s == 600, "minutes");
+    ok(dsq_sbatch_parse_time("10:30", &s) == 0 && s == 630, "M:S");
+    ok(dsq_sbatch_parse_time("1:00:00", &s) == 0 && s == 3600, "H:M:S");
+    ok(dsq_sbatch_parse_time("2-0", &s) == 0 && s == 172800, "D-H");
+    ok(dsq_sbatch_parse_time("1-2:3", &s) == 0 && s == 86400 + 7200 + 180, "D-H:M");
+    ok(dsq_sbatch_parse_time("1-0:0:5", &s) == 0 && s == 86405, "D-H:M:S");
+    ok(dsq_sbatch_parse_time("UNLIMITED", &s) == 0 && s == -1, "UNLIMITED");
+    ok(dsq_sbatch_parse_time("abc", &s) < 0, "bad time");
+    ok(dsq_sbatch_parse_time("1:2:3:4", &s) < 0, "too many fields");
+    dsq_sbatch_format_time(90061, buf, sizeof buf);
+    is_str(buf, "1-01:01:01", "format with days");
+    dsq_sbatch_format_time(3725, buf, sizeof buf);
+    is_str(buf, "01:02:05", "format without days");
+
+    ok(dsq_sbatch_parse_mem("100", &mib) == 0 && mib == 100, "default unit MiB");
+    ok(dsq_sbatch_parse_mem("4g", &mib) == 0 && mib == 4096, "4g");
+    ok(dsq_sbatch_parse_mem("4G", &mib) == 0 && mib == 4096, "4G");
+    ok(dsq_sbatch_parse_mem("512K", &mib) == 0 && mib == 1, "512K rounds up to 1 MiB");
+    ok(dsq_sbatch_parse_mem("1T", &mib) == 0 && mib == 1048576, "1T");
+    ok(dsq_sbatch_parse_mem("4x", &mib) < 0, "bad suffix");
+    return done_testing();
+}
