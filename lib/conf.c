@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "conf.h"
+#include "sbatch.h"
 
 /* libyaml's ownership rules, once:
  *  - yaml_parser_initialize() allocates; yaml_parser_delete() frees, and must
@@ -403,11 +404,45 @@ set_path(struct reader *r, const yaml_event_t *ev, char **slot, const char *base
     return 0;
 }
 
+/* Place every token as the planner will (sbatch.h), so that an unknown
+ * option or a missing value is reported here with the file and line of the
+ * item, not later without them.  Items are consecutive scalar events from
+ * r->ev[first]. */
+static int
+check_sbatch_options(struct reader *r, const struct dsq_strv *sv, size_t first)
+{
+    struct dsq_sbopts opts = {0};
+    struct dsq_error e = {0};
+    const yaml_event_t *item;
+    int i = 0, rc = 0;
+
+    while (i < (int)sv->n) {
+        item = &r->ev[first + (size_t)i];
+        if (sv->v[i][0] != '-') {
+            rc = conf_fail(r, item->start_mark,
+                           "'%s' is not an sbatch option (options start with '-', e.g. "
+                           "'--partition=day')",
+                           sv->v[i]);
+            break;
+        }
+        if (dsq_sbatch_take((int)sv->n, sv->v, &i, &opts, &e) < 0) {
+            if (e.kind == DSQ_ERR_SYSTEM)
+                rc = conf_oom(r->err, r->name);
+            else
+                rc = conf_fail(r, item->start_mark, "%s", e.msg);
+            break;
+        }
+    }
+    dsq_sbopts_free(&opts);
+    return rc;
+}
+
 static int
 set_sbatch_options(struct reader *r, const yaml_event_t *start, struct dsq_conf *c)
 {
     struct dsq_strv sv = {0};
     const yaml_event_t *ev;
+    size_t first = r->pos;
     const char *s;
 
     if (start->type != YAML_SEQUENCE_START_EVENT) {
@@ -427,20 +462,13 @@ set_sbatch_options(struct reader *r, const yaml_event_t *start, struct dsq_conf 
             conf_fail(r, ev->start_mark, "an sbatch option is empty");
             goto fail;
         }
-        /* Later tokens may be values ("--comment", "two words"); the planner
-         * places each one and names any it cannot. */
-        if (sv.n == 0 && s[0] != '-') {
-            conf_fail(r, ev->start_mark,
-                      "'%s' is not an sbatch option (options start with '-', e.g. "
-                      "'--partition=day')",
-                      s);
-            goto fail;
-        }
         if (dsq_strv_push(&sv, s) < 0) {
             conf_oom(r->err, r->name);
             goto fail;
         }
     }
+    if (check_sbatch_options(r, &sv, first) < 0)
+        goto fail;
     dsq_strv_free(&c->sbatch_options);
     c->sbatch_options = sv;
     return 0;
