@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "script.h"
 
@@ -119,8 +120,31 @@ dsq_script_default_template(void)
 {
     const char *dir = getenv("DSQ_DATADIR");
     struct dsq_buf b = {0};
+    char exe[4096];
+    ssize_t n;
+    char *slash;
 
-    if (dsq_buf_printf(&b, "%s/batch.sh.tmpl", dir && *dir ? dir : DSQ_PKGDATADIR) < 0)
+    if (dir && *dir)
+        return dsq_buf_printf(&b, "%s/batch.sh.tmpl", dir) < 0 ? NULL : b.data;
+    if (dsq_buf_printf(&b, "%s/batch.sh.tmpl", DSQ_PKGDATADIR) < 0)
         return NULL;
+    if (access(b.data, R_OK) == 0)
+        return b.data;
+    /* Not installed: a dsq run from its build tree finds share/ beside it. */
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        slash = strrchr(exe, '/');
+        if (slash) {
+            struct dsq_buf local = {0};
+            *slash = '\0';
+            if (dsq_buf_printf(&local, "%s/share/batch.sh.tmpl", exe) == 0 &&
+                access(local.data, R_OK) == 0) {
+                dsq_buf_free(&b);
+                return local.data;
+            }
+            dsq_buf_free(&local);
+        }
+    }
     return b.data;
 }
