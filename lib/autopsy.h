@@ -17,7 +17,8 @@
     ((1u << DSQ_ST_FAILED) | (1u << DSQ_ST_SIGNALED) | (1u << DSQ_ST_INTERRUPTED) |   \
      (1u << DSQ_ST_LOST) | (1u << DSQ_ST_NOT_RUN))
 
-/* Parse "failed,lost,..." into a mask; errors name the bad state. */
+/* Parse "failed,lost,..." (state names, or "all") into a mask; errors
+ * (DSQ_ERR_INPUT) name the bad state. */
 int dsq_autopsy_parse_states(const char *s, unsigned *mask, struct dsq_error *err);
 
 /* Write the command of every line whose state is in mask to out, byte-exact
@@ -25,13 +26,21 @@ int dsq_autopsy_parse_states(const char *s, unsigned *mask, struct dsq_error *er
 int dsq_autopsy_write(const struct dsq_report *r, unsigned mask, FILE *out, size_t *count);
 
 /* The stderr summary in dSQ's style: "N succeeded, N failed, N didn't run"
- * then the other states that occur.  Into *out (owned). */
+ * then ", N <state>" for the other states that occur (signaled,
+ * interrupted, lost, pending, running); no newline.  Owned (free()), NULL
+ * when out of memory. */
 char *dsq_autopsy_summary(const size_t counts[DSQ_ST__COUNT]);
 
 /* dSQ import: read dSQ's status TSV (0-based index, exit, host, start, end,
  * elapsed, command; no header; completion order; the last row of an index
- * wins) against its job file.  Writes the lines to run again (no row, or last
- * exit != 0) to out, and fills counts (ok / failed / not_run). */
+ * wins) against its job file, numbered by dSQ's rule (a line is skipped when
+ * its first byte is '#' or it is blank; index = 0-based physical line).
+ * Writes the lines to run again (no row, or last exit != 0) to out, byte-exact
+ * without their "\n" or "\r\n", each plus "\n", in job-file order, and fills
+ * counts: ok (exit 0), failed (exit > 0), signaled (exit -N: killed by signal
+ * N), not_run (no row).  A malformed row, or an index that is not a command
+ * line, is a dsq_warn() naming file:row, not an error.  Errors (unreadable
+ * files, DSQ_ERR_INPUT; cannot write, DSQ_ERR_SYSTEM) name the file. */
 int dsq_autopsy_dsq_tsv(const char *jobfile, const char *tsv, FILE *out,
                         size_t counts[DSQ_ST__COUNT], struct dsq_error *err);
 

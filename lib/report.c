@@ -1,2 +1,1048 @@
-/* lib/report.c: not written yet. */
+/* report: one state per command line from a run's records and the queue (see
+ * report.h).  The records say what ran; the queue (slurm seam) says what may
+ * still run; a local run's line processes are looked up on this host.  The
+ * printers derive statistics, failure groups and packing advice from the
+ * merged lines.
+ *
+ * jansson reference rules, as used here: json_object_set_new() and
+ * json_array_append_new() steal the value (NULL is refused and leaks
+ * nothing); json_dumps() returns an owned string (free()); every object we
+ * build is json_decref()'d once, at the top. */
 #include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "report.h"
+#include "sha256.h"
+#include "slurm.h"
+#include "util.h"
+
+/* --- merging records --------------------------------------------------- */
+
+/* The best start and end record seen for one line, compactly: the host is an
+ * index into a table of the (few) distinct host names. */
+struct merge {
+    unsigned s_att, s_rst, e_att, e_rst;
+    double s_t, e_t;
+    long s_pid;
+    size_t s_host, e_host;
+    unsigned char has_s, has_e;
+};
+
+/* (line index, attempt, restart) seen, for counting attempts per line. */
+struct seen {
+    size_t idx;
+    unsigned att, rst;
+};
+
+struct loadctx {
+    struct dsq_report *r;
+    struct merge *mg;
+    struct dsq_strv hosts;
+    size_t last_host;
+    struct seen *seen;
+    size_t nseen, capseen;
+    size_t stray, stray_line;
+    int oom;
+};
+
+/* Order of records of one line: attempt, then restart, then time. */
+static int
+key_cmp(unsigned a1, unsigned r1, double t1, unsigned a2, unsigned r2, double t2)
+{
+    if (a1 != a2)
+        return a1 < a2 ? -1 : 1;
+    if (r1 != r2)
+        return r1 < r2 ? -1 : 1;
+    if (t1 != t2)
+        return t1 < t2 ? -1 : 1;
+    return 0;
+}
+
+static size_t
+host_intern(struct loadctx *c, const char *host)
+{
+    /* Records come file by file and a file has one host: the last hit is
+     * almost always the answer. */
+    if (c->last_host < c->hosts.n && !strcmp(c->hosts.v[c->last_host], host))
+        return c->last_host;
+    for (size_t i = 0; i < c->hosts.n; i++) {
+        if (!strcmp(c->hosts.v[i], host))
+            return c->last_host = i;
+    }
+    if (dsq_strv_push(&c->hosts, host) < 0) {
+        c->oom = 1;
+        return 0;
+    }
+    return c->last_host = c->hosts.n - 1;
+}
+
+static int
+on_record(const struct dsq_record *rec, void *arg)
+{
+    struct loadctx *c = arg;
+    struct dsq_report *r = c->r;
+    size_t i = dsq_jobfile_find(r->jf, rec->line);
+    struct merge *m;
+    char host[sizeof rec->host];
+
+    if (i == (size_t)-1) {
+        if (!c->stray++)
+            c->stray_line = rec->line;
+        return 0;
+    }
+    m = &c->mg[i];
+    snprintf(host, sizeof host, "%s", rec->host);
+    if (c->nseen == c->capseen) {
+        size_t cap = c->capseen ? c->capseen * 2 : 1024;
+        struct seen *s = realloc(c->seen, cap * sizeof *s);
+        if (!s) {
+            c->oom = 1;
+            return -1;
+        }
+        c->seen = s;
+        c->capseen = cap;
+    }
+    c->seen[c->nseen].idx = i;
+    c->seen[c->nseen].att = rec->attempt;
+    c->seen[c->nseen].rst = rec->restart;
+    c->nseen++;
+
+    if (rec->ev == DSQ_EV_START) {
+        if (m->has_s && key_cmp(rec->attempt, rec->restart, rec->t, m->s_att, m->s_rst, m->s_t) < 0)
+            return 0;
+        m->has_s = 1;
+        m->s_att = rec->attempt;
+        m->s_rst = rec->restart;
+        m->s_t = rec->t;
+        m->s_pid = rec->pid;
+        m->s_host = host_intern(c, host);
+    } else {
+        struct dsq_line_info *li = &r->lines[i];
+
+        if (m->has_e && key_cmp(rec->attempt, rec->restart, rec->t, m->e_att, m->e_rst, m->e_t) < 0)
+            return 0;
+        m->has_e = 1;
+        m->e_att = rec->attempt;
+        m->e_rst = rec->restart;
+        m->e_t = rec->t;
+        m->e_host = host_intern(c, host);
+        li->state = rec->state;
+        li->exit = rec->exit;
+        li->signal = rec->signal;
+        li->elapsed = rec->elapsed;
+        li->utime = rec->utime;
+        li->stime = rec->stime;
+        li->maxrss_kb = rec->maxrss_kb;
+        snprintf(li->reason, sizeof li->reason, "%s", rec->reason);
+    }
+    return c->oom ? -1 : 0;
+}
+
+static int
+seen_cmp(const void *a, const void *b)
+{
+    const struct seen *x = a, *y = b;
+
+    if (x->idx != y->idx)
+        return x->idx < y->idx ? -1 : 1;
+    if (x->att != y->att)
+        return x->att < y->att ? -1 : 1;
+    if (x->rst != y->rst)
+        return x->rst < y->rst ? -1 : 1;
+    return 0;
+}
+
+/* Whether the line process pid recorded on host still runs here.  Lines run
+ * as their own process group leader, which also guards against a pid that
+ * was reused by something else. */
+static int
+line_alive(const char *host, long pid)
+{
+    char here[256], there[256];
+    char *dot;
+
+    if (pid <= 0)
+        return 0;
+    dsq_hostname(here, sizeof here);
+    snprintf(there, sizeof there, "%s", host);
+    if ((dot = strchr(there, '.')))
+        *dot = '\0';
+    if (strcmp(here, there))
+        return 0;
+    if (kill((pid_t)pid, 0) < 0 && errno != EPERM)
+        return 0;
+    return getpgid((pid_t)pid) == (pid_t)pid;
+}
+
+/* The queue state of every planned task.  0 with *known set when Slurm
+ * answered for every job id; *known 0 when there are no job ids or Slurm
+ * cannot be asked (warned once). */
+static int
+queue_load(const struct dsq_manifest *m, enum dsq_qstate **qs, int *known)
+{
+    enum dsq_qstate *q;
+
+    *qs = NULL;
+    *known = 0;
+    if (m->job_ids.n == 0)
+        return 0;
+    q = calloc(m->plan.tasks, sizeof *q);
+    if (!q)
+        return -1;
+    for (size_t t = 0; t < m->plan.tasks; t++)
+        q[t] = DSQ_Q_DONE; /* a task Slurm no longer lists is over */
+    for (size_t a = 0; a < m->job_ids.n; a++) {
+        struct dsq_slurm_task *tasks = NULL;
+        struct dsq_error e = {0};
+        size_t n = 0, off = a < m->plan.narrays ? m->plan.arrays[a].offset : 0;
+
+        if (dsq_slurm_job_tasks(m->job_ids.v[a], &tasks, &n, &e) < 0) {
+            dsq_warn("cannot ask Slurm about job %s (%s); line states come from the records "
+                     "alone: a line that started and has no end record is shown as lost",
+                     m->job_ids.v[a], e.msg[0] ? e.msg : "unknown reason");
+            free(q);
+            return 0;
+        }
+        for (size_t j = 0; j < n; j++) {
+            size_t k = off + tasks[j].index;
+            if (k < m->plan.tasks)
+                q[k] = tasks[j].state;
+        }
+        free(tasks);
+    }
+    *qs = q;
+    *known = 1;
+    return 0;
+}
+
+struct dsq_report *
+dsq_report_load(const char *run_dir, struct dsq_error *err)
+{
+    struct dsq_report *r = calloc(1, sizeof *r);
+    struct loadctx c = {0};
+    struct dsq_buf path = {0};
+    enum dsq_qstate *qs = NULL;
+    size_t local_running = 0;
+    int ok = 0;
+
+    if (!r) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        return NULL;
+    }
+    if (dsq_manifest_read(run_dir, &r->m, err) < 0)
+        goto out;
+    if (dsq_buf_printf(&path, "%s/jobfile", run_dir) < 0) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
+    r->jf = dsq_jobfile_load(path.data, err);
+    if (!r->jf)
+        goto out;
+    if (r->m.sha256) {
+        char hex[65];
+        dsq_sha256_hex(r->jf->data, r->jf->len, hex);
+        if (strcmp(hex, r->m.sha256))
+            dsq_warn("%s: the job file copy changed since the run was planned (SHA-256 %s, "
+                     "manifest says %s); line numbers may not match the records",
+                     path.data, hex, r->m.sha256);
+    }
+    if (r->jf->ncmds != r->m.plan.ncmds) {
+        dsq_errprintf(err, DSQ_ERR_INPUT,
+                      "%s: has %zu command lines, but the manifest planned %zu; the run "
+                      "directory is damaged",
+                      path.data, r->jf->ncmds, r->m.plan.ncmds);
+        goto out;
+    }
+    r->nlines = r->jf->ncmds;
+    r->lines = calloc(r->nlines ? r->nlines : 1, sizeof *r->lines);
+    c.mg = calloc(r->nlines ? r->nlines : 1, sizeof *c.mg);
+    if (!r->lines || !c.mg) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory (%zu lines)", r->nlines);
+        goto out;
+    }
+    c.r = r;
+    if (dsq_record_read_dir(run_dir, on_record, &c, err) < 0) {
+        if (c.oom)
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory reading the records of %s",
+                          run_dir);
+        goto out;
+    }
+    if (c.oom) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory reading the records of %s", run_dir);
+        goto out;
+    }
+    if (c.stray)
+        dsq_warn("%s: %zu record%s for lines that are not commands of the job file (first: "
+                 "line %zu); ignored",
+                 run_dir, c.stray, c.stray == 1 ? "" : "s", c.stray_line);
+
+    qsort(c.seen, c.nseen, sizeof *c.seen, seen_cmp);
+    for (size_t k = 0; k < c.nseen; k++) {
+        if (k == 0 || seen_cmp(&c.seen[k], &c.seen[k - 1]))
+            r->lines[c.seen[k].idx].attempts++;
+    }
+
+    if (queue_load(&r->m, &qs, &r->queue_known) < 0) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
+
+    /* First pass: everything the records decide. */
+    for (size_t i = 0; i < r->nlines; i++) {
+        struct dsq_line_info *li = &r->lines[i];
+        struct merge *m = &c.mg[i];
+
+        li->line = r->jf->cmds[i].line;
+        li->task = dsq_plan_cmd_task(&r->m.plan, i);
+        if (m->has_e &&
+            (!m->has_s || key_cmp(m->e_att, m->e_rst, m->e_t, m->s_att, m->s_rst, m->s_t) >= 0)) {
+            li->attempt = m->e_att;
+            snprintf(li->host, sizeof li->host, "%s", c.hosts.v[m->e_host]);
+            li->end = m->e_t;
+            li->start = m->has_s && m->s_att == m->e_att && m->s_rst == m->e_rst
+                            ? m->s_t
+                            : m->e_t - li->elapsed;
+            if ((unsigned)li->state >= DSQ_ST__COUNT)
+                li->state = DSQ_ST_FAILED;
+            continue;
+        }
+        /* No end record for the latest attempt: nothing measured. */
+        li->exit = -1;
+        li->signal = 0;
+        li->elapsed = li->utime = li->stime = 0;
+        li->maxrss_kb = 0;
+        li->reason[0] = '\0';
+        li->end = 0;
+        if (m->has_s) {
+            enum dsq_qstate q = qs ? qs[li->task] : DSQ_Q_UNKNOWN;
+
+            li->attempt = m->s_att;
+            snprintf(li->host, sizeof li->host, "%s", c.hosts.v[m->s_host]);
+            li->start = m->s_t;
+            if (r->queue_known)
+                li->state = q == DSQ_Q_RUNNING   ? DSQ_ST_RUNNING
+                            : q == DSQ_Q_PENDING ? DSQ_ST_PENDING /* requeued */
+                                                 : DSQ_ST_LOST;
+            else
+                li->state = line_alive(li->host, m->s_pid) ? DSQ_ST_RUNNING : DSQ_ST_LOST;
+            if (li->state == DSQ_ST_RUNNING && !r->queue_known)
+                local_running++;
+        } else {
+            li->state = DSQ_ST_NOT_RUN; /* decided below */
+            li->host[0] = '\0';
+            li->start = 0;
+            li->attempt = 0;
+        }
+    }
+    /* Second pass: lines without a record wait while their task is queued
+     * or running, or (no queue to ask) while the run is visibly running
+     * here. */
+    for (size_t i = 0; i < r->nlines; i++) {
+        struct dsq_line_info *li = &r->lines[i];
+
+        if (c.mg[i].has_s || c.mg[i].has_e)
+            ;
+        else if (r->queue_known)
+            li->state = qs[li->task] == DSQ_Q_PENDING || qs[li->task] == DSQ_Q_RUNNING
+                            ? DSQ_ST_PENDING
+                            : DSQ_ST_NOT_RUN;
+        else
+            li->state = local_running ? DSQ_ST_PENDING : DSQ_ST_NOT_RUN;
+        r->counts[li->state]++;
+    }
+    r->over = !r->counts[DSQ_ST_PENDING] && !r->counts[DSQ_ST_RUNNING];
+    if (r->over && qs) {
+        for (size_t t = 0; t < r->m.plan.tasks; t++)
+            if (qs[t] == DSQ_Q_PENDING || qs[t] == DSQ_Q_RUNNING)
+                r->over = 0;
+    }
+    ok = 1;
+out:
+    free(qs);
+    free(c.mg);
+    free(c.seen);
+    dsq_strv_free(&c.hosts);
+    dsq_buf_free(&path);
+    if (!ok) {
+        dsq_report_destroy(r);
+        return NULL;
+    }
+    return r;
+}
+
+void
+dsq_report_destroy(struct dsq_report *r)
+{
+    if (!r)
+        return;
+    dsq_manifest_free(&r->m);
+    dsq_jobfile_destroy(r->jf);
+    free(r->lines);
+    free(r);
+}
+
+/* --- statistics -------------------------------------------------------- */
+
+#define SLOWEST 5
+#define GROUP_SHOW 5
+
+enum group_kind { G_EXIT, G_SIGNAL, G_INTERRUPTED, G_LOST, G_DSQ };
+
+struct group {
+    enum group_kind kind;
+    int code;
+    size_t count;
+    size_t first;        /* index into stats.members of its first line */
+};
+
+struct member {
+    enum group_kind kind;
+    int code;
+    size_t idx;          /* line index */
+};
+
+struct stats {
+    size_t finished;     /* lines with an end record */
+    double min, median, p95, max;
+    double cpu, wall, cpu_eff;
+    int have_eff;
+    long maxrss_kb;
+    size_t maxrss_idx;
+    size_t slowest[SLOWEST];
+    size_t nslowest;
+    struct member *members;  /* failures, sorted by group then line */
+    size_t nmembers;
+    struct group *groups;    /* sorted by count, largest first */
+    size_t ngroups;
+    double advice_median;
+    size_t advice_lines, advice_tasks;
+    double advice_task_s;
+    int have_advice;
+};
+
+static int
+double_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static int
+member_cmp(const void *a, const void *b)
+{
+    const struct member *x = a, *y = b;
+
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    if (x->code != y->code)
+        return x->code < y->code ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return x->code < y->code ? -1 : x->code > y->code;
+}
+
+/* The failure group of a line, or -1 when it is not a failure. */
+static int
+failure_of(const struct dsq_line_info *li, struct member *mb)
+{
+    switch (li->state) {
+    case DSQ_ST_FAILED:
+        if (li->exit >= 0) {
+            mb->kind = G_EXIT;
+            mb->code = li->exit;
+        } else {
+            mb->kind = G_DSQ; /* dsq could not start it: see reason */
+            mb->code = 0;
+        }
+        return 0;
+    case DSQ_ST_SIGNALED:
+        mb->kind = G_SIGNAL;
+        mb->code = li->signal;
+        return 0;
+    case DSQ_ST_INTERRUPTED:
+        mb->kind = G_INTERRUPTED;
+        mb->code = 0;
+        return 0;
+    case DSQ_ST_LOST:
+        mb->kind = G_LOST;
+        mb->code = 0;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static int
+is_finished(enum dsq_state st)
+{
+    return st == DSQ_ST_OK || st == DSQ_ST_FAILED || st == DSQ_ST_SIGNALED ||
+           st == DSQ_ST_INTERRUPTED;
+}
+
+static void
+stats_free(struct stats *s)
+{
+    free(s->members);
+    free(s->groups);
+}
+
+/* The packing advice: when an array task of the current plan would last
+ * only a few minutes, scheduling overhead dominates; suggest the lines per
+ * task that make tasks of about ADVICE_TARGET_S. */
+#define ADVICE_SHORT_S 300.0
+#define ADVICE_TARGET_S 600.0
+
+static void
+stats_advice(const struct dsq_report *r, const double *ok_el, size_t nok, struct stats *s)
+{
+    const struct dsq_plan *p = &r->m.plan;
+    /* A dry run's pool width is this machine's, not what a Slurm task gets. */
+    unsigned w = r->m.dry_run || !p->parallel ? 1 : p->parallel;
+    double median, task_s;
+    size_t l, cur = p->lines_per_task ? p->lines_per_task : 1;
+
+    if (nok == 0 || r->nlines < 2)
+        return;
+    median = nok % 2 ? ok_el[nok / 2] : (ok_el[nok / 2 - 1] + ok_el[nok / 2]) / 2;
+    task_s = ceil((double)cur / w) * median;
+    if (task_s >= ADVICE_SHORT_S)
+        return;
+    l = dsq_plan_advise_lines(median, ADVICE_TARGET_S, w);
+    if (l > r->nlines)
+        l = r->nlines;
+    if (l <= cur)
+        return;
+    s->have_advice = 1;
+    s->advice_median = median;
+    s->advice_lines = l;
+    s->advice_tasks = (r->nlines + l - 1) / l;
+    s->advice_task_s = ceil((double)l / w) * median;
+}
+
+static int
+stats_make(const struct dsq_report *r, struct stats *s)
+{
+    double *el = NULL, *ok_el = NULL;
+    size_t nok = 0;
+    int rc = -1;
+
+    memset(s, 0, sizeof *s);
+    el = malloc((r->nlines ? r->nlines : 1) * sizeof *el);
+    ok_el = malloc((r->nlines ? r->nlines : 1) * sizeof *ok_el);
+    s->members = malloc((r->nlines ? r->nlines : 1) * sizeof *s->members);
+    if (!el || !ok_el || !s->members)
+        goto out;
+    for (size_t i = 0; i < r->nlines; i++) {
+        const struct dsq_line_info *li = &r->lines[i];
+        struct member mb;
+
+        if (failure_of(li, &mb) == 0) {
+            mb.idx = i;
+            s->members[s->nmembers++] = mb;
+        }
+        if (!is_finished(li->state))
+            continue;
+        el[s->finished++] = li->elapsed;
+        if (li->state == DSQ_ST_OK)
+            ok_el[nok++] = li->elapsed;
+        s->cpu += li->utime + li->stime;
+        s->wall += li->elapsed;
+        if (li->maxrss_kb > s->maxrss_kb || s->finished == 1) {
+            s->maxrss_kb = li->maxrss_kb;
+            s->maxrss_idx = i;
+        }
+        /* Keep the SLOWEST longest, longest first; ties keep file order. */
+        {
+            size_t k = s->nslowest < SLOWEST ? s->nslowest++ : SLOWEST;
+            while (k > 0 && r->lines[s->slowest[k - 1]].elapsed < li->elapsed) {
+                if (k < SLOWEST)
+                    s->slowest[k] = s->slowest[k - 1];
+                k--;
+            }
+            if (k < SLOWEST)
+                s->slowest[k] = i;
+        }
+    }
+    if (s->finished) {
+        size_t n = s->finished;
+        qsort(el, n, sizeof *el, double_cmp);
+        s->min = el[0];
+        s->max = el[n - 1];
+        s->median = n % 2 ? el[n / 2] : (el[n / 2 - 1] + el[n / 2]) / 2;
+        /* Nearest rank. */
+        s->p95 = el[(size_t)ceil(0.95 * (double)n) - 1];
+    }
+    if (s->wall > 0) {
+        unsigned cpus = r->m.per_line.cpus ? r->m.per_line.cpus : 1;
+        s->cpu_eff = s->cpu / (s->wall * cpus);
+        s->have_eff = 1;
+    }
+    if (nok)
+        qsort(ok_el, nok, sizeof *ok_el, double_cmp);
+    stats_advice(r, ok_el, nok, s);
+
+    qsort(s->members, s->nmembers, sizeof *s->members, member_cmp);
+    s->groups = malloc((s->nmembers ? s->nmembers : 1) * sizeof *s->groups);
+    if (!s->groups)
+        goto out;
+    for (size_t k = 0; k < s->nmembers; k++) {
+        if (k == 0 || s->members[k].kind != s->members[k - 1].kind ||
+            s->members[k].code != s->members[k - 1].code) {
+            struct group *g = &s->groups[s->ngroups++];
+            g->kind = s->members[k].kind;
+            g->code = s->members[k].code;
+            g->count = 0;
+            g->first = k;
+        }
+        s->groups[s->ngroups - 1].count++;
+    }
+    qsort(s->groups, s->ngroups, sizeof *s->groups, group_cmp);
+    rc = 0;
+out:
+    free(el);
+    free(ok_el);
+    if (rc < 0)
+        stats_free(s);
+    return rc;
+}
+
+/* --- formatting helpers ------------------------------------------------ */
+
+static const char *
+signal_abbrev(int sig)
+{
+    switch (sig) {
+    case SIGHUP: return "HUP";
+    case SIGINT: return "INT";
+    case SIGQUIT: return "QUIT";
+    case SIGILL: return "ILL";
+    case SIGTRAP: return "TRAP";
+    case SIGABRT: return "ABRT";
+    case SIGBUS: return "BUS";
+    case SIGFPE: return "FPE";
+    case SIGKILL: return "KILL";
+    case SIGUSR1: return "USR1";
+    case SIGSEGV: return "SEGV";
+    case SIGUSR2: return "USR2";
+    case SIGPIPE: return "PIPE";
+    case SIGALRM: return "ALRM";
+    case SIGTERM: return "TERM";
+    case SIGCHLD: return "CHLD";
+    case SIGCONT: return "CONT";
+    case SIGSTOP: return "STOP";
+    case SIGTSTP: return "TSTP";
+    case SIGTTIN: return "TTIN";
+    case SIGTTOU: return "TTOU";
+    case SIGURG: return "URG";
+    case SIGXCPU: return "XCPU";
+    case SIGXFSZ: return "XFSZ";
+    case SIGVTALRM: return "VTALRM";
+    case SIGPROF: return "PROF";
+    case SIGSYS: return "SYS";
+    default: return NULL;
+    }
+}
+
+/* A duration for people: "0.53 s", "12.4 s", "3m 05s", "2h 07m", "1d 04h". */
+static void
+fmt_dur(double s, char *buf, size_t n)
+{
+    long v;
+
+    if (s < 10)
+        snprintf(buf, n, "%.2f s", s < 0 ? 0 : s);
+    else if (s < 60)
+        snprintf(buf, n, "%.1f s", s);
+    else if ((v = lround(s)) < 3600)
+        snprintf(buf, n, "%ldm %02lds", v / 60, v % 60);
+    else if (v < 86400)
+        snprintf(buf, n, "%ldh %02ldm", v / 3600, v / 60 % 60);
+    else
+        snprintf(buf, n, "%ldd %02ldh", v / 86400, v / 3600 % 24);
+}
+
+/* "about" a duration, for advice: "40 seconds", "10 minutes", "2.5 hours". */
+static void
+fmt_about(double s, char *buf, size_t n)
+{
+    if (s < 90)
+        snprintf(buf, n, "%.0f seconds", s);
+    else if (s < 90 * 60)
+        snprintf(buf, n, "%.0f minutes", s / 60);
+    else
+        snprintf(buf, n, "%.1f hours", s / 3600);
+}
+
+static void
+fmt_kb(long kb, char *buf, size_t n)
+{
+    if (kb < 1024)
+        snprintf(buf, n, "%ld KiB", kb);
+    else if (kb < 1024L * 1024)
+        snprintf(buf, n, "%.1f MiB", (double)kb / 1024);
+    else
+        snprintf(buf, n, "%.2f GiB", (double)kb / (1024.0 * 1024));
+}
+
+static void
+fmt_group(const struct group *g, char *buf, size_t n)
+{
+    const char *abbr;
+
+    switch (g->kind) {
+    case G_EXIT:
+        snprintf(buf, n, "exit %d", g->code);
+        break;
+    case G_SIGNAL:
+        abbr = signal_abbrev(g->code);
+        if (abbr)
+            snprintf(buf, n, "signal %d (%s)", g->code, abbr);
+        else
+            snprintf(buf, n, "signal %d", g->code);
+        break;
+    case G_INTERRUPTED:
+        snprintf(buf, n, "interrupted");
+        break;
+    case G_LOST:
+        snprintf(buf, n, "lost");
+        break;
+    case G_DSQ:
+        snprintf(buf, n, "not started by dsq");
+        break;
+    }
+}
+
+static void
+fmt_advice(const struct stats *s, char *buf, size_t n)
+{
+    char med[32], about[32];
+
+    fmt_dur(s->advice_median, med, sizeof med);
+    fmt_about(s->advice_task_s, about, sizeof about);
+    snprintf(buf, n,
+             "median line takes %s: --lines-per-task %zu gives array tasks of about %s "
+             "(%zu task%s)",
+             med, s->advice_lines, about, s->advice_tasks, s->advice_tasks == 1 ? "" : "s");
+}
+
+/* --- text -------------------------------------------------------------- */
+
+#define LABEL "%-13s"
+
+int
+dsq_report_print_text(const struct dsq_report *r, FILE *out)
+{
+    struct stats s;
+    char b1[64], b2[64], b3[64], b4[64];
+    int first;
+
+    if (stats_make(r, &s) < 0)
+        return -1;
+    fprintf(out, LABEL "%s\n", "run:", r->m.run_id ? r->m.run_id : "?");
+    fprintf(out, LABEL "%s\n", "directory:", r->m.run_dir ? r->m.run_dir : "?");
+    fprintf(out, LABEL "%s\n", "job file:", r->m.jobfile ? r->m.jobfile : "?");
+    fprintf(out, LABEL, "job ids:");
+    if (r->m.job_ids.n == 0)
+        fputs(r->m.dry_run ? "none (dry run)" : "none (not submitted)", out);
+    for (size_t i = 0; i < r->m.job_ids.n; i++)
+        fprintf(out, "%s%s", i ? ", " : "", r->m.job_ids.v[i]);
+    fputc('\n', out);
+    fprintf(out, LABEL "%zu, %s\n", "lines:", r->nlines,
+            r->over ? "over" : "in progress");
+    fprintf(out, LABEL, "states:");
+    first = 1;
+    for (int st = 0; st < DSQ_ST__COUNT; st++) {
+        if (!r->counts[st])
+            continue;
+        fprintf(out, "%s%zu %s", first ? "" : ", ", r->counts[st],
+                dsq_state_name((enum dsq_state)st));
+        first = 0;
+    }
+    fputs(first ? "none\n" : "\n", out);
+
+    if (s.finished) {
+        fmt_dur(s.min, b1, sizeof b1);
+        fmt_dur(s.median, b2, sizeof b2);
+        fmt_dur(s.p95, b3, sizeof b3);
+        fmt_dur(s.max, b4, sizeof b4);
+        fprintf(out, LABEL "min %s, median %s, p95 %s, max %s (%zu finished line%s)\n",
+                "wall time:", b1, b2, b3, b4, s.finished, s.finished == 1 ? "" : "s");
+        fmt_dur(s.cpu, b1, sizeof b1);
+        if (s.have_eff)
+            fprintf(out, LABEL "%s, efficiency %.0f%% of %u CPU%s per line\n", "CPU time:", b1,
+                    s.cpu_eff * 100, r->m.per_line.cpus ? r->m.per_line.cpus : 1,
+                    r->m.per_line.cpus > 1 ? "s" : "");
+        else
+            fprintf(out, LABEL "%s\n", "CPU time:", b1);
+        fmt_kb(s.maxrss_kb, b1, sizeof b1);
+        fprintf(out, LABEL "%s (line %zu)\n", "peak memory:", b1,
+                r->lines[s.maxrss_idx].line);
+        fprintf(out, LABEL, "slowest:");
+        for (size_t k = 0; k < s.nslowest; k++) {
+            fmt_dur(r->lines[s.slowest[k]].elapsed, b1, sizeof b1);
+            fprintf(out, "%sline %zu (%s)", k ? ", " : "", r->lines[s.slowest[k]].line, b1);
+        }
+        fputc('\n', out);
+    }
+    if (s.ngroups) {
+        fprintf(out, "failures:\n");
+        for (size_t g = 0; g < s.ngroups; g++) {
+            const struct group *gr = &s.groups[g];
+            fmt_group(gr, b1, sizeof b1);
+            fprintf(out, "  %s: %zu line%s (", b1, gr->count, gr->count == 1 ? "" : "s");
+            for (size_t k = 0; k < gr->count && k < GROUP_SHOW; k++)
+                fprintf(out, "%s%zu", k ? ", " : "", r->lines[s.members[gr->first + k].idx].line);
+            fputs(gr->count > GROUP_SHOW ? ", ...)\n" : ")\n", out);
+            if (gr->kind == G_DSQ && r->lines[s.members[gr->first].idx].reason[0])
+                fprintf(out, "    (line %zu: %s)\n", r->lines[s.members[gr->first].idx].line,
+                        r->lines[s.members[gr->first].idx].reason);
+        }
+    }
+    if (s.have_advice) {
+        char adv[256];
+        fmt_advice(&s, adv, sizeof adv);
+        fprintf(out, LABEL "%s\n", "advice:", adv);
+    }
+    if (r->over && s.nmembers + r->counts[DSQ_ST_NOT_RUN] > 0)
+        fprintf(out, LABEL "dsq autopsy %s > rerun.txt\n", "run again:",
+                r->m.run_dir ? r->m.run_dir : "RUN");
+    stats_free(&s);
+    return ferror(out) ? -1 : 0;
+}
+
+/* --- JSON -------------------------------------------------------------- */
+
+/* Seconds to the millisecond, so that numbers print short and exact enough
+ * (with JSON_REAL_PRECISION(15) an epoch time keeps its milliseconds). */
+static json_t *
+jsec(double s)
+{
+    return json_real(round(s * 1000) / 1000);
+}
+
+#define JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
+static json_t *
+line_json(const struct dsq_report *r, size_t i)
+{
+    const struct dsq_line_info *li = &r->lines[i];
+    int ended = is_finished(li->state) && li->end > 0;
+    int started = li->attempt > 0;
+    char *cmd = dsq_utf8_repair(dsq_jobfile_cmd(r->jf, i), r->jf->cmds[i].len);
+    json_t *o;
+
+    if (!cmd)
+        return NULL;
+    o = json_object();
+    if (!o) {
+        free(cmd);
+        return NULL;
+    }
+    json_object_set_new(o, "line", json_integer((json_int_t)li->line));
+    json_object_set_new(o, "state", json_string(dsq_state_name(li->state)));
+    json_object_set_new(o, "exit", ended && li->exit >= 0 ? json_integer(li->exit) : json_null());
+    json_object_set_new(o, "signal",
+                        ended && li->signal > 0 ? json_integer(li->signal) : json_null());
+    json_object_set_new(o, "host", started && li->host[0] ? json_string(li->host) : json_null());
+    json_object_set_new(o, "start", started && li->start > 0 ? jsec(li->start) : json_null());
+    json_object_set_new(o, "end", ended ? jsec(li->end) : json_null());
+    json_object_set_new(o, "elapsed", ended ? jsec(li->elapsed) : json_null());
+    json_object_set_new(o, "attempts", json_integer(li->attempts));
+    json_object_set_new(o, "command", json_string(cmd));
+    json_object_set_new(o, "task", json_integer((json_int_t)li->task));
+    json_object_set_new(o, "cpu_seconds", ended ? jsec(li->utime + li->stime) : json_null());
+    json_object_set_new(o, "maxrss_kb", ended ? json_integer(li->maxrss_kb) : json_null());
+    json_object_set_new(o, "reason", li->reason[0] ? json_string(li->reason) : json_null());
+    free(cmd);
+    return o;
+}
+
+static json_t *
+summary_json(const struct dsq_report *r, const struct stats *s)
+{
+    json_t *o = json_object(), *ids = json_array(), *states = json_object();
+    json_t *el = json_object(), *slow = json_array(), *fails = json_array();
+
+    if (!o || !ids || !states || !el || !slow || !fails) {
+        json_decref(o);
+        json_decref(ids);
+        json_decref(states);
+        json_decref(el);
+        json_decref(slow);
+        json_decref(fails);
+        return NULL;
+    }
+    json_object_set_new(o, "run", r->m.run_id ? json_string(r->m.run_id) : json_null());
+    json_object_set_new(o, "run_dir", r->m.run_dir ? json_string(r->m.run_dir) : json_null());
+    json_object_set_new(o, "jobfile", r->m.jobfile ? json_string(r->m.jobfile) : json_null());
+    for (size_t i = 0; i < r->m.job_ids.n; i++)
+        json_array_append_new(ids, json_string(r->m.job_ids.v[i]));
+    json_object_set_new(o, "job_ids", ids);
+    json_object_set_new(o, "dry_run", json_boolean(r->m.dry_run));
+    json_object_set_new(o, "total", json_integer((json_int_t)r->nlines));
+    json_object_set_new(o, "over", json_boolean(r->over));
+    json_object_set_new(o, "queue_known", json_boolean(r->queue_known));
+    for (int st = 0; st < DSQ_ST__COUNT; st++)
+        json_object_set_new(states, dsq_state_name((enum dsq_state)st),
+                            json_integer((json_int_t)r->counts[st]));
+    json_object_set_new(o, "states", states);
+    json_object_set_new(o, "finished", json_integer((json_int_t)s->finished));
+    json_object_set_new(el, "min", s->finished ? jsec(s->min) : json_null());
+    json_object_set_new(el, "median", s->finished ? jsec(s->median) : json_null());
+    json_object_set_new(el, "p95", s->finished ? jsec(s->p95) : json_null());
+    json_object_set_new(el, "max", s->finished ? jsec(s->max) : json_null());
+    json_object_set_new(o, "elapsed", el);
+    json_object_set_new(o, "cpu_seconds", s->finished ? jsec(s->cpu) : json_null());
+    json_object_set_new(o, "cpu_efficiency",
+                        s->have_eff ? json_real(round(s->cpu_eff * 1e4) / 1e4) : json_null());
+    json_object_set_new(o, "maxrss_kb", s->finished ? json_integer(s->maxrss_kb) : json_null());
+    for (size_t k = 0; k < s->nslowest; k++)
+        json_array_append_new(slow, json_pack("{s:I,s:o}", "line",
+                                              (json_int_t)r->lines[s->slowest[k]].line,
+                                              "elapsed", jsec(r->lines[s->slowest[k]].elapsed)));
+    json_object_set_new(o, "slowest", slow);
+    for (size_t g = 0; g < s->ngroups; g++) {
+        const struct group *gr = &s->groups[g];
+        json_t *lines = json_array();
+        static const char *const kinds[] = {
+            [G_EXIT] = "failed", [G_SIGNAL] = "signaled", [G_INTERRUPTED] = "interrupted",
+            [G_LOST] = "lost", [G_DSQ] = "failed"};
+
+        for (size_t k = 0; k < gr->count && k < 10; k++)
+            json_array_append_new(lines, json_integer((json_int_t)r->lines[s->members[gr->first + k].idx].line));
+        json_array_append_new(
+            fails, json_pack("{s:s,s:o,s:o,s:I,s:o}", "state", kinds[gr->kind], "exit",
+                             gr->kind == G_EXIT ? json_integer(gr->code) : json_null(), "signal",
+                             gr->kind == G_SIGNAL ? json_integer(gr->code) : json_null(),
+                             "count", (json_int_t)gr->count, "lines", lines));
+    }
+    json_object_set_new(o, "failures", fails);
+    if (s->have_advice) {
+        char adv[256];
+        fmt_advice(s, adv, sizeof adv);
+        json_object_set_new(o, "advice",
+                            json_pack("{s:s,s:I,s:I,s:o}", "text", adv, "lines_per_task",
+                                      (json_int_t)s->advice_lines, "tasks",
+                                      (json_int_t)s->advice_tasks, "task_seconds",
+                                      jsec(s->advice_task_s)));
+    } else {
+        json_object_set_new(o, "advice", json_null());
+    }
+    return o;
+}
+
+int
+dsq_report_print_json(const struct dsq_report *r, int with_lines, FILE *out)
+{
+    struct stats s;
+    json_t *o;
+    char *text = NULL;
+    int rc = -1;
+
+    if (stats_make(r, &s) < 0)
+        return -1;
+    o = summary_json(r, &s);
+    if (!o || !(text = json_dumps(o, JSON_FLAGS)))
+        goto out;
+    if (!with_lines) {
+        fprintf(out, "%s\n", text);
+        rc = 0;
+        goto out;
+    }
+    /* One object, but the lines are streamed one by one rather than built
+     * as a tree: a million lines would otherwise take gigabytes.  The
+     * summary's closing brace is replaced by the "lines" member. */
+    fprintf(out, "%.*s,\"lines\":[", (int)(strlen(text) - 1), text);
+    for (size_t i = 0; i < r->nlines; i++) {
+        json_t *lo = line_json(r, i);
+        char *lt = lo ? json_dumps(lo, JSON_FLAGS) : NULL;
+
+        json_decref(lo);
+        if (!lt)
+            goto out;
+        fprintf(out, "%s\n%s", i ? "," : "", lt);
+        free(lt);
+    }
+    fputs("\n]}\n", out);
+    rc = 0;
+out:
+    free(text);
+    json_decref(o);
+    stats_free(&s);
+    if (fflush(out) == EOF || ferror(out))
+        rc = -1;
+    return rc;
+}
+
+/* --- TSV --------------------------------------------------------------- */
+
+/* The command with "\" as "\\", tab as "\t", newline as "\n" and carriage
+ * return as "\r"; other bytes as they are (not made UTF-8). */
+static void
+tsv_escape(FILE *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '\\': fputs("\\\\", out); break;
+        case '\t': fputs("\\t", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\r': fputs("\\r", out); break;
+        default: putc(s[i], out);
+        }
+    }
+}
+
+int
+dsq_report_print_tsv(const struct dsq_report *r, FILE *out)
+{
+    fputs("line\tstate\texit\tsignal\thost\tstart\tend\telapsed\tattempts\tcommand\n", out);
+    for (size_t i = 0; i < r->nlines; i++) {
+        const struct dsq_line_info *li = &r->lines[i];
+        int ended = is_finished(li->state) && li->end > 0;
+        int started = li->attempt > 0;
+
+        fprintf(out, "%zu\t%s\t", li->line, dsq_state_name(li->state));
+        if (ended && li->exit >= 0)
+            fprintf(out, "%d", li->exit);
+        putc('\t', out);
+        if (ended && li->signal > 0)
+            fprintf(out, "%d", li->signal);
+        putc('\t', out);
+        if (started)
+            tsv_escape(out, li->host, strlen(li->host));
+        putc('\t', out);
+        if (started && li->start > 0)
+            fprintf(out, "%.3f", li->start);
+        putc('\t', out);
+        if (ended)
+            fprintf(out, "%.3f", li->end);
+        putc('\t', out);
+        if (ended)
+            fprintf(out, "%.3f", li->elapsed);
+        fprintf(out, "\t%u\t", li->attempts);
+        tsv_escape(out, dsq_jobfile_cmd(r->jf, i), r->jf->cmds[i].len);
+        putc('\n', out);
+    }
+    return fflush(out) == EOF || ferror(out) ? -1 : 0;
+}
