@@ -249,8 +249,13 @@ dsq_rundir_create(const char *status_dir, const char *name, char **run_dir, char
     char *base;
     int rc = -1;
 
-    if (dsq_mkdir_p(status_dir, 0755, err) < 0)
-        return -1;
+    struct dsq_error mk = {0};
+
+    /* The status directory is the user's choice: failing it is an input error. */
+    if (dsq_mkdir_p(status_dir, 0755, &mk) < 0)
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "status directory %s: %s", status_dir, mk.msg);
+    if (access(status_dir, W_OK | X_OK) < 0)
+        return dsq_errno(err, DSQ_ERR_INPUT, errno, "status directory %s", status_dir);
     base = dsq_abspath(status_dir);
     if (!base)
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
