@@ -1,2 +1,235 @@
-/* cmd/cmd-run.c: not written yet. */
+/* cmd-run: `dsq run --run-dir D [--task K]`, the per-node runner the batch
+ * script execs (so it receives Slurm's signals).  Reads its array task and
+ * restart count from Slurm's environment, runs the task's slice in a fork
+ * pool, and exits 0 only if every line of the task ended ok.  Also the TTY
+ * progress line the --dry-run pool draws. */
 #include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "lib/run.h"
+#include "lib/rundir.h"
+#include "lib/util.h"
+
+enum {
+    OPT_RUN_DIR = 1,
+    OPT_TASK,
+    OPT_OFFSET,
+    OPT_ATTEMPT,
+    OPT_PARALLEL,
+    OPT_STATUS_DIR,
+    OPT_HELP,
+};
+
+static const struct cmd_opt run_opts[] = {
+    {"run-dir", 0, CMD_OPT_REQUIRED, OPT_RUN_DIR},
+    {"task", 0, CMD_OPT_REQUIRED, OPT_TASK},
+    {"offset", 0, CMD_OPT_REQUIRED, OPT_OFFSET},
+    {"attempt", 0, CMD_OPT_REQUIRED, OPT_ATTEMPT},
+    {"parallel", 0, CMD_OPT_REQUIRED, OPT_PARALLEL},
+    {"status-dir", 0, CMD_OPT_REQUIRED, OPT_STATUS_DIR},
+    {"help", 'h', CMD_OPT_NONE, OPT_HELP},
+    {NULL, 0, 0, 0},
+};
+
+static const char run_usage[] =
+    "Usage: dsq run --run-dir DIR [--task K] [--offset N] [--attempt N] [--parallel W]\n"
+    "\n"
+    "Run one array task of a planned run: its slice of the job file's lines, W at a\n"
+    "time, each in its own process group, with a start and an end record per line in\n"
+    "DIR/status/.  The batch script calls this; you rarely need to.\n"
+    "\n"
+    "Options:\n"
+    "  --run-dir DIR     the run directory (or, with --status-dir, a Slurm job id)\n"
+    "  --task K          array task index (default: $SLURM_ARRAY_TASK_ID)\n"
+    "  --offset N        added to K: the first task of this array when the run was\n"
+    "                    split into several arrays (default 0)\n"
+    "  --attempt N       attempt number written in the records (default 1)\n"
+    "  --parallel W      lines at once (default: the planned --parallel; never more\n"
+    "                    than the CPUs Slurm granted allow)\n"
+    "  --status-dir DIR  where to look up a job id given as --run-dir\n"
+    "  -h, --help        print this help\n"
+    "\n"
+    "Environment: SLURM_ARRAY_TASK_ID, SLURM_ARRAY_JOB_ID, SLURM_RESTART_COUNT (a\n"
+    "requeued task skips the lines that already ended ok), SLURM_CPUS_PER_TASK or\n"
+    "SLURM_CPUS_ON_NODE.  Each line sees DSQ_LINE, DSQ_TASK, DSQ_SLOT, DSQ_ATTEMPT,\n"
+    "DSQ_RUN_DIR and DSQ_JOB_ID.\n"
+    "\n"
+    "Signals: SIGUSR1 starts no new line; SIGTERM, SIGINT or SIGHUP also stops the\n"
+    "running lines (SIGTERM to each line's process group, SIGKILL after the\n"
+    "planned kill grace) and records them as interrupted.\n"
+    "\n"
+    "Exit status: 0 every line of the task ended ok; 1 some did not; 2 usage or input\n"
+    "error; 3 system error.\n";
+
+/* A number from Slurm's environment: unset is fine, garbage is an error. */
+static int
+env_ulong(const char *name, unsigned long max, unsigned long *out, int *set)
+{
+    const char *v = getenv(name);
+
+    *set = 0;
+    if (!v || !v[0])
+        return 0;
+    if (dsq_parse_ulong(v, 0, max, out) < 0)
+        return cmd_usage_error("run", "%s='%s' is not a valid number", name, v);
+    *set = 1;
+    return 0;
+}
+
+int
+cmd_run_main(int argc, char **argv)
+{
+    struct dsq_error err = {0};
+    struct dsq_run_opts ro = {0};
+    struct dsq_pool_result res = {0};
+    const char *run_dir = NULL, *status_dir = NULL, *task = NULL, *arg;
+    char *resolved = NULL;
+    unsigned long v = 0, offset = 0, attempt = 1, parallel = 0;
+    int i = 1, id, set, rc;
+
+    while ((id = cmd_opt_next(run_opts, argc, argv, &i, &arg, "run")) != CMD_OPT_END) {
+        switch (id) {
+        case CMD_OPT_ERROR:
+            return DSQ_EXIT_USAGE;
+        case CMD_OPT_UNKNOWN:
+            return cmd_usage_error("run", "unknown option '%s'", argv[i]);
+        case CMD_OPT_POSITIONAL:
+            return cmd_usage_error("run", "unexpected argument '%s'", arg);
+        case OPT_RUN_DIR:
+            run_dir = arg;
+            break;
+        case OPT_TASK:
+            task = arg;
+            break;
+        case OPT_OFFSET:
+            if (dsq_parse_ulong(arg, 0, (unsigned long)1 << 40, &offset) < 0)
+                return cmd_usage_error("run", "--offset must be a number, not '%s'", arg);
+            break;
+        case OPT_ATTEMPT:
+            if (dsq_parse_ulong(arg, 1, 1000000, &attempt) < 0)
+                return cmd_usage_error("run", "--attempt must be a positive number, not '%s'",
+                                       arg);
+            break;
+        case OPT_PARALLEL:
+            if (dsq_parse_ulong(arg, 1, 100000, &parallel) < 0)
+                return cmd_usage_error("run", "--parallel must be a positive number, not '%s'",
+                                       arg);
+            break;
+        case OPT_STATUS_DIR:
+            status_dir = arg;
+            break;
+        case OPT_HELP:
+            fputs(run_usage, stdout);
+            return DSQ_EXIT_OK;
+        }
+    }
+    if (!run_dir)
+        return cmd_usage_error("run", "--run-dir is required");
+
+    if (task) {
+        if (dsq_parse_ulong(task, 0, (unsigned long)1 << 40, &v) < 0)
+            return cmd_usage_error("run", "--task must be a number, not '%s'", task);
+    } else {
+        if (env_ulong("SLURM_ARRAY_TASK_ID", (unsigned long)1 << 40, &v, &set) < 0)
+            return DSQ_EXIT_USAGE;
+        if (!set)
+            return cmd_usage_error("run", "no array task: give --task K, or run inside a "
+                                          "Slurm job array (SLURM_ARRAY_TASK_ID)");
+    }
+    ro.task = (long)v;
+    ro.offset = (size_t)offset;
+    ro.attempt = (unsigned)attempt;
+    ro.slots = (unsigned)parallel;
+    if (env_ulong("SLURM_RESTART_COUNT", 1000000, &v, &set) < 0)
+        return DSQ_EXIT_USAGE;
+    ro.restart = set ? (unsigned)v : 0;
+    if (env_ulong("SLURM_CPUS_PER_TASK", 1000000, &v, &set) < 0)
+        return DSQ_EXIT_USAGE;
+    if (!set && env_ulong("SLURM_CPUS_ON_NODE", 1000000, &v, &set) < 0)
+        return DSQ_EXIT_USAGE;
+    ro.cpus = set ? (unsigned)v : 0;
+    ro.job_id = getenv("SLURM_ARRAY_JOB_ID") ? getenv("SLURM_ARRAY_JOB_ID") : "";
+
+    if (status_dir) {
+        if (dsq_rundir_find(status_dir, run_dir, &resolved, &err) < 0)
+            return cmd_fail(&err);
+        run_dir = resolved;
+    }
+    ro.run_dir = run_dir;
+    if (dsq_run_exec(&ro, &res, &err) < 0) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    /* One line in the task's Slurm output file says how it went. */
+    fprintf(stderr, "dsq: array task %zu: %zu of %zu lines ok", (size_t)ro.task + ro.offset,
+            res.ok, res.total);
+    if (res.not_ok)
+        fprintf(stderr, ", %zu not ok", res.not_ok);
+    if (res.total > res.ok + res.not_ok)
+        fprintf(stderr, ", %zu not run", res.total - res.ok - res.not_ok);
+    if (res.stop_signal)
+        fprintf(stderr, " (stopped by %s)", res.stop_signal == SIGUSR1   ? "SIGUSR1"
+                                            : res.stop_signal == SIGTERM ? "SIGTERM"
+                                            : res.stop_signal == SIGINT  ? "SIGINT"
+                                                                         : "SIGHUP");
+    fputc('\n', stderr);
+    rc = res.ok == res.total ? DSQ_EXIT_OK : DSQ_EXIT_NOTOK;
+out:
+    free(resolved);
+    return rc;
+}
+
+/* The TTY progress line.  The pool calls it from one thread only, so plain
+ * statics are enough. */
+static double progress_t0;
+static int progress_drawn;
+
+static void
+fmt_duration(char *buf, size_t n, double s)
+{
+    long t = (long)(s + 0.5);
+
+    if (t >= 3600)
+        snprintf(buf, n, "%ldh%02ldm", t / 3600, t % 3600 / 60);
+    else if (t >= 60)
+        snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+    else
+        snprintf(buf, n, "%lds", t);
+}
+
+void
+cmd_progress_tty(size_t done, size_t failed, size_t total, size_t running, void *arg)
+{
+    double now = dsq_time_mono(), dt, rate;
+    char eta[32] = "?";
+
+    (void)arg;
+    if (!progress_t0)
+        progress_t0 = now;
+    dt = now - progress_t0;
+    rate = dt > 0 ? (double)done / dt : 0;
+    if (done >= total)
+        snprintf(eta, sizeof eta, "0s");
+    else if (rate > 0)
+        fmt_duration(eta, sizeof eta, (double)(total - done) / rate);
+    /* \r redraws the line in place; \033[K clears what a longer previous
+     * line left behind. */
+    fprintf(stderr, "\rdsq: %zu/%zu done, %zu failed, %zu running, %.1f lines/s, ETA %s\033[K",
+            done, total, failed, running, rate, eta);
+    fflush(stderr);
+    progress_drawn = 1;
+}
+
+void
+cmd_progress_end(void)
+{
+    if (progress_drawn)
+        fputc('\n', stderr);
+    progress_drawn = 0;
+    progress_t0 = 0;
+}

@@ -1,2 +1,688 @@
-/* lib/pool.c: not written yet. */
+/* pool: the fork pool behind `dsq run` and `--dry-run` (see pool.h).  One
+ * process sleeps in sigtimedwait() on SIGCHLD and the stop signals; a reaped
+ * line's slot starts the next line at once, and every line gets a start
+ * record at fork and an end record at reap with what wait4() measured. */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pool.h"
+#include "util.h"
+
+/* Longer lines go through a script file: execve() refuses any single
+ * argument over MAX_ARG_STRLEN (128 KiB); the margin leaves room for the
+ * environment on systems with a small ARG_MAX. */
+#define LONG_LINE_BYTES (100 * 1024)
+
+/* How often the progress callback is refreshed while lines run. */
+#define PROGRESS_PERIOD 0.25
+
+struct slot {
+    pid_t pid;          /* 0: free */
+    size_t item;
+    double start_mono;
+    char *script;       /* owned: temp file of a long line, removed at reap */
+    int termed;         /* we sent SIGTERM to its group */
+};
+
+struct pool {
+    const struct dsq_pool_opts *o;
+    const struct dsq_pool_item *items;
+    size_t n;
+    struct dsq_pool_result *res;
+    struct dsq_error *err;
+    struct slot *slots;
+    unsigned nslots;
+    size_t running, done;
+    char host[256];
+    sigset_t sigs;
+
+    int stopping;       /* SIGUSR1, or terminating: start nothing new */
+    int terminating;    /* groups TERMed; KILL at deadline */
+    int killed;         /* the KILL was sent */
+    double deadline;
+    int failed;         /* a system error is in err: stop as on SIGTERM */
+    double next_progress;
+
+    pid_t *lingering;   /* groups TERMed whose leader was reaped */
+    size_t nlingering;
+};
+
+/* reason[] is a fixed field of the record: a long path is cut, on purpose. */
+static void reason_set(char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+reason_set(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+}
+
+static void
+fatal_once(struct pool *p, const struct dsq_error *e)
+{
+    if (p->failed)
+        return;
+    p->failed = 1;
+    if (p->err && e)
+        *p->err = *e;
+}
+
+static int
+write_record(struct pool *p, const struct dsq_record *r)
+{
+    struct dsq_error e = {0};
+    struct dsq_recw *w = p->o->writer(r->task, p->o->writer_arg, &e);
+
+    if (!w || dsq_recw_write(w, r, &e) < 0) {
+        if (!e.msg[0])
+            dsq_errprintf(&e, DSQ_ERR_SYSTEM, "no status file for array task %zu", r->task);
+        fatal_once(p, &e);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+record_init(struct pool *p, struct dsq_record *r, enum dsq_ev ev, const struct dsq_pool_item *it,
+            pid_t pid)
+{
+    memset(r, 0, sizeof *r);
+    r->ev = ev;
+    r->line = it->line;
+    r->task = it->task;
+    r->attempt = p->o->attempt;
+    r->restart = p->o->restart;
+    snprintf(r->host, sizeof r->host, "%s", p->host);
+    r->pid = (long)pid;
+    r->t = dsq_time_real();
+    snprintf(r->job, sizeof r->job, "%s", p->o->job_id ? p->o->job_id : "");
+}
+
+static void
+progress(struct pool *p)
+{
+    if (p->o->progress)
+        p->o->progress(p->done, p->res->not_ok, p->n, p->running, p->o->progress_arg);
+    p->next_progress = dsq_time_mono() + PROGRESS_PERIOD;
+}
+
+static void
+count(struct pool *p, enum dsq_state st)
+{
+    if (st == DSQ_ST_OK)
+        p->res->ok++;
+    else
+        p->res->not_ok++;
+    p->done++;
+}
+
+/* Expand --line-output's %L %A %a %j %%, relative to workdir.  Owned. */
+static char *
+line_output_path(const struct dsq_pool_opts *o, const struct dsq_pool_item *it)
+{
+    struct dsq_buf b = {0};
+    const char *s = o->line_output;
+    int rc = 0;
+
+    if (s[0] != '/' && o->workdir && o->workdir[0])
+        rc |= dsq_buf_printf(&b, "%s/", o->workdir);
+    for (; *s && rc == 0; s++) {
+        if (*s != '%' || !s[1]) {
+            rc |= dsq_buf_append(&b, s, 1);
+            continue;
+        }
+        switch (*++s) {
+        case 'L':
+            rc |= dsq_buf_printf(&b, "%zu", it->line);
+            break;
+        case 'A':
+            rc |= dsq_buf_puts(&b, o->array_job_id && o->array_job_id[0] ? o->array_job_id
+                                                                         : "local");
+            break;
+        case 'a':
+            rc |= dsq_buf_printf(&b, "%zu", it->task);
+            break;
+        case 'j':
+            rc |= dsq_buf_printf(&b, "%u", o->attempt);
+            break;
+        case '%':
+            rc |= dsq_buf_append(&b, "%", 1);
+            break;
+        default:
+            /* Not ours (sbatch's %N, say): keep it as written. */
+            rc |= dsq_buf_append(&b, s - 1, 2);
+            break;
+        }
+    }
+    if (rc || dsq_buf_append(&b, "", 0) < 0) {
+        dsq_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+/* A line too long for one exec argument: write it to a script the shell
+ * reads instead.  Owned path, or NULL with why in reason. */
+static char *
+write_long_line(const struct dsq_pool_opts *o, const struct dsq_pool_item *it, char *reason,
+                size_t rsize)
+{
+    struct dsq_buf path = {0};
+    struct dsq_error e = {0};
+    ssize_t w = 0;
+    size_t off = 0;
+    int fd = -1;
+
+    if (dsq_buf_printf(&path, "%s/tmp", o->run_dir ? o->run_dir : ".") < 0)
+        goto oom;
+    if (dsq_mkdir_p(path.data, 0755, &e) < 0) {
+        reason_set(reason, rsize, "line too long for exec and %s", e.msg);
+        goto fail;
+    }
+    if (dsq_buf_printf(&path, "/line-%zu-%zu.sh", it->task, it->line) < 0)
+        goto oom;
+    fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        reason_set(reason, rsize, "line too long for exec and cannot create %s: %s", path.data,
+                 strerror(errno));
+        goto fail;
+    }
+    while (off < it->len + 1) {
+        const char *src = off < it->len ? it->cmd + off : "\n";
+        size_t want = off < it->len ? it->len - off : 1;
+
+        w = write(fd, src, want);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            reason_set(reason, rsize, "line too long for exec and cannot write %s: %s", path.data,
+                     w < 0 ? strerror(errno) : "short write");
+            goto fail;
+        }
+        off += (size_t)w;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        reason_set(reason, rsize, "line too long for exec and cannot write %s: %s", path.data,
+                 strerror(errno));
+        goto fail;
+    }
+    return path.data;
+oom:
+    reason_set(reason, rsize, "out of memory");
+fail:
+    if (fd >= 0)
+        close(fd);
+    if (path.data && fd >= 0)
+        unlink(path.data);
+    dsq_buf_free(&path);
+    return NULL;
+}
+
+/* The line could not be started at all: its records say why, and the pool
+ * goes on with the others. */
+static void
+fail_unstarted(struct pool *p, const struct dsq_pool_item *it, const char *reason)
+{
+    struct dsq_record r;
+
+    record_init(p, &r, DSQ_EV_START, it, 0);
+    if (write_record(p, &r) < 0)
+        return;
+    r.ev = DSQ_EV_END;
+    r.state = DSQ_ST_FAILED;
+    r.exit = 127; /* what a shell says when it cannot run a command */
+    reason_set(r.reason, sizeof r.reason, "%s", reason);
+    count(p, DSQ_ST_FAILED);
+    write_record(p, &r);
+    progress(p);
+}
+
+/* In the child: never returns. */
+static void
+child_exec(const struct dsq_pool_opts *o, const struct dsq_pool_item *it, unsigned slot,
+           const char *cmd, const char *script, int outfd)
+{
+    const char *shell = o->shell && o->shell[0] ? o->shell : "/bin/sh";
+    struct sigaction sa;
+    sigset_t none;
+    char num[32];
+    int fd;
+
+    setpgid(0, 0);
+    /* Lines start clean: dispositions the runner inherited as ignored
+     * (nohup's SIGHUP, say) would otherwise survive exec. */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (int s = 1; s < NSIG; s++) {
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaction(s, &sa, NULL);
+    }
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    fd = open("/dev/null", O_RDONLY);
+    if (fd < 0 || dup2(fd, STDIN_FILENO) < 0) {
+        dprintf(STDERR_FILENO, "dsq: line %zu: cannot open /dev/null: %s\n", it->line,
+                strerror(errno));
+        _exit(127);
+    }
+    if (fd != STDIN_FILENO)
+        close(fd);
+    if (outfd >= 0) {
+        if (dup2(outfd, STDOUT_FILENO) < 0 || dup2(outfd, STDERR_FILENO) < 0)
+            _exit(127);
+        close(outfd);
+    }
+    if (o->workdir && o->workdir[0] && chdir(o->workdir) < 0) {
+        dprintf(STDERR_FILENO, "dsq: line %zu: cannot change to %s: %s\n", it->line, o->workdir,
+                strerror(errno));
+        _exit(127);
+    }
+    snprintf(num, sizeof num, "%zu", it->line);
+    setenv("DSQ_LINE", num, 1);
+    snprintf(num, sizeof num, "%zu", it->task);
+    setenv("DSQ_TASK", num, 1);
+    snprintf(num, sizeof num, "%u", slot);
+    setenv("DSQ_SLOT", num, 1);
+    snprintf(num, sizeof num, "%u", o->attempt);
+    setenv("DSQ_ATTEMPT", num, 1);
+    setenv("DSQ_RUN_DIR", o->run_dir ? o->run_dir : "", 1);
+    setenv("DSQ_JOB_ID", o->job_id ? o->job_id : "", 1);
+    if (script)
+        execl(shell, shell, script, (char *)NULL);
+    else
+        execl(shell, shell, "-c", cmd, (char *)NULL);
+    dprintf(STDERR_FILENO, "dsq: line %zu: cannot run %s: %s\n", it->line, shell,
+            strerror(errno));
+    _exit(127);
+}
+
+/* Start item i in a free slot.  -1 only on a system error (fork, records). */
+static int
+start(struct pool *p, size_t i)
+{
+    const struct dsq_pool_item *it = &p->items[i];
+    char reason[sizeof ((struct dsq_record *)0)->reason] = "";
+    char *cmd = NULL, *script = NULL, *outpath = NULL;
+    struct dsq_record r;
+    struct dsq_error e = {0};
+    unsigned s;
+    int outfd = -1, rc = -1;
+    pid_t pid;
+
+    for (s = 0; s < p->nslots && p->slots[s].pid; s++)
+        ;
+    if (it->len > LONG_LINE_BYTES) {
+        script = write_long_line(p->o, it, reason, sizeof reason);
+        if (!script) {
+            fail_unstarted(p, it, reason);
+            rc = p->failed ? -1 : 0;
+            goto out;
+        }
+    } else {
+        /* Items are borrowed slices of the job file: exec needs a string. */
+        cmd = malloc(it->len + 1);
+        if (!cmd) {
+            dsq_errprintf(&e, DSQ_ERR_SYSTEM, "out of memory");
+            fatal_once(p, &e);
+            goto out;
+        }
+        memcpy(cmd, it->cmd, it->len);
+        cmd[it->len] = '\0';
+    }
+    if (p->o->line_output && p->o->line_output[0]) {
+        /* Opened here, not in the child, so that a bad pattern fails the
+         * line with a reason in its record instead of an unexplained 127. */
+        outpath = line_output_path(p->o, it);
+        if (!outpath) {
+            dsq_errprintf(&e, DSQ_ERR_SYSTEM, "out of memory");
+            fatal_once(p, &e);
+            goto out;
+        }
+        outfd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (outfd < 0) {
+            reason_set(reason, sizeof reason, "cannot open line output %s: %s", outpath,
+                     strerror(errno));
+            fail_unstarted(p, it, reason);
+            rc = p->failed ? -1 : 0;
+            goto out;
+        }
+    }
+    pid = fork();
+    if (pid < 0) {
+        dsq_errno(&e, DSQ_ERR_SYSTEM, errno, "cannot start line %zu (fork)", it->line);
+        fatal_once(p, &e);
+        goto out;
+    }
+    if (pid == 0)
+        child_exec(p->o, it, s, cmd, script, outfd);
+    /* Both sides set the group, so that a kill(-pid) right after fork
+     * cannot miss a child that has not yet run. */
+    setpgid(pid, pid);
+    p->slots[s].pid = pid;
+    p->slots[s].item = i;
+    p->slots[s].start_mono = dsq_time_mono();
+    p->slots[s].script = script;
+    p->slots[s].termed = 0;
+    script = NULL;
+    p->running++;
+    p->res->started++;
+    record_init(p, &r, DSQ_EV_START, it, pid);
+    rc = write_record(p, &r);
+out:
+    if (outfd >= 0)
+        close(outfd);
+    if (script) {
+        unlink(script);
+        free(script);
+    }
+    free(outpath);
+    free(cmd);
+    return rc;
+}
+
+static const char *
+signame(int sig)
+{
+    switch (sig) {
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGINT:
+        return "SIGINT";
+    case SIGHUP:
+        return "SIGHUP";
+    default:
+        return "a stop signal";
+    }
+}
+
+static void
+finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru)
+{
+    const struct dsq_pool_item *it = &p->items[sl->item];
+    struct dsq_record r;
+
+    record_init(p, &r, DSQ_EV_END, it, sl->pid);
+    r.elapsed = dsq_time_mono() - sl->start_mono;
+    r.utime = (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6;
+    r.stime = (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
+    r.maxrss_kb = ru->ru_maxrss; /* KiB on Linux */
+    if (WIFSIGNALED(status)) {
+        r.exit = -1;
+        r.signal = WTERMSIG(status);
+        r.state = DSQ_ST_SIGNALED;
+    } else {
+        r.exit = WEXITSTATUS(status);
+        r.signal = 0;
+        r.state = r.exit == 0 ? DSQ_ST_OK : DSQ_ST_FAILED;
+    }
+    if (sl->termed) {
+        /* Whatever it did after our SIGTERM, the line was cut short. */
+        r.state = DSQ_ST_INTERRUPTED;
+        if (p->res->stop_signal)
+            reason_set(r.reason, sizeof r.reason, "runner received %s",
+                     signame(p->res->stop_signal));
+        else
+            reason_set(r.reason, sizeof r.reason, "runner stopped on an error");
+        if (kill(-sl->pid, 0) == 0) {
+            pid_t *l = realloc(p->lingering, (p->nlingering + 1) * sizeof *l);
+
+            if (l) {
+                p->lingering = l;
+                p->lingering[p->nlingering++] = sl->pid;
+            }
+        }
+    }
+    if (sl->script) {
+        unlink(sl->script);
+        free(sl->script);
+        sl->script = NULL;
+    }
+    sl->pid = 0;
+    p->running--;
+    count(p, r.state);
+    write_record(p, &r);
+    progress(p);
+}
+
+static void
+reap(struct pool *p)
+{
+    for (;;) {
+        struct rusage ru;
+        int status;
+        pid_t pid = wait4(-1, &status, WNOHANG, &ru);
+
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid <= 0)
+            return;
+        for (unsigned s = 0; s < p->nslots; s++) {
+            if (p->slots[s].pid == pid) {
+                finish(p, &p->slots[s], status, &ru);
+                break;
+            }
+        }
+        /* Not a slot: an orphan of some line, reparented to us as the
+         * subreaper; nothing to record. */
+    }
+}
+
+static void
+terminate(struct pool *p, int sig)
+{
+    if (p->terminating)
+        return;
+    /* Lines that ended before the signal keep their real state. */
+    reap(p);
+    p->stopping = p->terminating = 1;
+    if (sig)
+        p->res->stop_signal = sig;
+    p->deadline = dsq_time_mono() + (p->o->kill_grace > 0 ? p->o->kill_grace : 0);
+    for (unsigned s = 0; s < p->nslots; s++) {
+        if (p->slots[s].pid) {
+            kill(-p->slots[s].pid, SIGTERM);
+            p->slots[s].termed = 1;
+        }
+    }
+}
+
+static void
+kill_all(struct pool *p)
+{
+    p->killed = 1;
+    for (unsigned s = 0; s < p->nslots; s++) {
+        if (p->slots[s].pid)
+            kill(-p->slots[s].pid, SIGKILL);
+    }
+    for (size_t i = 0; i < p->nlingering; i++)
+        kill(-p->lingering[i], SIGKILL);
+}
+
+/* Whether a TERMed group outlives its leader (a background job of the line):
+ * it must not survive the runner. */
+static int
+lingering_alive(struct pool *p)
+{
+    size_t j = 0;
+
+    for (size_t i = 0; i < p->nlingering; i++) {
+        if (kill(-p->lingering[i], 0) == 0)
+            p->lingering[j++] = p->lingering[i];
+    }
+    p->nlingering = j;
+    return j > 0;
+}
+
+static void
+raise_nofile(void)
+{
+    struct rlimit rl;
+
+    /* A dry run holds one status file per array task. */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int
+dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, size_t n,
+             struct dsq_pool_result *res, struct dsq_error *err)
+{
+    struct pool p;
+    struct sigaction chld, oldchld;
+    sigset_t oldmask;
+    size_t next = 0;
+    int subreaper = 0, have_oldchld = 0;
+
+    memset(res, 0, sizeof *res);
+    res->total = n;
+    memset(&p, 0, sizeof p);
+    p.o = o;
+    p.items = items;
+    p.n = n;
+    p.res = res;
+    p.err = err;
+    p.nslots = o->slots ? o->slots : 1;
+    if ((size_t)p.nslots > n && n > 0)
+        p.nslots = (unsigned)n;
+    p.slots = calloc(p.nslots, sizeof *p.slots);
+    if (!p.slots)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    dsq_hostname(p.host, sizeof p.host);
+    raise_nofile();
+
+    sigemptyset(&p.sigs);
+    sigaddset(&p.sigs, SIGCHLD);
+    sigaddset(&p.sigs, SIGTERM);
+    sigaddset(&p.sigs, SIGINT);
+    sigaddset(&p.sigs, SIGHUP);
+    sigaddset(&p.sigs, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &p.sigs, &oldmask);
+    /* An ignored SIGCHLD would make the kernel reap our children for us,
+     * and wait4() would never see their status. */
+    memset(&chld, 0, sizeof chld);
+    chld.sa_handler = SIG_DFL;
+    sigemptyset(&chld.sa_mask);
+    if (sigaction(SIGCHLD, &chld, &oldchld) == 0)
+        have_oldchld = 1;
+    /* As subreaper we inherit the orphans of a line's shell, so a TERMed
+     * group's background jobs are seen to die (SIGCHLD) instead of being
+     * polled for. */
+    if (prctl(PR_GET_CHILD_SUBREAPER, &subreaper) < 0)
+        subreaper = 1; /* unknown: leave it alone */
+    if (!subreaper)
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+    p.next_progress = dsq_time_mono() + PROGRESS_PERIOD;
+    for (;;) {
+        struct timespec ts, *tsp = NULL;
+        siginfo_t si;
+        double now, wake = INFINITY;
+        int sig;
+
+        while (!p.stopping && !p.failed && next < n && p.running < p.nslots) {
+            if (start(&p, next++) < 0)
+                break;
+        }
+        if (p.failed)
+            terminate(&p, 0);
+        /* Nothing running and nothing more may start; after a SIGTERM,
+         * wait (up to the KILL) for TERMed groups that outlive their
+         * leader. */
+        if (p.running == 0 && (!p.terminating || p.killed || !lingering_alive(&p)))
+            break;
+        if (o->progress && p.running)
+            wake = p.next_progress;
+        if (p.terminating && !p.killed && p.deadline < wake)
+            wake = p.deadline;
+        if (wake != INFINITY) {
+            double d = wake - dsq_time_mono();
+
+            if (d < 0)
+                d = 0;
+            ts.tv_sec = (time_t)d;
+            ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+            tsp = &ts;
+        }
+        sig = sigtimedwait(&p.sigs, &si, tsp);
+        switch (sig) {
+        case SIGCHLD:
+            break;
+        case SIGUSR1:
+            /* Slurm's warning before the time limit: let running lines
+             * finish, start nothing new. */
+            p.stopping = 1;
+            if (!res->stop_signal)
+                res->stop_signal = SIGUSR1;
+            break;
+        case SIGTERM:
+        case SIGINT:
+        case SIGHUP:
+            terminate(&p, sig);
+            break;
+        default:
+            break; /* timeout or EINTR */
+        }
+        reap(&p);
+        now = dsq_time_mono();
+        if (p.terminating && !p.killed && now >= p.deadline)
+            kill_all(&p);
+        if (o->progress && p.running && now >= p.next_progress)
+            progress(&p);
+    }
+    /* Orphans killed with their group: collect their zombies now. */
+    reap(&p);
+
+    /* Drain what the loop no longer waits for.  A late SIGUSR1 means
+     * nothing once the lines are done (and must not kill us), and a repeat
+     * of the stop signal we already obeyed is the same request.  A first
+     * SIGTERM after the end stays pending: it is obeyed on unblock. */
+    for (;;) {
+        struct timespec zero = {0, 0};
+        sigset_t drain;
+
+        sigemptyset(&drain);
+        sigaddset(&drain, SIGCHLD);
+        sigaddset(&drain, SIGUSR1);
+        if (res->stop_signal && res->stop_signal != SIGUSR1) {
+            sigaddset(&drain, SIGTERM);
+            sigaddset(&drain, SIGINT);
+            sigaddset(&drain, SIGHUP);
+        }
+        if (sigtimedwait(&drain, NULL, &zero) < 0)
+            break;
+    }
+    if (!subreaper)
+        prctl(PR_SET_CHILD_SUBREAPER, 0);
+    if (have_oldchld)
+        sigaction(SIGCHLD, &oldchld, NULL);
+    sigprocmask(SIG_SETMASK, &oldmask, NULL);
+    for (unsigned s = 0; s < p.nslots; s++)
+        free(p.slots[s].script);
+    free(p.slots);
+    free(p.lingering);
+    return p.failed ? -1 : 0;
+}

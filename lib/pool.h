@@ -51,7 +51,9 @@ struct dsq_pool_result {
     size_t started;
     size_t ok;
     size_t not_ok;             /* failed + signaled + interrupted */
-    int stop_signal;           /* SIGTERM/SIGINT/SIGUSR1 received, or 0 */
+    int stop_signal;           /* SIGTERM/SIGINT/SIGHUP/SIGUSR1 received, or 0 */
+    size_t total;              /* lines the run was given: every line ended
+                                * ok exactly when ok == total */
 };
 
 /* Run items in order.  Blocks SIGCHLD, SIGTERM, SIGINT, SIGUSR1 (and

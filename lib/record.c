@@ -81,9 +81,12 @@ dsq_recw_open(const char *path, struct dsq_error *err)
      * planted symlink cannot redirect records elsewhere. */
     w->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (w->fd < 0) {
-        dsq_errno(err, DSQ_ERR_SYSTEM, errno, "cannot open status file %s", path);
+        int e = errno;
+
+        dsq_errno(err, DSQ_ERR_SYSTEM, e, "cannot open status file %s", path);
         free(w->path);
         free(w);
+        errno = e; /* callers tell EMFILE from the rest */
         return NULL;
     }
     return w;

@@ -1,2 +1,265 @@
-/* lib/run.c: not written yet. */
+/* run: turns a planned run directory into pool items (see run.h).  It trusts
+ * nothing but the run directory: the manifest says how lines were sliced,
+ * and the job file copy, checked against the manifest's SHA-256, supplies
+ * the commands, so editing the user's job file after submission changes
+ * nothing. */
 #include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jobfile.h"
+#include "plan.h"
+#include "record.h"
+#include "run.h"
+#include "rundir.h"
+#include "sha256.h"
+#include "util.h"
+
+/* The status files of the tasks this run writes, opened on first use and
+ * kept open: a dry run alternates between tasks line after line. */
+struct writers {
+    const char *run_dir;
+    unsigned attempt, restart;
+    size_t base;                /* task of w[0] */
+    size_t n;
+    struct dsq_recw **w;
+};
+
+static void
+writers_close(struct writers *ws)
+{
+    for (size_t i = 0; i < ws->n; i++) {
+        dsq_recw_close(ws->w[i]);
+        ws->w[i] = NULL;
+    }
+}
+
+static struct dsq_recw *
+writer_for(size_t task, void *arg, struct dsq_error *err)
+{
+    struct writers *ws = arg;
+    struct dsq_recw **slot;
+    char *path;
+
+    if (task < ws->base || task - ws->base >= ws->n) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "internal error: no status file for array task %zu",
+                      task);
+        return NULL;
+    }
+    slot = &ws->w[task - ws->base];
+    if (*slot)
+        return *slot;
+    path = dsq_record_path(ws->run_dir, ws->attempt, task, ws->restart);
+    if (!path) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        return NULL;
+    }
+    *slot = dsq_recw_open(path, err);
+    if (!*slot && (errno == EMFILE || errno == ENFILE)) {
+        /* More tasks than descriptors: the files are append-only, so
+         * closing the others and reopening them later loses nothing. */
+        writers_close(ws);
+        *slot = dsq_recw_open(path, err);
+    }
+    free(path);
+    return *slot;
+}
+
+/* Lines of this (attempt, task) that ended ok before a requeue. */
+struct done_lines {
+    unsigned char *ok;          /* by physical line number */
+    size_t nlines;
+};
+
+static int
+note_ok(const struct dsq_record *r, void *arg)
+{
+    struct done_lines *d = arg;
+
+    if (r->ev == DSQ_EV_END && r->state == DSQ_ST_OK && r->line < d->nlines)
+        d->ok[r->line] = 1;
+    return 0;
+}
+
+static int
+read_done(const struct dsq_run_opts *o, const char *run_dir, size_t task,
+          struct done_lines *d, struct dsq_error *err)
+{
+    for (unsigned r = 0; r < o->restart; r++) {
+        char *path = dsq_record_path(run_dir, o->attempt, task, r);
+        struct stat st;
+        int rc = 0;
+
+        if (!path)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        /* An earlier incarnation that never started a line has no file. */
+        if (stat(path, &st) == 0)
+            rc = dsq_record_read_file(path, note_ok, d, err);
+        free(path);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct dsq_error *err)
+{
+    struct dsq_manifest m;
+    struct dsq_jobfile *jf = NULL;
+    struct dsq_pool_item *items = NULL;
+    struct dsq_pool_opts po;
+    struct writers ws = {0};
+    struct done_lines done = {0};
+    struct dsq_buf path = {0}, job = {0};
+    char hex[65];
+    size_t n = 0, skipped = 0, k = 0;
+    unsigned slots;
+    int have_m = 0, rc = -1;
+
+    memset(res, 0, sizeof *res);
+    if (dsq_manifest_read(o->run_dir, &m, err) < 0)
+        goto out;
+    have_m = 1;
+    if (dsq_buf_printf(&path, "%s/jobfile", m.run_dir) < 0)
+        goto oom;
+    jf = dsq_jobfile_load(path.data, err);
+    if (!jf)
+        goto out;
+    dsq_sha256_hex(jf->data, jf->len, hex);
+    if (strcasecmp(hex, m.sha256)) {
+        dsq_errprintf(err, DSQ_ERR_INPUT,
+                      "%s: the job file copy does not match its SHA-256 in the manifest "
+                      "(changed after planning); plan the run again",
+                      path.data);
+        goto out;
+    }
+    if (jf->ncmds != m.plan.ncmds) {
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: %zu command lines, but the manifest planned %zu",
+                      path.data, jf->ncmds, m.plan.ncmds);
+        goto out;
+    }
+
+    if (o->task < 0) {
+        /* Dry run: every line, in job-file order, each under its task. */
+        items = calloc(jf->ncmds, sizeof *items);
+        if (!items)
+            goto oom;
+        for (size_t i = 0; i < jf->ncmds; i++) {
+            items[n].line = jf->cmds[i].line;
+            items[n].task = dsq_plan_cmd_task(&m.plan, i);
+            items[n].cmd = dsq_jobfile_cmd(jf, i);
+            items[n].len = jf->cmds[i].len;
+            n++;
+        }
+        ws.base = 0;
+        ws.n = m.plan.tasks;
+    } else {
+        size_t sz;
+
+        k = (size_t)o->task + o->offset;
+        if (k >= m.plan.tasks) {
+            dsq_errprintf(err, DSQ_ERR_INPUT,
+                          "%s: array task %zu is not in this run (it has tasks 0-%zu)",
+                          m.run_dir, k, m.plan.tasks - 1);
+            goto out;
+        }
+        if (o->restart > 0) {
+            done.nlines = jf->physical_lines + 1;
+            done.ok = calloc(done.nlines, 1);
+            if (!done.ok)
+                goto oom;
+            if (read_done(o, m.run_dir, k, &done, err) < 0)
+                goto out;
+        }
+        sz = dsq_plan_task_size(&m.plan, k);
+        items = calloc(sz ? sz : 1, sizeof *items);
+        if (!items)
+            goto oom;
+        for (size_t j = 0; j < sz; j++) {
+            size_t i = dsq_plan_task_cmd(&m.plan, k, j);
+
+            if (i >= jf->ncmds) {
+                dsq_errprintf(err, DSQ_ERR_INPUT, "%s: plan names command %zu of %zu",
+                              m.run_dir, i + 1, jf->ncmds);
+                goto out;
+            }
+            if (done.ok && done.ok[jf->cmds[i].line]) {
+                skipped++;
+                continue;
+            }
+            items[n].line = jf->cmds[i].line;
+            items[n].task = k;
+            items[n].cmd = dsq_jobfile_cmd(jf, i);
+            items[n].len = jf->cmds[i].len;
+            n++;
+        }
+        ws.base = k;
+        ws.n = 1;
+        /* Slurm names the array task by its index in the array it was
+         * submitted in, before dsq's offset: that is what sacct shows. */
+        if (o->job_id && o->job_id[0] && dsq_buf_printf(&job, "%s_%ld", o->job_id, o->task) < 0)
+            goto oom;
+    }
+    ws.run_dir = m.run_dir;
+    ws.attempt = o->attempt ? o->attempt : 1;
+    ws.restart = o->restart;
+    ws.w = calloc(ws.n, sizeof *ws.w);
+    if (!ws.w)
+        goto oom;
+    path.len = 0;
+    if (dsq_buf_printf(&path, "%s/status", m.run_dir) < 0)
+        goto oom;
+    if (dsq_mkdir_p(path.data, 0755, err) < 0)
+        goto out;
+
+    slots = o->slots ? o->slots : m.plan.parallel;
+    if (o->cpus) {
+        /* The array task asked Slurm for W x the per-line CPUs; running
+         * more lines than were granted would oversubscribe the node. */
+        unsigned per = m.per_line.cpus ? m.per_line.cpus : 1;
+        unsigned cap = o->cpus / per ? o->cpus / per : 1;
+
+        if (slots > cap)
+            slots = cap;
+    }
+    memset(&po, 0, sizeof po);
+    po.slots = slots ? slots : 1;
+    po.shell = m.shell;
+    po.workdir = m.submit_dir;
+    po.run_dir = m.run_dir;
+    po.job_id = job.data ? job.data : "";
+    po.line_output = m.line_output;
+    po.array_job_id = o->job_id ? o->job_id : "";
+    po.attempt = ws.attempt;
+    po.restart = o->restart;
+    po.kill_grace = m.kill_grace;
+    po.writer = writer_for;
+    po.writer_arg = &ws;
+    po.progress = o->progress;
+    po.progress_arg = o->progress_arg;
+    rc = dsq_pool_run(&po, items, n, res, err);
+    res->ok += skipped;
+    res->total += skipped;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    if (ws.w) {
+        writers_close(&ws);
+        free(ws.w);
+    }
+    free(done.ok);
+    free(items);
+    dsq_jobfile_destroy(jf);
+    if (have_m)
+        dsq_manifest_free(&m);
+    dsq_buf_free(&path);
+    dsq_buf_free(&job);
+    return rc;
+}

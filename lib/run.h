@@ -20,10 +20,16 @@ struct dsq_run_opts {
     const char *job_id;        /* SLURM_ARRAY_JOB_ID or "" */
     dsq_pool_progress_fn progress;
     void *progress_arg;
+    unsigned cpus;             /* CPUs Slurm gave this task (SLURM_CPUS_PER_TASK,
+                                * else SLURM_CPUS_ON_NODE); 0: not on Slurm.
+                                * Slots are capped at cpus / per-line CPUs. */
 };
 
-/* 0 when the task(s) ran (see res: every line ok or not), -1 with err on an
- * input or system error (bad run directory, records unwritable). */
+/* 0 when the task(s) ran (see res: every line ok exactly when res->ok ==
+ * res->total), -1 with err on an input or system error (bad run directory,
+ * a job file copy that does not match the manifest, records unwritable).
+ * A requeued task (restart > 0) skips the lines that already ended ok in
+ * this attempt; they count in res->ok and res->total. */
 int dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res,
                  struct dsq_error *err);
 
