@@ -1,2 +1,196 @@
-/* cmd/cmd-report.c: not written yet. */
+/* cmd-report: `dsq report [RUN]`: what happened to every line of a run, as a
+ * summary for people, one JSON object, or one TSV row per line.  The merging
+ * is lib/report.c; this file only parses options and picks the format. */
 #include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "lib/report.h"
+#include "lib/rundir.h"
+
+enum {
+    OPT_STATUS_DIR = 1,
+    OPT_JSON,
+    OPT_LINES,
+    OPT_TSV,
+    OPT_CHECK,
+    OPT_WATCH,
+    OPT_HELP,
+};
+
+static const struct cmd_opt report_opts[] = {
+    {"status-dir", 0, CMD_OPT_REQUIRED, OPT_STATUS_DIR},
+    {"json", 0, CMD_OPT_NONE, OPT_JSON},
+    {"lines", 0, CMD_OPT_NONE, OPT_LINES},
+    {"tsv", 0, CMD_OPT_NONE, OPT_TSV},
+    {"check", 0, CMD_OPT_NONE, OPT_CHECK},
+    {"watch", 0, CMD_OPT_NONE, OPT_WATCH},
+    {"help", 'h', CMD_OPT_NONE, OPT_HELP},
+    {NULL, 0, 0, 0},
+};
+
+#define WATCH_INTERVAL 5
+
+static const char report_usage[] =
+    "Usage: dsq report [RUN] [--status-dir DIR] [--json [--lines] | --tsv] [--check]\n"
+    "                  [--watch]\n"
+    "\n"
+    "What happened to every line of a run: the records of every attempt merged (the\n"
+    "latest attempt of a line wins) with the queue state from Slurm while the job is\n"
+    "known to it.  RUN is a run directory, a Slurm job id, or nothing for the most\n"
+    "recent run under the status directory.\n"
+    "\n"
+    "Line states: ok (exit 0), failed (exit status not 0), signaled (killed by a\n"
+    "signal dsq did not send), interrupted (stopped because its array task was\n"
+    "stopped: time limit, scancel, preemption), lost (started, no end record and no\n"
+    "runner left), pending and running (the job is still queued or running),\n"
+    "not_run (never started, and the job is over).  Without Slurm to ask (a --dry-run,\n"
+    "or Slurm unreachable), a started line is running while its process is alive on\n"
+    "this host, and lines not yet started are pending while any line runs.\n"
+    "\n"
+    "Options:\n"
+    "  --status-dir DIR  where to look for RUN (default: the configuration's\n"
+    "                    status-dir, else the current directory)\n"
+    "  --json            one JSON object: run, run_dir, jobfile, job_ids, total, over,\n"
+    "                    states (a count for every state), elapsed {min, median, p95,\n"
+    "                    max}, cpu_seconds, cpu_efficiency, maxrss_kb, slowest,\n"
+    "                    failures, advice; null where a value is unknown\n"
+    "  --lines           with --json: add \"lines\", one object per command line in\n"
+    "                    job-file order: line, state, exit, signal, host, start, end,\n"
+    "                    elapsed, attempts, command (made valid UTF-8: other bytes\n"
+    "                    become U+FFFD), task, cpu_seconds, maxrss_kb, reason\n"
+    "  --tsv             a header row, then one row per command line: line, state,\n"
+    "                    exit, signal, host, start, end, elapsed, attempts, command.\n"
+    "                    Unknown values are empty; times are epoch seconds.  In the\n"
+    "                    command (and host) a backslash is written \\\\, a tab \\t, a\n"
+    "                    newline \\n and a carriage return \\r; all other bytes are\n"
+    "                    the job file's own\n"
+    "  --check           exit 1 unless every line is ok\n"
+    "  --watch           redraw the summary every 5 seconds until the job is over\n"
+    "  -h, --help        print this help\n"
+    "\n"
+    "Wall time statistics cover finished lines (ok, failed, signaled, interrupted).\n"
+    "CPU efficiency is CPU time / (wall time x CPUs per line).  The advice suggests a\n"
+    "--lines-per-task that makes array tasks of about 10 minutes when the planned ones\n"
+    "take under 5.\n"
+    "\n"
+    "Exit status: 0 success; 1 with --check, some line is not ok; 2 usage or input\n"
+    "error; 3 system error.\n";
+
+static void
+quiet_warning(const char *msg, void *arg)
+{
+    (void)msg;
+    (void)arg;
+}
+
+static int
+print_once(const char *run_dir, int json, int lines, int tsv, int check, int clear)
+{
+    struct dsq_error err = {0};
+    struct dsq_report *r = dsq_report_load(run_dir, &err);
+    int rc;
+
+    if (!r)
+        return cmd_fail(&err);
+    if (clear)
+        fputs("\033[H\033[2J", stdout);
+    if (json)
+        rc = dsq_report_print_json(r, lines, stdout);
+    else if (tsv)
+        rc = dsq_report_print_tsv(r, stdout);
+    else
+        rc = dsq_report_print_text(r, stdout);
+    if (rc < 0 || fflush(stdout) == EOF) {
+        fprintf(stderr, "dsq: error: cannot write the report: %s\n", strerror(errno));
+        dsq_report_destroy(r);
+        return DSQ_EXIT_SYSTEM;
+    }
+    rc = check && r->counts[DSQ_ST_OK] != r->nlines ? DSQ_EXIT_NOTOK : DSQ_EXIT_OK;
+    if (r->over)
+        rc |= 0x100; /* tell --watch to stop */
+    dsq_report_destroy(r);
+    return rc;
+}
+
+int
+cmd_report_main(int argc, char **argv)
+{
+    struct dsq_conf conf;
+    struct dsq_error err = {0};
+    const char *status_dir = NULL, *run = NULL, *arg;
+    char *run_dir = NULL;
+    int json = 0, lines = 0, tsv = 0, check = 0, watch = 0;
+    int i = 1, id, rc;
+
+    while ((id = cmd_opt_next(report_opts, argc, argv, &i, &arg, "report")) != CMD_OPT_END) {
+        switch (id) {
+        case CMD_OPT_ERROR:
+            return DSQ_EXIT_USAGE;
+        case CMD_OPT_UNKNOWN:
+            return cmd_usage_error("report", "unknown option '%s'", argv[i]);
+        case CMD_OPT_POSITIONAL:
+            if (run)
+                return cmd_usage_error("report", "one RUN at most ('%s' and '%s')", run, arg);
+            run = arg;
+            break;
+        case OPT_STATUS_DIR:
+            status_dir = arg;
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        case OPT_LINES:
+            lines = 1;
+            break;
+        case OPT_TSV:
+            tsv = 1;
+            break;
+        case OPT_CHECK:
+            check = 1;
+            break;
+        case OPT_WATCH:
+            watch = 1;
+            break;
+        case OPT_HELP:
+            fputs(report_usage, stdout);
+            return DSQ_EXIT_OK;
+        }
+    }
+    if (json && tsv)
+        return cmd_usage_error("report", "--json and --tsv are two formats; choose one");
+    if (lines && !json)
+        return cmd_usage_error("report", "--lines goes with --json (--tsv always has one row "
+                                         "per line)");
+    if (watch && (json || tsv))
+        return cmd_usage_error("report", "--watch redraws the summary; it does not go with "
+                                         "--json or --tsv");
+
+    if ((rc = cmd_load_conf(&conf)) != 0) {
+        dsq_conf_free(&conf);
+        return rc;
+    }
+    if (dsq_rundir_find(status_dir ? status_dir : conf.status_dir, run, &run_dir, &err) < 0) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    for (int round = 0;; round++) {
+        rc = print_once(run_dir, json, lines, tsv, check, watch && isatty(STDOUT_FILENO));
+        if (!watch || rc & 0x100 || (rc & 0xff) >= DSQ_EXIT_USAGE)
+            break;
+        if (round == 0)
+            dsq_warn_set(quiet_warning, NULL); /* said once is enough */
+        sleep(WATCH_INTERVAL);
+    }
+    rc &= 0xff;
+out:
+    free(run_dir);
+    dsq_conf_free(&conf);
+    return rc;
+}

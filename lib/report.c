@@ -522,7 +522,8 @@ stats_advice(const struct dsq_report *r, const double *ok_el, size_t nok, struct
     double median, task_s;
     size_t l, cur = p->lines_per_task ? p->lines_per_task : 1;
 
-    if (nok == 0 || r->nlines < 2)
+    /* One task has no scheduling overhead to save. */
+    if (nok == 0 || r->nlines < 2 || p->tasks < 2)
         return;
     median = nok % 2 ? ok_el[nok / 2] : (ok_el[nok / 2 - 1] + ok_el[nok / 2]) / 2;
     task_s = ceil((double)cur / w) * median;
@@ -686,7 +687,9 @@ fmt_dur(double s, char *buf, size_t n)
 static void
 fmt_about(double s, char *buf, size_t n)
 {
-    if (s < 90)
+    if (s < 1.5)
+        snprintf(buf, n, "1 second");
+    else if (s < 90)
         snprintf(buf, n, "%.0f seconds", s);
     else if (s < 90 * 60)
         snprintf(buf, n, "%.0f minutes", s / 60);
@@ -740,10 +743,16 @@ fmt_advice(const struct stats *s, char *buf, size_t n)
 
     fmt_dur(s->advice_median, med, sizeof med);
     fmt_about(s->advice_task_s, about, sizeof about);
-    snprintf(buf, n,
-             "median line takes %s: --lines-per-task %zu gives array tasks of about %s "
-             "(%zu task%s)",
-             med, s->advice_lines, about, s->advice_tasks, s->advice_tasks == 1 ? "" : "s");
+    if (s->advice_tasks == 1)
+        snprintf(buf, n,
+                 "median line takes %s: --tasks 1 runs all %zu lines in one array task of "
+                 "about %s",
+                 med, s->advice_lines, about);
+    else
+        snprintf(buf, n,
+                 "median line takes %s: --lines-per-task %zu gives array tasks of about %s "
+                 "(%zu tasks)",
+                 med, s->advice_lines, about, s->advice_tasks);
 }
 
 /* --- text -------------------------------------------------------------- */
