@@ -207,7 +207,7 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
             a->output = arg;
             break;
         case OPT_MAX_JOBS:
-            if (parse_count("--max-jobs", arg, &a->max_jobs) < 0)
+            if (parse_count("--max-jobs", arg, &a->max_jobs) != 0)
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_STATUS_DIR:
@@ -225,15 +225,15 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
             a->dry_run = 1;
             break;
         case OPT_PARALLEL:
-            if (parse_count("--parallel", arg, &a->parallel) < 0)
+            if (parse_count("--parallel", arg, &a->parallel) != 0)
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_LINES_PER_TASK:
-            if (parse_count("--lines-per-task", arg, &a->lines_per_task) < 0)
+            if (parse_count("--lines-per-task", arg, &a->lines_per_task) != 0)
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_TASKS:
-            if (parse_count("--tasks", arg, &a->tasks) < 0)
+            if (parse_count("--tasks", arg, &a->tasks) != 0)
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_LAYOUT:
@@ -248,7 +248,7 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
             a->line_output = arg;
             break;
         case OPT_MAX_ARRAY_TASKS:
-            if (parse_count("--max-array-tasks", arg, &a->max_array_tasks) < 0)
+            if (parse_count("--max-array-tasks", arg, &a->max_array_tasks) != 0)
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_KILL_GRACE:

@@ -60,8 +60,9 @@ hostile='we ird $(touch PWNED-dollar) `touch PWNED-tick` "q" '"'s'"' ;touch PWNE
     [[ "$output" == *"# custom "* ]]
     printf '{{BOGUS}}\n' > bad.tmpl
     printf 'batch-template: %s\n' "$PWD/bad.tmpl" > c.yaml
-    DSQ_CONFIG=$PWD/c.yaml run dsq --job-file j.txt
+    DSQ_CONFIG=$PWD/c.yaml run dsq --job-file j.txt --status-dir bad-runs
     [ "$status" -eq 2 ]
     [[ "$output" == *"BOGUS"* ]]
-    [ -z "$(find . -name manifest.json)" ]
+    [ -z "$(find bad-runs -name manifest.json)" ]
+    [ ! -e "dsq-j-$(date +%Y-%m-%d).sh" ]
 }
