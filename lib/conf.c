@@ -65,6 +65,7 @@ struct reader {
     const char *name;     /* for messages */
     const char *base_dir; /* for relative batch-template, or NULL */
     const char *key;      /* the top-level key being read, for messages */
+    yaml_mark_t key_mark; /* where that key is */
     struct dsq_error *err;
     yaml_event_t *ev;     /* owned: every event of the stream (pass 1) */
     size_t nev, cap, pos; /* pos: the next event for pass 2 */
@@ -324,13 +325,21 @@ event_kind(const yaml_event_t *ev)
     }
 }
 
+/* Where to point for a value: an empty value's mark is wherever the next
+ * token is, often the next line, so name the key's line instead. */
+static yaml_mark_t
+value_mark(const struct reader *r, const yaml_event_t *ev)
+{
+    return is_null(ev) && ev->start_mark.line != r->key_mark.line ? r->key_mark : ev->start_mark;
+}
+
 /* The scalar value of ev as a string: a scalar that is not null, else an
  * error saying what was found instead. */
 static const char *
 want_scalar(struct reader *r, const yaml_event_t *ev, const char *what)
 {
     if (ev->type != YAML_SCALAR_EVENT || is_null(ev)) {
-        conf_fail(r, ev->start_mark, "expected %s, found %s", what, event_kind(ev));
+        conf_fail(r, value_mark(r, ev), "expected %s, found %s", what, event_kind(ev));
         return NULL;
     }
     if (strlen((const char *)ev->data.scalar.value) != ev->data.scalar.length) {
@@ -451,7 +460,7 @@ set_sbatch_options(struct reader *r, const yaml_event_t *start, struct dsq_conf 
                              "expected a list of sbatch options, found a single value "
                              "(write it as [%s] or as a '- ' item)",
                              (const char *)start->data.scalar.value);
-        return conf_fail(r, start->start_mark, "expected a list of sbatch options, found %s",
+        return conf_fail(r, value_mark(r, start), "expected a list of sbatch options, found %s",
                          event_kind(start));
     }
     while ((ev = next_event(r))->type != YAML_SEQUENCE_END_EVENT) {
@@ -582,6 +591,7 @@ read_mapping(struct reader *r, struct dsq_conf *c)
                              key_names[4], key_names[5], key_names[6], key_names[7]);
         }
         r->key = key_names[k];
+        r->key_mark = kev->start_mark;
         if (seen[k])
             return conf_fail(r, kev->start_mark, "given twice (first on line %zu)",
                              (size_t)seen_at[k].line + 1);
