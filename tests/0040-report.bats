@@ -253,6 +253,7 @@ wait_for_start() {
     printf 'true\n' > first.txt
     printf 'false\n' > second.txt
     dsq --job-file first.txt --dry-run --status-dir runs >/dev/null
+    sleep 1.1 # runs are ordered by their manifest's "created" time
     dsq --job-file second.txt --dry-run --status-dir runs >/dev/null || true
     mkdir elsewhere && cd elsewhere
     run --separate-stderr dsq report --json
