@@ -29,6 +29,11 @@
  * environment on systems with a small ARG_MAX. */
 #define LONG_LINE_BYTES (100 * 1024)
 
+/* How long, after the SIGKILL, to wait for the killed groups to be gone
+ * (a process in uninterruptible sleep may take a while; we do not hang on
+ * it forever). */
+#define KILL_WAIT 5.0
+
 /* How often the progress callback is refreshed while lines run. */
 #define PROGRESS_PERIOD 0.25
 
@@ -610,14 +615,17 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
         if (p.failed)
             terminate(&p, 0);
         /* Nothing running and nothing more may start; after a SIGTERM,
-         * wait (up to the KILL) for TERMed groups that outlive their
-         * leader. */
-        if (p.running == 0 && (!p.terminating || p.killed || !lingering_alive(&p)))
+         * wait for TERMed groups that outlive their leader to be gone, so
+         * that no process of a line survives the runner. */
+        if (p.running == 0 && (!p.terminating || !lingering_alive(&p) ||
+                               (p.killed && dsq_time_mono() >= p.deadline + KILL_WAIT)))
             break;
         if (o->progress && p.running)
             wake = p.next_progress;
         if (p.terminating && !p.killed && p.deadline < wake)
             wake = p.deadline;
+        if (p.killed && p.running == 0 && p.deadline + KILL_WAIT < wake)
+            wake = p.deadline + KILL_WAIT;
         if (wake != INFINITY) {
             double d = wake - dsq_time_mono();
 
