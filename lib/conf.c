@@ -176,8 +176,7 @@ nearest_key(const char *s)
 }
 
 /* "FILE:LINE: key 'K': <fmt>" (or without the key part). */
-static int
-conf_fail(struct reader *r, yaml_mark_t mark, const char *fmt, ...)
+static int conf_fail(struct reader *r, yaml_mark_t mark, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
@@ -192,8 +191,7 @@ conf_fail(struct reader *r, yaml_mark_t mark, const char *fmt, ...)
     if (r->key)
         return dsq_errprintf(r->err, DSQ_ERR_INPUT, "%s:%zu: key '%s': %s", r->name,
                              (size_t)mark.line + 1, r->key, what);
-    return dsq_errprintf(r->err, DSQ_ERR_INPUT, "%s:%zu: %s", r->name, (size_t)mark.line + 1,
-                         what);
+    return dsq_errprintf(r->err, DSQ_ERR_INPUT, "%s:%zu: %s", r->name, (size_t)mark.line + 1, what);
 }
 
 /* The line of a reader error, which libyaml reports as a byte offset. */
@@ -304,8 +302,7 @@ is_null(const yaml_event_t *ev)
 
     if (ev->type != YAML_SCALAR_EVENT || ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return 0;
-    return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
-           !strcmp(v, "NULL");
+    return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL");
 }
 
 static const char *
@@ -583,12 +580,12 @@ read_mapping(struct reader *r, struct dsq_conf *c)
             ;
         if (k == KEY__COUNT) {
             if ((near = nearest_key(name)))
-                return conf_fail(r, kev->start_mark, "unknown key '%s' (did you mean '%s'?)",
-                                 name, near);
+                return conf_fail(r, kev->start_mark, "unknown key '%s' (did you mean '%s'?)", name,
+                                 near);
             return conf_fail(r, kev->start_mark,
                              "unknown key '%s' (known keys: %s, %s, %s, %s, %s, %s, %s, %s)", name,
-                             key_names[0], key_names[1], key_names[2], key_names[3],
-                             key_names[4], key_names[5], key_names[6], key_names[7]);
+                             key_names[0], key_names[1], key_names[2], key_names[3], key_names[4],
+                             key_names[5], key_names[6], key_names[7]);
         }
         r->key = key_names[k];
         r->key_mark = kev->start_mark;
@@ -737,8 +734,8 @@ user_path(int *oom)
     return b.data;
 }
 
-int
-dsq_conf_load_layers(struct dsq_conf *c, const char *system_path, struct dsq_error *err)
+static int
+conf_load_layers(struct dsq_conf *c, const char *system_path, struct dsq_error *err)
 {
     const char *env = getenv("DSQ_CONFIG");
     char *user;
@@ -758,6 +755,19 @@ dsq_conf_load_layers(struct dsq_conf *c, const char *system_path, struct dsq_err
     if (access(env, F_OK) < 0)
         return dsq_errno(err, DSQ_ERR_INPUT, errno, "DSQ_CONFIG names %s", env);
     return dsq_conf_load_file(c, env, 0, err);
+}
+
+/* A configuration that failed to load is of no use to anyone: free it, so
+ * that a caller who exits on the error leaks nothing (freeing again is
+ * harmless). */
+int
+dsq_conf_load_layers(struct dsq_conf *c, const char *system_path, struct dsq_error *err)
+{
+    if (conf_load_layers(c, system_path, err) < 0) {
+        dsq_conf_free(c);
+        return -1;
+    }
+    return 0;
 }
 
 int

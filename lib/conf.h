@@ -23,7 +23,8 @@ struct dsq_conf {
     double kill_grace;             /* "kill-grace" seconds, default 10 */
 };
 
-/* Built-in defaults.  Free with dsq_conf_free(). */
+/* Built-in defaults.  Free with dsq_conf_free(), which may be called more
+ * than once. */
 int dsq_conf_init(struct dsq_conf *c, struct dsq_error *err);
 void dsq_conf_free(struct dsq_conf *c);
 
@@ -37,7 +38,8 @@ int dsq_conf_load_file(struct dsq_conf *c, const char *path, int optional,
 
 /* Apply the system, user and $DSQ_CONFIG layers, in order.  The user layer
  * is $XDG_CONFIG_HOME/dsq/config.yaml (a relative or empty XDG_CONFIG_HOME
- * means $HOME/.config); $DSQ_CONFIG, when set and not empty, must exist. */
+ * means $HOME/.config); $DSQ_CONFIG, when set and not empty, must exist.
+ * On error c is freed (dsq_conf_free(); freeing it again is harmless). */
 int dsq_conf_load(struct dsq_conf *c, struct dsq_error *err);
 
 /* As dsq_conf_load() with another system file (NULL: none), for tests. */

@@ -127,8 +127,8 @@ test_keys(void)
 static void
 test_empty(void)
 {
-    static const char *const empties[] = {"", "\n\n", "# only a comment\n", "---\n",
-                                          "--- # nothing\n...\n", "{}\n"};
+    static const char *const empties[] = {
+        "", "\n\n", "# only a comment\n", "---\n", "--- # nothing\n...\n", "{}\n"};
     struct dsq_conf c;
     struct dsq_error err = {0};
 
@@ -350,6 +350,8 @@ test_layers(void)
     is_int(dsq_conf_load_layers(&c, sys, &err), -1, "DSQ_CONFIG must exist");
     ok(err.kind == DSQ_ERR_INPUT && strstr(err.msg, "DSQ_CONFIG") && strstr(err.msg, path),
        "says so: %s", err.msg);
+    ok(c.status_dir == NULL && c.shell == NULL && c.sbatch_options.n == 0,
+       "a failed load leaves nothing to free");
     dsq_conf_free(&c);
 
     env = write_tmp("bad-env.yaml", "layout: block\nmax-jobs: 4\n");
@@ -375,8 +377,10 @@ test_layers(void)
        DSQ_CONF_SYSTEM_PATH);
     if (access(DSQ_CONF_SYSTEM_PATH, F_OK) == 0)
         ok(1, "# SKIP a system config exists here");
-    else
+    else {
+        dsq_error_clear(&err);
         is_int(dsq_conf_load(&c, &err), 0, "dsq_conf_load with no files: %s", err.msg);
+    }
     dsq_conf_free(&c);
 }
 
