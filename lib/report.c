@@ -28,13 +28,13 @@
 
 /* --- merging records --------------------------------------------------- */
 
-/* The best start and end record seen for one line, compactly: the host is an
- * index into a table of the (few) distinct host names. */
+/* The best start and end record seen for one line, compactly: host names
+ * are interned in the report's string table (a few distinct ones). */
 struct merge {
     unsigned s_att, s_rst, e_att, e_rst;
     double s_t, e_t;
     long s_pid;
-    size_t s_host, e_host;
+    const char *s_host, *e_host;
     unsigned char has_s, has_e;
 };
 
@@ -47,8 +47,7 @@ struct seen {
 struct loadctx {
     struct dsq_report *r;
     struct merge *mg;
-    struct dsq_strv hosts;
-    size_t last_host;
+    size_t last_host, last_reason;
     struct seen *seen;
     size_t nseen, capseen;
     size_t stray, stray_line;
@@ -68,22 +67,25 @@ key_cmp(unsigned a1, unsigned r1, double t1, unsigned a2, unsigned r2, double t2
     return 0;
 }
 
-static size_t
-host_intern(struct loadctx *c, const char *host)
+/* s in the report's string table (stable pointers: the table's strings are
+ * allocated one by one).  Records come file by file and a file has one host,
+ * so the last hit (*last) is almost always the answer. */
+static const char *
+intern(struct loadctx *c, const char *s, size_t *last)
 {
-    /* Records come file by file and a file has one host: the last hit is
-     * almost always the answer. */
-    if (c->last_host < c->hosts.n && !strcmp(c->hosts.v[c->last_host], host))
-        return c->last_host;
-    for (size_t i = 0; i < c->hosts.n; i++) {
-        if (!strcmp(c->hosts.v[i], host))
-            return c->last_host = i;
+    struct dsq_strv *t = &c->r->strings;
+
+    if (*last < t->n && !strcmp(t->v[*last], s))
+        return t->v[*last];
+    for (size_t i = 0; i < t->n; i++) {
+        if (!strcmp(t->v[i], s))
+            return t->v[*last = i];
     }
-    if (dsq_strv_push(&c->hosts, host) < 0) {
+    if (dsq_strv_push(t, s) < 0) {
         c->oom = 1;
-        return 0;
+        return "";
     }
-    return c->last_host = c->hosts.n - 1;
+    return t->v[*last = t->n - 1];
 }
 
 static int
@@ -93,7 +95,7 @@ on_record(const struct dsq_record *rec, void *arg)
     struct dsq_report *r = c->r;
     size_t i = dsq_jobfile_find(r->jf, rec->line);
     struct merge *m;
-    char host[sizeof rec->host];
+    char host[sizeof rec->host], reason[sizeof rec->reason];
 
     if (i == (size_t)-1) {
         if (!c->stray++)
@@ -102,6 +104,7 @@ on_record(const struct dsq_record *rec, void *arg)
     }
     m = &c->mg[i];
     snprintf(host, sizeof host, "%s", rec->host);
+    snprintf(reason, sizeof reason, "%s", rec->reason);
     if (c->nseen == c->capseen) {
         size_t cap = c->capseen ? c->capseen * 2 : 1024;
         struct seen *s = realloc(c->seen, cap * sizeof *s);
@@ -125,7 +128,7 @@ on_record(const struct dsq_record *rec, void *arg)
         m->s_rst = rec->restart;
         m->s_t = rec->t;
         m->s_pid = rec->pid;
-        m->s_host = host_intern(c, host);
+        m->s_host = intern(c, host, &c->last_host);
     } else {
         struct dsq_line_info *li = &r->lines[i];
 
@@ -135,7 +138,7 @@ on_record(const struct dsq_record *rec, void *arg)
         m->e_att = rec->attempt;
         m->e_rst = rec->restart;
         m->e_t = rec->t;
-        m->e_host = host_intern(c, host);
+        m->e_host = intern(c, host, &c->last_host);
         li->state = rec->state;
         li->exit = rec->exit;
         li->signal = rec->signal;
@@ -143,7 +146,7 @@ on_record(const struct dsq_record *rec, void *arg)
         li->utime = rec->utime;
         li->stime = rec->stime;
         li->maxrss_kb = rec->maxrss_kb;
-        snprintf(li->reason, sizeof li->reason, "%s", rec->reason);
+        li->reason = reason[0] ? intern(c, reason, &c->last_reason) : NULL;
     }
     return c->oom ? -1 : 0;
 }
@@ -307,7 +310,7 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
         if (m->has_e &&
             (!m->has_s || key_cmp(m->e_att, m->e_rst, m->e_t, m->s_att, m->s_rst, m->s_t) >= 0)) {
             li->attempt = m->e_att;
-            snprintf(li->host, sizeof li->host, "%s", c.hosts.v[m->e_host]);
+            li->host = m->e_host;
             li->end = m->e_t;
             li->start = m->has_s && m->s_att == m->e_att && m->s_rst == m->e_rst
                             ? m->s_t
@@ -321,13 +324,13 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
         li->signal = 0;
         li->elapsed = li->utime = li->stime = 0;
         li->maxrss_kb = 0;
-        li->reason[0] = '\0';
+        li->reason = NULL;
         li->end = 0;
         if (m->has_s) {
             enum dsq_qstate q = qs ? qs[li->task] : DSQ_Q_UNKNOWN;
 
             li->attempt = m->s_att;
-            snprintf(li->host, sizeof li->host, "%s", c.hosts.v[m->s_host]);
+            li->host = m->s_host;
             li->start = m->s_t;
             if (r->queue_known)
                 li->state = q == DSQ_Q_RUNNING   ? DSQ_ST_RUNNING
@@ -339,7 +342,7 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
                 local_running++;
         } else {
             li->state = DSQ_ST_NOT_RUN; /* decided below */
-            li->host[0] = '\0';
+            li->host = NULL;
             li->start = 0;
             li->attempt = 0;
         }
@@ -371,7 +374,6 @@ out:
     free(qs);
     free(c.mg);
     free(c.seen);
-    dsq_strv_free(&c.hosts);
     dsq_buf_free(&path);
     if (!ok) {
         dsq_report_destroy(r);
@@ -388,6 +390,7 @@ dsq_report_destroy(struct dsq_report *r)
     dsq_manifest_free(&r->m);
     dsq_jobfile_destroy(r->jf);
     free(r->lines);
+    dsq_strv_free(&r->strings);
     free(r);
 }
 
@@ -823,7 +826,7 @@ dsq_report_print_text(const struct dsq_report *r, FILE *out)
             for (size_t k = 0; k < gr->count && k < GROUP_SHOW; k++)
                 fprintf(out, "%s%zu", k ? ", " : "", r->lines[s.members[gr->first + k].idx].line);
             fputs(gr->count > GROUP_SHOW ? ", ...)\n" : ")\n", out);
-            if (gr->kind == G_DSQ && r->lines[s.members[gr->first].idx].reason[0])
+            if (gr->kind == G_DSQ && r->lines[s.members[gr->first].idx].reason)
                 fprintf(out, "    (line %zu: %s)\n", r->lines[s.members[gr->first].idx].line,
                         r->lines[s.members[gr->first].idx].reason);
         }
@@ -873,7 +876,7 @@ line_json(const struct dsq_report *r, size_t i)
     json_object_set_new(o, "exit", ended && li->exit >= 0 ? json_integer(li->exit) : json_null());
     json_object_set_new(o, "signal",
                         ended && li->signal > 0 ? json_integer(li->signal) : json_null());
-    json_object_set_new(o, "host", started && li->host[0] ? json_string(li->host) : json_null());
+    json_object_set_new(o, "host", started && li->host && li->host[0] ? json_string(li->host) : json_null());
     json_object_set_new(o, "start", started && li->start > 0 ? jsec(li->start) : json_null());
     json_object_set_new(o, "end", ended ? jsec(li->end) : json_null());
     json_object_set_new(o, "elapsed", ended ? jsec(li->elapsed) : json_null());
@@ -882,7 +885,7 @@ line_json(const struct dsq_report *r, size_t i)
     json_object_set_new(o, "task", json_integer((json_int_t)li->task));
     json_object_set_new(o, "cpu_seconds", ended ? jsec(li->utime + li->stime) : json_null());
     json_object_set_new(o, "maxrss_kb", ended ? json_integer(li->maxrss_kb) : json_null());
-    json_object_set_new(o, "reason", li->reason[0] ? json_string(li->reason) : json_null());
+    json_object_set_new(o, "reason", li->reason ? json_string(li->reason) : json_null());
     free(cmd);
     return o;
 }
@@ -1038,7 +1041,7 @@ dsq_report_print_tsv(const struct dsq_report *r, FILE *out)
         if (ended && li->signal > 0)
             fprintf(out, "%d", li->signal);
         putc('\t', out);
-        if (started)
+        if (started && li->host)
             tsv_escape(out, li->host, strlen(li->host));
         putc('\t', out);
         if (started && li->start > 0)

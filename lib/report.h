@@ -19,13 +19,14 @@ struct dsq_line_info {
     enum dsq_state state;
     int exit;               /* -1 unknown / signaled */
     int signal;
-    char host[256];
+    const char *host;       /* borrowed from the report, NULL unknown */
     double start, end;      /* epoch seconds, 0 unknown */
     double elapsed, utime, stime;
     long maxrss_kb;
     unsigned attempt;       /* latest attempt seen, 0 none */
-    unsigned attempts;      /* how many attempts started this line */
-    char reason[256];
+    unsigned attempts;      /* distinct (attempt, restart) pairs seen */
+    const char *reason;     /* borrowed from the report: why dsq itself
+                               failed the line, NULL normally */
 };
 
 struct dsq_report {
@@ -36,6 +37,8 @@ struct dsq_report {
     size_t counts[DSQ_ST__COUNT];
     int queue_known;                /* Slurm answered for the job ids */
     int over;                       /* nothing pending or running */
+    struct dsq_strv strings;        /* owned: the hosts and reasons lines
+                                       point to (few distinct ones) */
 };
 
 /* Load and merge.  Warnings (torn records, Slurm unreachable) go through
