@@ -398,8 +398,20 @@ cmd_plan_main(int argc, char **argv)
     time_t now = time(NULL);
     struct tm tm;
 
+    /* --help and --version answer even when a config file is broken. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            print_help();
+            return DSQ_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("dsq %s\n", PACKAGE_VERSION);
+            return DSQ_EXIT_OK;
+        }
+    }
     if ((rc = cmd_load_conf(&conf)) != 0)
         return rc;
+    a.kill_grace = -1;
     rc = parse_args(argc, argv, &conf, &a);
     if (rc >= 0)
         goto out;
@@ -526,7 +538,7 @@ cmd_plan_main(int argc, char **argv)
         m.script = strdup(strrchr(spath.data, '/') + 1);
         m.shell = strdup(a.shell ? a.shell : conf.shell);
         m.line_output = a.line_output ? strdup(a.line_output) : NULL;
-        m.kill_grace = a.kill_grace > 0 ? a.kill_grace : conf.kill_grace;
+        m.kill_grace = a.kill_grace >= 0 ? a.kill_grace : conf.kill_grace;
         m.dry_run = a.dry_run;
         if (!a.to_stdout && !a.dry_run) {
             batch_path = dsq_abspath(bfile.data);
