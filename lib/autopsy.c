@@ -107,8 +107,8 @@ fail:
 /* One physical line of dSQ's job file.  row_exit is meaningful when
  * have_row. */
 struct dsq_pline {
-    size_t off, len;   /* bytes without "\n" and without a final "\r" */
-    int is_cmd;        /* dSQ would have given it an array index */
+    size_t off, len; /* bytes without "\n" and without a final "\r" */
+    int is_cmd;      /* dSQ would have given it an array index */
     int have_row;
     long row_exit;
 };
@@ -201,8 +201,8 @@ parse_long(const char *s, size_t n, long *out)
 }
 
 int
-dsq_autopsy_dsq_tsv(const char *jobfile, const char *tsv, FILE *out,
-                    size_t counts[DSQ_ST__COUNT], struct dsq_error *err)
+dsq_autopsy_dsq_tsv(const char *jobfile, const char *tsv, FILE *out, size_t counts[DSQ_ST__COUNT],
+                    struct dsq_error *err)
 {
     char *jdata = NULL, *tdata = NULL;
     size_t jlen, tlen, nlines = 0, pos = 0, rowno = 0;
@@ -269,8 +269,7 @@ dsq_autopsy_dsq_tsv(const char *jobfile, const char *tsv, FILE *out,
         }
         if (parse_long(tab[0] + 1, (size_t)(tab[1] - tab[0] - 1), &ex) < 0) {
             dsq_warn("%s:%zu: malformed row (exit status '%.*s' is not a number); skipped", tsv,
-                     rowno, (int)(tab[1] - tab[0] - 1 > 20 ? 20 : tab[1] - tab[0] - 1),
-                     tab[0] + 1);
+                     rowno, (int)(tab[1] - tab[0] - 1 > 20 ? 20 : tab[1] - tab[0] - 1), tab[0] + 1);
             bad_rows++;
             continue;
         }
@@ -281,8 +280,8 @@ dsq_autopsy_dsq_tsv(const char *jobfile, const char *tsv, FILE *out,
             continue;
         }
         if (!lines[idx].is_cmd) {
-            dsq_warn("%s:%zu: index %lu is a comment or blank line of %s (line %lu); ignored",
-                     tsv, rowno, idx, jobfile, idx + 1);
+            dsq_warn("%s:%zu: index %lu is a comment or blank line of %s (line %lu); ignored", tsv,
+                     rowno, idx, jobfile, idx + 1);
             continue;
         }
         lines[idx].have_row = 1;

@@ -276,8 +276,7 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
     c.r = r;
     if (dsq_record_read_dir(run_dir, on_record, &c, err) < 0) {
         if (c.oom)
-            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory reading the records of %s",
-                          run_dir);
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory reading the records of %s", run_dir);
         goto out;
     }
     if (c.oom) {
@@ -405,17 +404,17 @@ struct group {
     enum group_kind kind;
     int code;
     size_t count;
-    size_t first;        /* index into stats.members of its first line */
+    size_t first; /* index into stats.members of its first line */
 };
 
 struct member {
     enum group_kind kind;
     int code;
-    size_t idx;          /* line index */
+    size_t idx; /* line index */
 };
 
 struct stats {
-    size_t finished;     /* lines with an end record */
+    size_t finished; /* lines with an end record */
     double min, median, p95, max;
     double cpu, wall, cpu_eff;
     int have_eff;
@@ -423,9 +422,9 @@ struct stats {
     size_t maxrss_idx;
     size_t slowest[SLOWEST];
     size_t nslowest;
-    struct member *members;  /* failures, sorted by group then line */
+    struct member *members; /* failures, sorted by group then line */
     size_t nmembers;
-    struct group *groups;    /* sorted by count, largest first */
+    struct group *groups; /* sorted by count, largest first */
     size_t ngroups;
     double advice_median;
     size_t advice_lines, advice_tasks;
@@ -637,34 +636,62 @@ static const char *
 signal_abbrev(int sig)
 {
     switch (sig) {
-    case SIGHUP: return "HUP";
-    case SIGINT: return "INT";
-    case SIGQUIT: return "QUIT";
-    case SIGILL: return "ILL";
-    case SIGTRAP: return "TRAP";
-    case SIGABRT: return "ABRT";
-    case SIGBUS: return "BUS";
-    case SIGFPE: return "FPE";
-    case SIGKILL: return "KILL";
-    case SIGUSR1: return "USR1";
-    case SIGSEGV: return "SEGV";
-    case SIGUSR2: return "USR2";
-    case SIGPIPE: return "PIPE";
-    case SIGALRM: return "ALRM";
-    case SIGTERM: return "TERM";
-    case SIGCHLD: return "CHLD";
-    case SIGCONT: return "CONT";
-    case SIGSTOP: return "STOP";
-    case SIGTSTP: return "TSTP";
-    case SIGTTIN: return "TTIN";
-    case SIGTTOU: return "TTOU";
-    case SIGURG: return "URG";
-    case SIGXCPU: return "XCPU";
-    case SIGXFSZ: return "XFSZ";
-    case SIGVTALRM: return "VTALRM";
-    case SIGPROF: return "PROF";
-    case SIGSYS: return "SYS";
-    default: return NULL;
+    case SIGHUP:
+        return "HUP";
+    case SIGINT:
+        return "INT";
+    case SIGQUIT:
+        return "QUIT";
+    case SIGILL:
+        return "ILL";
+    case SIGTRAP:
+        return "TRAP";
+    case SIGABRT:
+        return "ABRT";
+    case SIGBUS:
+        return "BUS";
+    case SIGFPE:
+        return "FPE";
+    case SIGKILL:
+        return "KILL";
+    case SIGUSR1:
+        return "USR1";
+    case SIGSEGV:
+        return "SEGV";
+    case SIGUSR2:
+        return "USR2";
+    case SIGPIPE:
+        return "PIPE";
+    case SIGALRM:
+        return "ALRM";
+    case SIGTERM:
+        return "TERM";
+    case SIGCHLD:
+        return "CHLD";
+    case SIGCONT:
+        return "CONT";
+    case SIGSTOP:
+        return "STOP";
+    case SIGTSTP:
+        return "TSTP";
+    case SIGTTIN:
+        return "TTIN";
+    case SIGTTOU:
+        return "TTOU";
+    case SIGURG:
+        return "URG";
+    case SIGXCPU:
+        return "XCPU";
+    case SIGXFSZ:
+        return "XFSZ";
+    case SIGVTALRM:
+        return "VTALRM";
+    case SIGPROF:
+        return "PROF";
+    case SIGSYS:
+        return "SYS";
+    default:
+        return NULL;
     }
 }
 
@@ -780,8 +807,7 @@ dsq_report_print_text(const struct dsq_report *r, FILE *out)
     for (size_t i = 0; i < r->m.job_ids.n; i++)
         fprintf(out, "%s%s", i ? ", " : "", r->m.job_ids.v[i]);
     fputc('\n', out);
-    fprintf(out, LABEL "%zu, %s\n", "lines:", r->nlines,
-            r->over ? "over" : "in progress");
+    fprintf(out, LABEL "%zu, %s\n", "lines:", r->nlines, r->over ? "over" : "in progress");
     fprintf(out, LABEL, "states:");
     first = 1;
     for (int st = 0; st < DSQ_ST__COUNT; st++) {
@@ -808,8 +834,7 @@ dsq_report_print_text(const struct dsq_report *r, FILE *out)
         else
             fprintf(out, LABEL "%s\n", "CPU time:", b1);
         fmt_kb(s.maxrss_kb, b1, sizeof b1);
-        fprintf(out, LABEL "%s (line %zu)\n", "peak memory:", b1,
-                r->lines[s.maxrss_idx].line);
+        fprintf(out, LABEL "%s (line %zu)\n", "peak memory:", b1, r->lines[s.maxrss_idx].line);
         fprintf(out, LABEL, "slowest:");
         for (size_t k = 0; k < s.nslowest; k++) {
             fmt_dur(r->lines[s.slowest[k]].elapsed, b1, sizeof b1);
@@ -837,8 +862,8 @@ dsq_report_print_text(const struct dsq_report *r, FILE *out)
         fprintf(out, LABEL "%s\n", "advice:", adv);
     }
     if (r->over && s.nmembers + r->counts[DSQ_ST_NOT_RUN] > 0)
-        fprintf(out, LABEL "dsq autopsy %s > rerun.txt\n", "run again:",
-                r->m.run_dir ? r->m.run_dir : "RUN");
+        fprintf(out, LABEL "dsq autopsy %s > rerun.txt\n",
+                "run again:", r->m.run_dir ? r->m.run_dir : "RUN");
     stats_free(&s);
     return ferror(out) ? -1 : 0;
 }
@@ -876,7 +901,8 @@ line_json(const struct dsq_report *r, size_t i)
     json_object_set_new(o, "exit", ended && li->exit >= 0 ? json_integer(li->exit) : json_null());
     json_object_set_new(o, "signal",
                         ended && li->signal > 0 ? json_integer(li->signal) : json_null());
-    json_object_set_new(o, "host", started && li->host && li->host[0] ? json_string(li->host) : json_null());
+    json_object_set_new(o, "host",
+                        started && li->host && li->host[0] ? json_string(li->host) : json_null());
     json_object_set_new(o, "start", started && li->start > 0 ? jsec(li->start) : json_null());
     json_object_set_new(o, "end", ended ? jsec(li->end) : json_null());
     json_object_set_new(o, "elapsed", ended ? jsec(li->elapsed) : json_null());
@@ -931,23 +957,26 @@ summary_json(const struct dsq_report *r, const struct stats *s)
     json_object_set_new(o, "maxrss_kb", s->finished ? json_integer(s->maxrss_kb) : json_null());
     for (size_t k = 0; k < s->nslowest; k++)
         json_array_append_new(slow, json_pack("{s:I,s:o}", "line",
-                                              (json_int_t)r->lines[s->slowest[k]].line,
-                                              "elapsed", jsec(r->lines[s->slowest[k]].elapsed)));
+                                              (json_int_t)r->lines[s->slowest[k]].line, "elapsed",
+                                              jsec(r->lines[s->slowest[k]].elapsed)));
     json_object_set_new(o, "slowest", slow);
     for (size_t g = 0; g < s->ngroups; g++) {
         const struct group *gr = &s->groups[g];
         json_t *lines = json_array();
-        static const char *const kinds[] = {
-            [G_EXIT] = "failed", [G_SIGNAL] = "signaled", [G_INTERRUPTED] = "interrupted",
-            [G_LOST] = "lost", [G_DSQ] = "failed"};
+        static const char *const kinds[] = {[G_EXIT] = "failed",
+                                            [G_SIGNAL] = "signaled",
+                                            [G_INTERRUPTED] = "interrupted",
+                                            [G_LOST] = "lost",
+                                            [G_DSQ] = "failed"};
 
         for (size_t k = 0; k < gr->count && k < 10; k++)
-            json_array_append_new(lines, json_integer((json_int_t)r->lines[s->members[gr->first + k].idx].line));
+            json_array_append_new(
+                lines, json_integer((json_int_t)r->lines[s->members[gr->first + k].idx].line));
         json_array_append_new(
             fails, json_pack("{s:s,s:o,s:o,s:I,s:o}", "state", kinds[gr->kind], "exit",
                              gr->kind == G_EXIT ? json_integer(gr->code) : json_null(), "signal",
-                             gr->kind == G_SIGNAL ? json_integer(gr->code) : json_null(),
-                             "count", (json_int_t)gr->count, "lines", lines));
+                             gr->kind == G_SIGNAL ? json_integer(gr->code) : json_null(), "count",
+                             (json_int_t)gr->count, "lines", lines));
     }
     json_object_set_new(o, "failures", fails);
     if (s->have_advice) {
@@ -1016,11 +1045,20 @@ tsv_escape(FILE *out, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
-        case '\\': fputs("\\\\", out); break;
-        case '\t': fputs("\\t", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        default: putc(s[i], out);
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        default:
+            putc(s[i], out);
         }
     }
 }

@@ -17,6 +17,7 @@ FIX="$DSQ_SRCDIR/tests/fixtures"
 # A private copy of the fixture run directory (run dirs are found by path).
 merge_run() {
     cp -R "$FIX/report-merge" "$WORK/merge"
+    chmod -R u+w "$WORK/merge" # the source tree may be read-only (distcheck)
     echo "$WORK/merge"
 }
 

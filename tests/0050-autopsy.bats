@@ -99,6 +99,7 @@ FIX="$DSQ_SRCDIR/tests/fixtures"
 
 @test "dsq-autopsy JOBFILE STATUSFILE reads dSQ's status TSV" {
     cp "$FIX/dsq-jobs.txt" "$FIX/dsq-job_42_status.tsv" .
+    chmod u+w dsq-jobs.txt dsq-job_42_status.tsv
     run --separate-stderr dsq-autopsy dsq-jobs.txt dsq-job_42_status.tsv
     [ "$status" -eq 0 ]
     dsq-autopsy dsq-jobs.txt dsq-job_42_status.tsv 2>/dev/null | cmp - "$FIX/dsq-rerun.txt"

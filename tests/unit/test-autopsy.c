@@ -264,8 +264,7 @@ test_dsq_tsv(void)
         is_int(dsq_autopsy_dsq_tsv(jpath, epath, out, counts, &err), 0, "dsq: empty status");
         fclose(out);
         is_int(counts[DSQ_ST_NOT_RUN], 7, "dsq: every command line not run");
-        is_str(buf,
-               "echo a\necho b\tc\n  # indented\necho d\necho e \xff\necho f\necho g\n",
+        is_str(buf, "echo a\necho b\tc\n  # indented\necho d\necho e \xff\necho f\necho g\n",
                "dsq: every command line printed");
         free(buf);
         unlink(epath);
