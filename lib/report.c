@@ -211,7 +211,8 @@ queue_load(const struct dsq_manifest *m, enum dsq_qstate **qs, int *known)
 
         if (dsq_slurm_job_tasks(m->job_ids.v[a], &tasks, &n, &e) < 0) {
             dsq_warn("cannot ask Slurm about job %s (%s); line states come from the records "
-                     "alone: a line that started and has no end record is shown as lost",
+                     "alone: a line that started and has no end record is lost unless its "
+                     "process runs on this host",
                      m->job_ids.v[a], e.msg[0] ? e.msg : "unknown reason");
             free(q);
             return 0;
@@ -861,9 +862,20 @@ dsq_report_print_text(const struct dsq_report *r, FILE *out)
         fmt_advice(&s, adv, sizeof adv);
         fprintf(out, LABEL "%s\n", "advice:", adv);
     }
-    if (r->over && s.nmembers + r->counts[DSQ_ST_NOT_RUN] > 0)
-        fprintf(out, LABEL "dsq autopsy %s > rerun.txt\n",
-                "run again:", r->m.run_dir ? r->m.run_dir : "RUN");
+    if (r->over && s.nmembers + r->counts[DSQ_ST_NOT_RUN] > 0) {
+        /* A command to paste: the path quoted when it needs to be. */
+        const char *dir = r->m.run_dir ? r->m.run_dir : "RUN";
+        struct dsq_buf q = {0};
+
+        if (strspn(dir,
+                   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+:@%,") ==
+            strlen(dir))
+            dsq_buf_puts(&q, dir);
+        else
+            dsq_buf_shell_quote(&q, dir, strlen(dir));
+        fprintf(out, LABEL "dsq autopsy %s > rerun.txt\n", "run again:", q.data ? q.data : dir);
+        dsq_buf_free(&q);
+    }
     stats_free(&s);
     return ferror(out) ? -1 : 0;
 }

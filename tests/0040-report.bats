@@ -275,3 +275,11 @@ wait_for_start() {
     run dsq report --watch --json
     [ "$status" -eq 2 ]
 }
+
+@test "report's hint to run autopsy quotes a path with blanks" {
+    printf 'exit 2\n' > jobs.txt
+    dsq --job-file jobs.txt --dry-run --status-dir "my runs" >/dev/null || true
+    run dsq report --status-dir "my runs"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"run again:   dsq autopsy '$WORK/my runs/dsq-jobs-"*"' > rerun.txt"* ]]
+}
