@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd/cmd.h"
 #include "lib/autopsy.h"
@@ -88,9 +89,17 @@ autopsy_run(const char *status_dir, const char *run, unsigned mask)
     struct dsq_error err = {0};
     struct dsq_report *r = NULL;
     char *run_dir = NULL, *summary = NULL;
+    struct stat st;
     size_t n;
     int rc;
 
+    if (run && stat(run, &st) == 0 && S_ISREG(st.st_mode)) {
+        rc = cmd_usage_error("autopsy",
+                             "%s is a file, not a run: dSQ's form takes the job file and its "
+                             "status file (dsq-autopsy JOBFILE job_<id>_status.tsv)",
+                             run);
+        goto out;
+    }
     if (dsq_rundir_find(status_dir, run, &run_dir, &err) < 0 ||
         !(r = dsq_report_load(run_dir, &err))) {
         rc = cmd_fail(&err);

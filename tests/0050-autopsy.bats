@@ -137,6 +137,10 @@ FIX="$DSQ_SRCDIR/tests/fixtures"
     run --separate-stderr dsq-autopsy missing.txt "$FIX/dsq-job_42_status.tsv"
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"missing.txt"* ]]
+    # Only the job file: say what dSQ's form needs.
+    run --separate-stderr dsq-autopsy jobs.txt
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"jobs.txt is a file, not a run: dSQ's form takes the job file and its status file"* ]]
 }
 
 @test "autopsy without a run says where it looked" {
