@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,11 @@ struct pool {
 
     pid_t *lingering;   /* groups TERMed whose leader was reaped */
     size_t nlingering;
+
+    posix_spawnattr_t attr; /* own group, default signals, empty mask */
+    char **envp;            /* environ minus ours, then NENV per line */
+    size_t env_base;
+    int warned_spawn;       /* once is enough: each record has the reason */
 };
 
 /* reason[] is a fixed field of the record: a long path is cut, on purpose. */
@@ -262,65 +268,98 @@ fail_unstarted(struct pool *p, const struct dsq_pool_item *it, const char *reaso
     progress(p);
 }
 
-/* In the child: never returns. */
-static void
-child_exec(const struct dsq_pool_opts *o, const struct dsq_pool_item *it, unsigned slot,
-           const char *cmd, const char *script, int outfd)
+/* The environment every line gets: the runner's own, minus any DSQ_*
+ * variable the pool sets, plus those (filled per line). */
+static const char *const env_names[] = {"DSQ_LINE",    "DSQ_TASK",   "DSQ_SLOT",
+                                        "DSQ_ATTEMPT", "DSQ_RUN_DIR", "DSQ_JOB_ID"};
+#define NENV (sizeof env_names / sizeof *env_names)
+
+static int
+env_init(struct pool *p)
 {
+    size_t n = 0, k = 0;
+
+    for (char **e = environ; *e; e++)
+        n++;
+    p->envp = calloc(n + NENV + 1, sizeof *p->envp);
+    if (!p->envp)
+        return -1;
+    for (char **e = environ; *e; e++) {
+        int ours = 0;
+
+        for (size_t j = 0; j < NENV && !ours; j++) {
+            size_t len = strlen(env_names[j]);
+
+            ours = !strncmp(*e, env_names[j], len) && (*e)[len] == '=';
+        }
+        if (!ours)
+            p->envp[k++] = *e;
+    }
+    p->env_base = k;
+    return 0;
+}
+
+/* Start the line with posix_spawn(): glibc runs the child on a vfork-style
+ * clone, so dispatch does not copy the runner's page tables per line (a
+ * plain fork() made the pool slower than xargs on trivial lines), and exec
+ * failures come back here as an error instead of an anonymous exit 127.
+ * 0 and *pid, or an errno value. */
+static int
+spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const char *cmd,
+           const char *script, int outfd, pid_t *pid)
+{
+    const struct dsq_pool_opts *o = p->o;
     const char *shell = o->shell && o->shell[0] ? o->shell : "/bin/sh";
-    struct sigaction sa;
-    sigset_t none;
-    char num[32];
-    int fd;
+    char *argv[4];
+    char vars[NENV][64], *run_dir_var = NULL, *job_var = NULL;
+    posix_spawn_file_actions_t fa;
+    size_t k = p->env_base;
+    int rc;
 
-    setpgid(0, 0);
-    /* Lines start clean: dispositions the runner inherited as ignored
-     * (nohup's SIGHUP, say) would otherwise survive exec. */
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    for (int s = 1; s < NSIG; s++) {
-        if (s != SIGKILL && s != SIGSTOP)
-            sigaction(s, &sa, NULL);
+    snprintf(vars[0], sizeof vars[0], "DSQ_LINE=%zu", it->line);
+    snprintf(vars[1], sizeof vars[1], "DSQ_TASK=%zu", it->task);
+    snprintf(vars[2], sizeof vars[2], "DSQ_SLOT=%u", slot);
+    snprintf(vars[3], sizeof vars[3], "DSQ_ATTEMPT=%u", o->attempt);
+    for (int j = 0; j < 4; j++)
+        p->envp[k++] = vars[j];
+    if (asprintf(&run_dir_var, "DSQ_RUN_DIR=%s", o->run_dir ? o->run_dir : "") < 0) {
+        run_dir_var = NULL;
+        return ENOMEM;
     }
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (asprintf(&job_var, "DSQ_JOB_ID=%s", o->job_id ? o->job_id : "") < 0) {
+        free(run_dir_var);
+        return ENOMEM;
+    }
+    p->envp[k++] = run_dir_var;
+    p->envp[k++] = job_var;
+    p->envp[k] = NULL;
 
-    fd = open("/dev/null", O_RDONLY);
-    if (fd < 0 || dup2(fd, STDIN_FILENO) < 0) {
-        dprintf(STDERR_FILENO, "dsq: line %zu: cannot open /dev/null: %s\n", it->line,
-                strerror(errno));
-        _exit(127);
+    argv[0] = (char *)shell;
+    if (script) {
+        argv[1] = (char *)script;
+        argv[2] = NULL;
+    } else {
+        argv[1] = (char *)"-c";
+        argv[2] = (char *)cmd;
+        argv[3] = NULL;
     }
-    if (fd != STDIN_FILENO)
-        close(fd);
-    if (outfd >= 0) {
-        if (dup2(outfd, STDOUT_FILENO) < 0 || dup2(outfd, STDERR_FILENO) < 0)
-            _exit(127);
-        close(outfd);
-    }
-    if (o->workdir && o->workdir[0] && chdir(o->workdir) < 0) {
-        dprintf(STDERR_FILENO, "dsq: line %zu: cannot change to %s: %s\n", it->line, o->workdir,
-                strerror(errno));
-        _exit(127);
-    }
-    snprintf(num, sizeof num, "%zu", it->line);
-    setenv("DSQ_LINE", num, 1);
-    snprintf(num, sizeof num, "%zu", it->task);
-    setenv("DSQ_TASK", num, 1);
-    snprintf(num, sizeof num, "%u", slot);
-    setenv("DSQ_SLOT", num, 1);
-    snprintf(num, sizeof num, "%u", o->attempt);
-    setenv("DSQ_ATTEMPT", num, 1);
-    setenv("DSQ_RUN_DIR", o->run_dir ? o->run_dir : "", 1);
-    setenv("DSQ_JOB_ID", o->job_id ? o->job_id : "", 1);
-    if (script)
-        execl(shell, shell, script, (char *)NULL);
-    else
-        execl(shell, shell, "-c", cmd, (char *)NULL);
-    dprintf(STDERR_FILENO, "dsq: line %zu: cannot run %s: %s\n", it->line, shell,
-            strerror(errno));
-    _exit(127);
+    if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+        goto out_env;
+    if ((rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0)))
+        goto out;
+    if (outfd >= 0 && ((rc = posix_spawn_file_actions_adddup2(&fa, outfd, STDOUT_FILENO)) ||
+                       (rc = posix_spawn_file_actions_adddup2(&fa, outfd, STDERR_FILENO))))
+        goto out;
+    if (o->workdir && o->workdir[0] &&
+        (rc = posix_spawn_file_actions_addchdir_np(&fa, o->workdir)))
+        goto out;
+    rc = posix_spawn(pid, shell, &fa, &p->attr, argv, p->envp);
+out:
+    posix_spawn_file_actions_destroy(&fa);
+out_env:
+    free(run_dir_var);
+    free(job_var);
+    return rc;
 }
 
 /* Start item i in a free slot.  -1 only on a system error (fork, records). */
@@ -333,7 +372,7 @@ start(struct pool *p, size_t i)
     struct dsq_record r;
     struct dsq_error e = {0};
     unsigned s;
-    int outfd = -1, rc = -1;
+    int outfd = -1, rc = -1, err_no;
     pid_t pid;
 
     for (s = 0; s < p->nslots && p->slots[s].pid; s++)
@@ -374,17 +413,26 @@ start(struct pool *p, size_t i)
             goto out;
         }
     }
-    pid = fork();
-    if (pid < 0) {
-        dsq_errno(&e, DSQ_ERR_SYSTEM, errno, "cannot start line %zu (fork)", it->line);
+    err_no = spawn_line(p, it, s, cmd, script, outfd, &pid);
+    if (err_no == ENOMEM || err_no == EAGAIN) {
+        dsq_errno(&e, DSQ_ERR_SYSTEM, err_no, "cannot start line %zu", it->line);
         fatal_once(p, &e);
         goto out;
     }
-    if (pid == 0)
-        child_exec(p->o, it, s, cmd, script, outfd);
-    /* Both sides set the group, so that a kill(-pid) right after fork
-     * cannot miss a child that has not yet run. */
-    setpgid(pid, pid);
+    if (err_no) {
+        /* A missing shell or working directory: this line fails, with the
+         * cause in its record and on stderr, and the pool goes on. */
+        reason_set(reason, sizeof reason, "cannot run %s in %s: %s",
+                   p->o->shell && p->o->shell[0] ? p->o->shell : "/bin/sh",
+                   p->o->workdir && p->o->workdir[0] ? p->o->workdir : ".", strerror(err_no));
+        if (!p->warned_spawn++)
+            dsq_warn("line %zu: %s", it->line, reason);
+        fail_unstarted(p, it, reason);
+        rc = p->failed ? -1 : 0;
+        goto out;
+    }
+    /* The child is already in its own group when posix_spawn returns (the
+     * vfork-style clone ran its setup first), so kill(-pid) cannot miss. */
     p->slots[s].pid = pid;
     p->slots[s].item = i;
     p->slots[s].start_mono = dsq_time_mono();
@@ -540,6 +588,28 @@ lingering_alive(struct pool *p)
     return j > 0;
 }
 
+static int
+attr_init(struct pool *p)
+{
+    sigset_t all, none;
+
+    /* Lines start clean: dispositions the runner inherited as ignored
+     * (nohup's SIGHUP, say) would otherwise survive exec, and the runner's
+     * blocked signals would stay blocked in the line. */
+    sigfillset(&all);
+    sigemptyset(&none);
+    if (posix_spawnattr_init(&p->attr))
+        return -1;
+    if (posix_spawnattr_setpgroup(&p->attr, 0) || posix_spawnattr_setsigdefault(&p->attr, &all) ||
+        posix_spawnattr_setsigmask(&p->attr, &none) ||
+        posix_spawnattr_setflags(&p->attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                               POSIX_SPAWN_SETSIGMASK)) {
+        posix_spawnattr_destroy(&p->attr);
+        return -1;
+    }
+    return 0;
+}
+
 static void
 raise_nofile(void)
 {
@@ -574,8 +644,16 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
     if ((size_t)p.nslots > n && n > 0)
         p.nslots = (unsigned)n;
     p.slots = calloc(p.nslots, sizeof *p.slots);
-    if (!p.slots)
+    if (!p.slots || env_init(&p) < 0) {
+        free(p.slots);
+        free(p.envp);
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    }
+    if (attr_init(&p) < 0) {
+        free(p.slots);
+        free(p.envp);
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "cannot set up process attributes");
+    }
     dsq_hostname(p.host, sizeof p.host);
     raise_nofile();
 
@@ -692,5 +770,7 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
         free(p.slots[s].script);
     free(p.slots);
     free(p.lingering);
+    free(p.envp);
+    posix_spawnattr_destroy(&p.attr);
     return p.failed ? -1 : 0;
 }

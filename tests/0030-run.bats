@@ -146,6 +146,15 @@ EOF
     [ -e out/cat.4 ] && [ ! -s out/cat.4 ]
 }
 
+@test "lines start with default signal dispositions and nothing blocked" {
+    printf '%s\n' 'grep SigBlk /proc/self/status > blk.out' 'kill -USR2 $$; sleep 1' > jobs.txt
+    # As under nohup: an ignored signal would survive exec into every line.
+    (trap '' USR2; dsq --job-file jobs.txt --dry-run --parallel 1 > out.txt 2>&1) || true
+    [ "$(awk '{ print $2 }' blk.out)" = 0000000000000000 ]
+    [ "$(end_field 2 state)" = signaled ]
+    [ "$(end_field 2 signal)" = 12 ]
+}
+
 @test "dsq run runs lines in the submit directory, wherever it is started" {
     mkdir -p a b
     printf 'pwd > "$DSQ_RUN_DIR/pwd.txt"\n' > a/jobs.txt
