@@ -112,8 +112,7 @@ cmd_run_main(int argc, char **argv)
             break;
         case OPT_ATTEMPT:
             if (dsq_parse_ulong(arg, 1, 1000000, &attempt) < 0)
-                return cmd_usage_error("run", "--attempt must be a positive number, not '%s'",
-                                       arg);
+                return cmd_usage_error("run", "--attempt must be a positive number, not '%s'", arg);
             break;
         case OPT_PARALLEL:
             if (dsq_parse_ulong(arg, 1, 100000, &parallel) < 0)
@@ -166,17 +165,18 @@ cmd_run_main(int argc, char **argv)
         goto out;
     }
     /* One line in the task's Slurm output file says how it went. */
-    fprintf(stderr, "dsq: array task %zu: %zu of %zu lines ok", (size_t)ro.task + ro.offset,
-            res.ok, res.total);
+    fprintf(stderr, "dsq: array task %zu: %zu of %zu lines ok", (size_t)ro.task + ro.offset, res.ok,
+            res.total);
     if (res.not_ok)
         fprintf(stderr, ", %zu not ok", res.not_ok);
     if (res.total > res.ok + res.not_ok)
         fprintf(stderr, ", %zu not run", res.total - res.ok - res.not_ok);
     if (res.stop_signal)
-        fprintf(stderr, " (stopped by %s)", res.stop_signal == SIGUSR1   ? "SIGUSR1"
-                                            : res.stop_signal == SIGTERM ? "SIGTERM"
-                                            : res.stop_signal == SIGINT  ? "SIGINT"
-                                                                         : "SIGHUP");
+        fprintf(stderr, " (stopped by %s)",
+                res.stop_signal == SIGUSR1   ? "SIGUSR1"
+                : res.stop_signal == SIGTERM ? "SIGTERM"
+                : res.stop_signal == SIGINT  ? "SIGINT"
+                                             : "SIGHUP");
     fputc('\n', stderr);
     rc = res.ok == res.total ? DSQ_EXIT_OK : DSQ_EXIT_NOTOK;
 out:

@@ -39,11 +39,11 @@
 #define PROGRESS_PERIOD 0.25
 
 struct slot {
-    pid_t pid;          /* 0: free */
+    pid_t pid; /* 0: free */
     size_t item;
     double start_mono;
-    char *script;       /* owned: temp file of a long line, removed at reap */
-    int termed;         /* we sent SIGTERM to its group */
+    char *script; /* owned: temp file of a long line, removed at reap */
+    int termed;   /* we sent SIGTERM to its group */
 };
 
 struct pool {
@@ -58,20 +58,20 @@ struct pool {
     char host[256];
     sigset_t sigs;
 
-    int stopping;       /* SIGUSR1, or terminating: start nothing new */
-    int terminating;    /* groups TERMed; KILL at deadline */
-    int killed;         /* the KILL was sent */
+    int stopping;    /* SIGUSR1, or terminating: start nothing new */
+    int terminating; /* groups TERMed; KILL at deadline */
+    int killed;      /* the KILL was sent */
     double deadline;
-    int failed;         /* a system error is in err: stop as on SIGTERM */
+    int failed; /* a system error is in err: stop as on SIGTERM */
     double next_progress;
 
-    pid_t *lingering;   /* groups TERMed whose leader was reaped */
+    pid_t *lingering; /* groups TERMed whose leader was reaped */
     size_t nlingering;
 
     posix_spawnattr_t attr; /* own group, default signals, empty mask */
     char **envp;            /* environ minus ours, then NENV per line */
     size_t env_base;
-    int warned_spawn;       /* once is enough: each record has the reason */
+    int warned_spawn; /* once is enough: each record has the reason */
 };
 
 /* reason[] is a fixed field of the record: a long path is cut, on purpose. */
@@ -166,8 +166,8 @@ line_output_path(const struct dsq_pool_opts *o, const struct dsq_pool_item *it)
             rc |= dsq_buf_printf(&b, "%zu", it->line);
             break;
         case 'A':
-            rc |= dsq_buf_puts(&b, o->array_job_id && o->array_job_id[0] ? o->array_job_id
-                                                                         : "local");
+            rc |=
+                dsq_buf_puts(&b, o->array_job_id && o->array_job_id[0] ? o->array_job_id : "local");
             break;
         case 'a':
             rc |= dsq_buf_printf(&b, "%zu", it->task);
@@ -214,7 +214,7 @@ write_long_line(const struct dsq_pool_opts *o, const struct dsq_pool_item *it, c
     fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         reason_set(reason, rsize, "line too long for exec and cannot create %s: %s", path.data,
-                 strerror(errno));
+                   strerror(errno));
         goto fail;
     }
     while (off < it->len + 1) {
@@ -226,7 +226,7 @@ write_long_line(const struct dsq_pool_opts *o, const struct dsq_pool_item *it, c
             continue;
         if (w <= 0) {
             reason_set(reason, rsize, "line too long for exec and cannot write %s: %s", path.data,
-                     w < 0 ? strerror(errno) : "short write");
+                       w < 0 ? strerror(errno) : "short write");
             goto fail;
         }
         off += (size_t)w;
@@ -234,7 +234,7 @@ write_long_line(const struct dsq_pool_opts *o, const struct dsq_pool_item *it, c
     if (close(fd) < 0) {
         fd = -1;
         reason_set(reason, rsize, "line too long for exec and cannot write %s: %s", path.data,
-                 strerror(errno));
+                   strerror(errno));
         goto fail;
     }
     return path.data;
@@ -270,7 +270,7 @@ fail_unstarted(struct pool *p, const struct dsq_pool_item *it, const char *reaso
 
 /* The environment every line gets: the runner's own, minus any DSQ_*
  * variable the pool sets, plus those (filled per line). */
-static const char *const env_names[] = {"DSQ_LINE",    "DSQ_TASK",   "DSQ_SLOT",
+static const char *const env_names[] = {"DSQ_LINE",    "DSQ_TASK",    "DSQ_SLOT",
                                         "DSQ_ATTEMPT", "DSQ_RUN_DIR", "DSQ_JOB_ID"};
 #define NENV (sizeof env_names / sizeof *env_names)
 
@@ -350,8 +350,7 @@ spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const 
     if (outfd >= 0 && ((rc = posix_spawn_file_actions_adddup2(&fa, outfd, STDOUT_FILENO)) ||
                        (rc = posix_spawn_file_actions_adddup2(&fa, outfd, STDERR_FILENO))))
         goto out;
-    if (o->workdir && o->workdir[0] &&
-        (rc = posix_spawn_file_actions_addchdir_np(&fa, o->workdir)))
+    if (o->workdir && o->workdir[0] && (rc = posix_spawn_file_actions_addchdir_np(&fa, o->workdir)))
         goto out;
     rc = posix_spawn(pid, shell, &fa, &p->attr, argv, p->envp);
 out:
@@ -367,7 +366,7 @@ static int
 start(struct pool *p, size_t i)
 {
     const struct dsq_pool_item *it = &p->items[i];
-    char reason[sizeof ((struct dsq_record *)0)->reason] = "";
+    char reason[sizeof((struct dsq_record *)0)->reason] = "";
     char *cmd = NULL, *script = NULL, *outpath = NULL;
     struct dsq_record r;
     struct dsq_error e = {0};
@@ -407,7 +406,7 @@ start(struct pool *p, size_t i)
         outfd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (outfd < 0) {
             reason_set(reason, sizeof reason, "cannot open line output %s: %s", outpath,
-                     strerror(errno));
+                       strerror(errno));
             fail_unstarted(p, it, reason);
             rc = p->failed ? -1 : 0;
             goto out;
@@ -495,7 +494,7 @@ finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru)
         r.state = DSQ_ST_INTERRUPTED;
         if (p->res->stop_signal)
             reason_set(r.reason, sizeof r.reason, "runner received %s",
-                     signame(p->res->stop_signal));
+                       signame(p->res->stop_signal));
         else
             reason_set(r.reason, sizeof r.reason, "runner stopped on an error");
         if (kill(-sl->pid, 0) == 0) {

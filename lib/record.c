@@ -158,6 +158,8 @@ dsq_record_format(const struct dsq_record *r)
     job = dsq_utf8_repair(r->job, strnlen(r->job, sizeof r->job));
     if (!host || !job)
         goto out;
+    /* One key and its value per line. */
+    /* clang-format off */
     o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:I, s:f, s:s}",
                   "ev", r->ev == DSQ_EV_END ? "end" : "start",
                   "line", (json_int_t)r->line,
@@ -168,9 +170,11 @@ dsq_record_format(const struct dsq_record *r)
                   "pid", (json_int_t)r->pid,
                   "t", round_us(r->t),
                   "job", job);
+    /* clang-format on */
     if (!o)
         goto out;
     if (r->ev == DSQ_EV_END) {
+        /* clang-format off */
         json_t *e = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:I}",
                               "state", dsq_state_name(r->state),
                               "exit", r->exit,
@@ -179,6 +183,7 @@ dsq_record_format(const struct dsq_record *r)
                               "utime", round_us(r->utime),
                               "stime", round_us(r->stime),
                               "maxrss_kb", (json_int_t)r->maxrss_kb);
+        /* clang-format on */
 
         if (!e || json_object_update(o, e) < 0) {
             json_decref(e);
@@ -220,8 +225,8 @@ out:
 /* Parse */
 
 static int
-get_uint(json_t *o, const char *key, int required, unsigned long long max,
-         unsigned long long *out, struct dsq_error *err)
+get_uint(json_t *o, const char *key, int required, unsigned long long max, unsigned long long *out,
+         struct dsq_error *err)
 {
     json_t *v = json_object_get(o, key);
     json_int_t i;
@@ -232,8 +237,7 @@ get_uint(json_t *o, const char *key, int required, unsigned long long max,
         *out = 0;
         return 0;
     }
-    if (!json_is_integer(v) || (i = json_integer_value(v)) < 0 ||
-        (unsigned long long)i > max)
+    if (!json_is_integer(v) || (i = json_integer_value(v)) < 0 || (unsigned long long)i > max)
         return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", key);
     *out = (unsigned long long)i;
     return 0;
@@ -315,8 +319,7 @@ dsq_record_parse(const char *text, size_t len, struct dsq_record *r, struct dsq_
     } else if (!strcmp(json_string_value(v), "end")) {
         r->ev = DSQ_EV_END;
     } else {
-        dsq_errprintf(err, DSQ_ERR_INPUT, "record has an unknown \"ev\": %s",
-                      json_string_value(v));
+        dsq_errprintf(err, DSQ_ERR_INPUT, "record has an unknown \"ev\": %s", json_string_value(v));
         goto out;
     }
     if (get_uint(o, "line", 1, SIZE_MAX, &u, err) < 0)

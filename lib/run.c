@@ -25,7 +25,7 @@
 struct writers {
     const char *run_dir;
     unsigned attempt, restart;
-    size_t base;                /* task of w[0] */
+    size_t base; /* task of w[0] */
     size_t n;
     struct dsq_recw **w;
 };
@@ -72,7 +72,7 @@ writer_for(size_t task, void *arg, struct dsq_error *err)
 
 /* Lines of this (attempt, task) that ended ok before a requeue. */
 struct done_lines {
-    unsigned char *ok;          /* by physical line number */
+    unsigned char *ok; /* by physical line number */
     size_t nlines;
 };
 
@@ -87,8 +87,8 @@ note_ok(const struct dsq_record *r, void *arg)
 }
 
 static int
-read_done(const struct dsq_run_opts *o, const char *run_dir, size_t task,
-          struct done_lines *d, struct dsq_error *err)
+read_done(const struct dsq_run_opts *o, const char *run_dir, size_t task, struct done_lines *d,
+          struct dsq_error *err)
 {
     for (unsigned r = 0; r < o->restart; r++) {
         char *path = dsq_record_path(run_dir, o->attempt, task, r);
@@ -165,8 +165,8 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
         k = (size_t)o->task + o->offset;
         if (k >= m.plan.tasks) {
             dsq_errprintf(err, DSQ_ERR_INPUT,
-                          "%s: array task %zu is not in this run (it has tasks 0-%zu)",
-                          m.run_dir, k, m.plan.tasks - 1);
+                          "%s: array task %zu is not in this run (it has tasks 0-%zu)", m.run_dir,
+                          k, m.plan.tasks - 1);
             goto out;
         }
         if (o->restart > 0) {
@@ -185,8 +185,8 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
             size_t i = dsq_plan_task_cmd(&m.plan, k, j);
 
             if (i >= jf->ncmds) {
-                dsq_errprintf(err, DSQ_ERR_INPUT, "%s: plan names command %zu of %zu",
-                              m.run_dir, i + 1, jf->ncmds);
+                dsq_errprintf(err, DSQ_ERR_INPUT, "%s: plan names command %zu of %zu", m.run_dir,
+                              i + 1, jf->ncmds);
                 goto out;
             }
             if (done.ok && done.ok[jf->cmds[i].line]) {

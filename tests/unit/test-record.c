@@ -105,8 +105,7 @@ test_format_roundtrip(void)
     ok(text != NULL, "end record formats");
     if (!text)
         return;
-    ok(strchr(text, '\n') == text + strlen(text) - 1,
-       "one line ending in a newline");
+    ok(strchr(text, '\n') == text + strlen(text) - 1, "one line ending in a newline");
     ok(!strchr(text, ' '), "compact: no blanks");
     ok(strstr(text, "\"utime\":0.1,") != NULL, "0.1 is printed as 0.1: %s", text);
     ok(!strstr(text, "reason"), "no reason field when there is none");
@@ -121,15 +120,14 @@ test_format_roundtrip(void)
         json_decref(o);
     }
     ok(dsq_record_parse(text, strlen(text) - 1, &p, &err) == 0, "parses back: %s", err.msg);
-    ok(p.ev == DSQ_EV_END && p.line == 42 && p.task == 7 && p.attempt == 2 &&
-           p.restart == 1 && p.pid == 12345,
+    ok(p.ev == DSQ_EV_END && p.line == 42 && p.task == 7 && p.attempt == 2 && p.restart == 1 &&
+           p.pid == 12345,
        "integers round-trip");
     is_str(p.host, "node-01", "host");
     is_str(p.job, "991_7", "job");
     ok(p.state == DSQ_ST_SIGNALED && p.exit == -1 && p.signal == 9, "state, exit, signal");
     ok(fabs(p.t - r.t) < 1e-6, "t kept to the microsecond (%.6f)", p.t);
-    ok(fabs(p.elapsed - 12.5) < 1e-9 && fabs(p.utime - 0.1) < 1e-9 &&
-           fabs(p.stime - 0.02) < 1e-9,
+    ok(fabs(p.elapsed - 12.5) < 1e-9 && fabs(p.utime - 0.1) < 1e-9 && fabs(p.stime - 0.02) < 1e-9,
        "times round-trip");
     is_int(p.maxrss_kb, 204800, "maxrss_kb round-trips");
     is_str(p.reason, "", "no reason");
@@ -166,12 +164,16 @@ test_utf8(void)
     char *text;
 
     r.state = DSQ_ST_FAILED;
-    strcpy(r.host, "n\xc3\xb6" "de");            /* valid UTF-8: kept */
-    strcpy(r.reason, "bad \xff byte");           /* invalid: U+FFFD */
+    strcpy(r.host, "n\xc3\xb6"
+                   "de");              /* valid UTF-8: kept */
+    strcpy(r.reason, "bad \xff byte"); /* invalid: U+FFFD */
     text = dsq_record_format(&r);
     ok(text != NULL, "record with non-UTF-8 bytes still formats");
     ok(text && dsq_record_parse(text, strlen(text), &p, &err) == 0, "and parses");
-    is_str(p.host, "n\xc3\xb6" "de", "UTF-8 host kept as is");
+    is_str(p.host,
+           "n\xc3\xb6"
+           "de",
+           "UTF-8 host kept as is");
     is_str(p.reason, "bad \xef\xbf\xbd byte", "invalid byte shown as U+FFFD");
     free(text);
 }
@@ -197,8 +199,8 @@ test_parse_errors(void)
 
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         dsq_error_clear(&err);
-        ok(dsq_record_parse(bad[i], strlen(bad[i]), &p, &err) < 0 && err.msg[0],
-           "refused: %s (%s)", bad[i], err.msg);
+        ok(dsq_record_parse(bad[i], strlen(bad[i]), &p, &err) < 0 && err.msg[0], "refused: %s (%s)",
+           bad[i], err.msg);
     }
     {
         static const char future[] = "{\"ev\":\"start\",\"line\":3,\"task\":0,\"attempt\":1,"
