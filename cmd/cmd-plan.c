@@ -523,8 +523,11 @@ cmd_plan_main(int argc, char **argv)
     {
         char created[64];
         struct timespec ts;
+        struct tm ctm;
+        /* Seconds and microseconds from one clock reading: runs sort by it. */
         clock_gettime(CLOCK_REALTIME, &ts);
-        strftime(created, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+        localtime_r(&ts.tv_sec, &ctm);
+        strftime(created, 32, "%Y-%m-%dT%H:%M:%S", &ctm);
         snprintf(created + strlen(created), sizeof created - strlen(created), ".%06ld",
                  ts.tv_nsec / 1000);
         m.format = DSQ_MANIFEST_FORMAT;
