@@ -186,7 +186,8 @@ out:
 
 /* The TTY progress line.  The pool calls it from one thread only, so plain
  * statics are enough. */
-static double progress_t0;
+static double progress_t0, progress_last;
+static size_t progress_done0;
 static int progress_drawn;
 
 static void
@@ -209,10 +210,18 @@ cmd_progress_tty(size_t done, size_t failed, size_t total, size_t running, void 
     char eta[32] = "?";
 
     (void)arg;
-    if (!progress_t0)
+    if (!progress_t0) {
+        /* The rate counts from the first call, so only what ended since. */
         progress_t0 = now;
+        progress_done0 = done;
+    }
+    /* The pool calls after every line; thousands of redraws a second would
+     * cost more than the lines themselves. */
+    if (progress_drawn && done < total && now - progress_last < 0.1)
+        return;
+    progress_last = now;
     dt = now - progress_t0;
-    rate = dt > 0 ? (double)done / dt : 0;
+    rate = dt > 0 ? (double)(done - progress_done0) / dt : 0;
     if (done >= total)
         snprintf(eta, sizeof eta, "0s");
     else if (rate > 0)
@@ -231,5 +240,5 @@ cmd_progress_end(void)
     if (progress_drawn)
         fputc('\n', stderr);
     progress_drawn = 0;
-    progress_t0 = 0;
+    progress_t0 = progress_last = 0;
 }
