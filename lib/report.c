@@ -776,12 +776,12 @@ fmt_advice(const struct stats *s, char *buf, size_t n)
     fmt_about(s->advice_task_s, about, sizeof about);
     if (s->advice_tasks == 1)
         snprintf(buf, n,
-                 "median line takes %s: --tasks 1 runs all %zu lines in one array task of "
+                 "median successful line takes %s: --tasks 1 runs all %zu lines in one array task of "
                  "about %s",
                  med, s->advice_lines, about);
     else
         snprintf(buf, n,
-                 "median line takes %s: --lines-per-task %zu gives array tasks of about %s "
+                 "median successful line takes %s: --lines-per-task %zu gives array tasks of about %s "
                  "(%zu tasks)",
                  med, s->advice_lines, about, s->advice_tasks);
 }

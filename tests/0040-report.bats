@@ -135,7 +135,7 @@ wait_for_start() {
     [[ "$output" == *"  exit 4: 2 lines (5, 6)"* ]]
     [[ "$output" == *"  lost: 2 lines (4, 8)"* ]]
     [[ "$output" == *"  signal 9 (KILL): 1 line (7)"* ]]
-    [[ "$output" == *"median line takes 20.0 s: --tasks 1 runs all 9 lines in one array task of about 3 minutes"* ]]
+    [[ "$output" == *"median successful line takes 20.0 s: --tasks 1 runs all 9 lines in one array task of about 3 minutes"* ]]
     # Zero counts are not listed.
     [[ "$output" != *"0 interrupted"* ]]
 }
