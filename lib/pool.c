@@ -489,8 +489,11 @@ finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru)
         r.signal = 0;
         r.state = r.exit == 0 ? DSQ_ST_OK : DSQ_ST_FAILED;
     }
-    if (sl->termed) {
-        /* Whatever it did after our SIGTERM, the line was cut short. */
+    if (sl->termed || (p->terminating && WIFSIGNALED(status))) {
+        /* Whatever it did after our SIGTERM, the line was cut short.  A
+         * line killed by a signal while the task is being stopped counts
+         * too: Slurm signals every process of the job, often before the
+         * runner has read its own SIGTERM. */
         r.state = DSQ_ST_INTERRUPTED;
         if (p->res->stop_signal)
             reason_set(r.reason, sizeof r.reason, "runner received %s",
@@ -546,11 +549,11 @@ terminate(struct pool *p, int sig)
 {
     if (p->terminating)
         return;
-    /* Lines that ended before the signal keep their real state. */
-    reap(p);
     p->stopping = p->terminating = 1;
     if (sig)
         p->res->stop_signal = sig;
+    /* Lines that exited before the signal keep their real state. */
+    reap(p);
     p->deadline = dsq_time_mono() + (p->o->kill_grace > 0 ? p->o->kill_grace : 0);
     for (unsigned s = 0; s < p->nslots; s++) {
         if (p->slots[s].pid) {
@@ -714,8 +717,29 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
         }
         sig = sigtimedwait(&p.sigs, &si, tsp);
         switch (sig) {
-        case SIGCHLD:
+        case SIGCHLD: {
+            /* A stop signal that is also pending is handled first, so the
+             * lines it killed are recorded as interrupted. */
+            sigset_t pend;
+
+            if (!p.terminating && sigpending(&pend) == 0) {
+                int stop = sigismember(&pend, SIGTERM)  ? SIGTERM
+                           : sigismember(&pend, SIGINT) ? SIGINT
+                           : sigismember(&pend, SIGHUP) ? SIGHUP
+                                                        : 0;
+
+                if (stop) {
+                    sigset_t one;
+                    struct timespec zero = {0, 0};
+
+                    sigemptyset(&one);
+                    sigaddset(&one, stop);
+                    sigtimedwait(&one, NULL, &zero);
+                    terminate(&p, stop);
+                }
+            }
             break;
+        }
         case SIGUSR1:
             /* Slurm's warning before the time limit: let running lines
              * finish, start nothing new. */
