@@ -353,9 +353,9 @@ EOF
     dsq --job-file jobs.txt --dry-run --parallel 1 > out.txt 2>&1 &
     pid=$!
     wait_for running.1
+    # The USR1 is pending (blocked) before the line can end, and the pool
+    # takes pending signals before SIGCHLD: no sleep needed.
     kill -USR1 "$pid"
-    # The pool has taken the signal when the line has not been stopped.
-    sleep 0.3
     touch go
     rc=0
     wait "$pid" || rc=$?
