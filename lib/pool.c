@@ -1,7 +1,8 @@
 /* pool: the fork pool behind `dsq run` and `--dry-run` (see pool.h).  One
  * process sleeps in sigtimedwait() on SIGCHLD and the stop signals; a reaped
  * line's slot starts the next line at once, and every line gets a start
- * record at fork and an end record at reap with what wait4() measured. */
+ * record when it is spawned and an end record at reap with what wait4()
+ * measured. */
 #include "config.h"
 
 #include <errno.h>
