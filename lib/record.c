@@ -222,154 +222,357 @@ out:
     return text;
 }
 
-/* Parse */
+/* Parse.  Records are flat objects of strings and numbers, and report reads
+ * millions of them: a small scanner reads that shape without allocating, and
+ * anything else (escapes in strings, nesting, odd syntax) goes to jansson,
+ * which also words the error.  Both feed the same checks through rval. */
+
+enum rtype { RV_NONE, RV_STR, RV_INT, RV_REAL, RV_OTHER };
+
+struct rval {
+    enum rtype type;
+    long long i;
+    double d;
+    const char *s; /* RV_STR: not NUL-terminated */
+    size_t slen;
+};
+
+#define FLAT_MAX 32
+
+struct flat {
+    size_t n;
+    const char *key[FLAT_MAX];
+    size_t klen[FLAT_MAX];
+    struct rval val[FLAT_MAX];
+};
+
+/* The object whose members the checks read: exactly one of j, f is set. */
+struct robj {
+    json_t *j;
+    const struct flat *f;
+};
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+/* A string without escapes at p (which points at '"'); NULL otherwise. */
+static const char *
+flat_string(const char *p, const char *end, const char **s, size_t *n)
+{
+    const char *q = ++p;
+
+    while (q < end && *q != '"') {
+        if (*q == '\\' || (unsigned char)*q < 0x20)
+            return NULL;
+        q++;
+    }
+    if (q >= end)
+        return NULL;
+    *s = p;
+    *n = (size_t)(q - p);
+    return q + 1;
+}
+
+static const char *
+flat_number(const char *p, const char *end, struct rval *v)
+{
+    char buf[64];
+    const char *q = p;
+    int real = 0;
+    char *e;
+
+    while (q < end && ((*q >= '0' && *q <= '9') || *q == '-' || *q == '+' || *q == '.' ||
+                       *q == 'e' || *q == 'E')) {
+        real |= *q == '.' || *q == 'e' || *q == 'E';
+        q++;
+    }
+    if (q == p || (size_t)(q - p) >= sizeof buf)
+        return NULL;
+    memcpy(buf, p, (size_t)(q - p));
+    buf[q - p] = '\0';
+    /* JSON forbids leading zeros, "+", and a bare "-" or "."; leave those to jansson. */
+    if (buf[0] == '+' || buf[0] == '.' || (buf[0] == '-' && (buf[1] < '0' || buf[1] > '9')) ||
+        (buf[buf[0] == '-'] == '0' && buf[(buf[0] == '-') + 1] >= '0' &&
+         buf[(buf[0] == '-') + 1] <= '9'))
+        return NULL;
+    errno = 0;
+    if (real) {
+        v->type = RV_REAL;
+        v->d = strtod(buf, &e);
+    } else {
+        v->type = RV_INT;
+        v->i = strtoll(buf, &e, 10);
+        v->d = (double)v->i;
+    }
+    if (*e || errno)
+        return NULL;
+    return q;
+}
+
+/* Scan one flat object; -1 when the text is not of that simple shape. */
+static int
+flat_parse(const char *text, size_t len, struct flat *f)
+{
+    const char *p = text, *end = text + len;
+
+    f->n = 0;
+    p = skip_ws(p, end);
+    if (p >= end || *p++ != '{')
+        return -1;
+    p = skip_ws(p, end);
+    if (p < end && *p == '}')
+        return skip_ws(p + 1, end) == end ? 0 : -1;
+    for (;;) {
+        struct rval *v;
+
+        if (f->n == FLAT_MAX || p >= end || *p != '"')
+            return -1;
+        if (!(p = flat_string(p, end, &f->key[f->n], &f->klen[f->n])))
+            return -1;
+        p = skip_ws(p, end);
+        if (p >= end || *p++ != ':')
+            return -1;
+        p = skip_ws(p, end);
+        if (p >= end)
+            return -1;
+        v = &f->val[f->n];
+        memset(v, 0, sizeof *v);
+        if (*p == '"') {
+            v->type = RV_STR;
+            p = flat_string(p, end, &v->s, &v->slen);
+        } else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            p = flat_number(p, end, v);
+        } else if ((size_t)(end - p) >= 4 && !memcmp(p, "null", 4)) {
+            v->type = RV_OTHER;
+            p += 4;
+        } else if ((size_t)(end - p) >= 4 && !memcmp(p, "true", 4)) {
+            v->type = RV_OTHER;
+            p += 4;
+        } else if ((size_t)(end - p) >= 5 && !memcmp(p, "false", 5)) {
+            v->type = RV_OTHER;
+            p += 5;
+        } else {
+            return -1;
+        }
+        if (!p)
+            return -1;
+        f->n++;
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}')
+            return skip_ws(p + 1, end) == end ? 0 : -1;
+        return -1;
+    }
+}
+
+static void
+robj_get(const struct robj *o, const char *key, struct rval *v)
+{
+    memset(v, 0, sizeof *v);
+    if (o->f) {
+        size_t kl = strlen(key);
+        /* The last of duplicate keys wins, as in jansson. */
+        for (size_t k = o->f->n; k-- > 0;) {
+            if (o->f->klen[k] == kl && !memcmp(o->f->key[k], key, kl)) {
+                *v = o->f->val[k];
+                return;
+            }
+        }
+        return;
+    }
+    json_t *j = json_object_get(o->j, key);
+    if (!j)
+        return;
+    if (json_is_string(j)) {
+        v->type = RV_STR;
+        v->s = json_string_value(j);
+        v->slen = json_string_length(j);
+    } else if (json_is_integer(j)) {
+        v->type = RV_INT;
+        v->i = json_integer_value(j);
+        v->d = (double)v->i;
+    } else if (json_is_real(j)) {
+        v->type = RV_REAL;
+        v->d = json_real_value(j);
+    } else {
+        v->type = RV_OTHER;
+    }
+}
 
 static int
-get_uint(json_t *o, const char *key, int required, unsigned long long max, unsigned long long *out,
-         struct dsq_error *err)
+rval_is(const struct rval *v, const char *s)
 {
-    json_t *v = json_object_get(o, key);
-    json_int_t i;
+    return v->type == RV_STR && v->slen == strlen(s) && !memcmp(v->s, s, v->slen);
+}
 
-    if (!v) {
+static int
+get_uint(const struct robj *o, const char *key, int required, unsigned long long max,
+         unsigned long long *out, struct dsq_error *err)
+{
+    struct rval v;
+
+    robj_get(o, key, &v);
+    if (v.type == RV_NONE) {
         if (required)
             return dsq_errprintf(err, DSQ_ERR_INPUT, "record has no \"%s\"", key);
         *out = 0;
         return 0;
     }
-    if (!json_is_integer(v) || (i = json_integer_value(v)) < 0 || (unsigned long long)i > max)
+    if (v.type != RV_INT || v.i < 0 || (unsigned long long)v.i > max)
         return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", key);
-    *out = (unsigned long long)i;
+    *out = (unsigned long long)v.i;
     return 0;
 }
 
 static int
-get_int(json_t *o, const char *key, long long min, long long max, long long *out,
+get_int(const struct robj *o, const char *key, long long min, long long max, long long *out,
         struct dsq_error *err)
 {
-    json_t *v = json_object_get(o, key);
-    json_int_t i;
+    struct rval v;
 
-    if (!v) {
+    robj_get(o, key, &v);
+    if (v.type == RV_NONE) {
         *out = 0;
         return 0;
     }
-    if (!json_is_integer(v) || (i = json_integer_value(v)) < min || i > max)
+    if (v.type != RV_INT || v.i < min || v.i > max)
         return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", key);
-    *out = i;
+    *out = v.i;
     return 0;
 }
 
 static int
-get_real(json_t *o, const char *key, int required, double *out, struct dsq_error *err)
+get_real(const struct robj *o, const char *key, int required, double *out,
+         struct dsq_error *err)
 {
-    json_t *v = json_object_get(o, key);
+    struct rval v;
 
-    if (!v) {
+    robj_get(o, key, &v);
+    if (v.type == RV_NONE) {
         if (required)
             return dsq_errprintf(err, DSQ_ERR_INPUT, "record has no \"%s\"", key);
         *out = 0;
         return 0;
     }
-    if (!json_is_number(v))
+    if (v.type != RV_INT && v.type != RV_REAL)
         return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", key);
-    *out = json_number_value(v);
+    *out = v.d;
     return 0;
 }
 
 static int
-get_str(json_t *o, const char *key, char *buf, size_t n, struct dsq_error *err)
+get_str(const struct robj *o, const char *key, char *buf, size_t n, struct dsq_error *err)
 {
-    json_t *v = json_object_get(o, key);
+    struct rval v;
 
-    if (!v) {
+    robj_get(o, key, &v);
+    if (v.type == RV_NONE) {
         buf[0] = '\0';
         return 0;
     }
-    if (!json_is_string(v))
+    if (v.type != RV_STR)
         return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", key);
-    snprintf(buf, n, "%s", json_string_value(v));
+    snprintf(buf, n, "%.*s", (int)(v.slen < n ? v.slen : n - 1), v.s);
+    return 0;
+}
+
+/* The checks, one copy for both parsers. */
+static int
+record_fill(const struct robj *o, struct dsq_record *r, struct dsq_error *err)
+{
+    struct rval v;
+    unsigned long long u = 0;
+    long long i = 0;
+
+    robj_get(o, "ev", &v);
+    if (v.type != RV_STR)
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has no \"ev\"");
+    if (rval_is(&v, "start"))
+        r->ev = DSQ_EV_START;
+    else if (rval_is(&v, "end"))
+        r->ev = DSQ_EV_END;
+    else
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has an unknown \"ev\": %.*s",
+                             (int)(v.slen > 32 ? 32 : v.slen), v.s);
+    if (get_uint(o, "line", 1, SIZE_MAX, &u, err) < 0)
+        return -1;
+    if (u == 0)
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"line\"");
+    r->line = (size_t)u;
+    if (get_uint(o, "task", 1, SIZE_MAX, &u, err) < 0)
+        return -1;
+    r->task = (size_t)u;
+    if (get_uint(o, "attempt", 1, UINT_MAX, &u, err) < 0)
+        return -1;
+    r->attempt = (unsigned)u;
+    if (get_uint(o, "restart", 0, UINT_MAX, &u, err) < 0)
+        return -1;
+    r->restart = (unsigned)u;
+    if (get_int(o, "pid", 0, LONG_MAX, &i, err) < 0)
+        return -1;
+    r->pid = (long)i;
+    if (get_real(o, "t", 1, &r->t, err) < 0 ||
+        get_str(o, "host", r->host, sizeof r->host, err) < 0 ||
+        get_str(o, "job", r->job, sizeof r->job, err) < 0)
+        return -1;
+    r->state = DSQ_ST_RUNNING;
+    if (r->ev == DSQ_EV_END) {
+        char state[32];
+        robj_get(o, "state", &v);
+        if (v.type != RV_STR || v.slen >= sizeof state)
+            return dsq_errprintf(err, DSQ_ERR_INPUT, "end record has no valid \"state\"");
+        memcpy(state, v.s, v.slen);
+        state[v.slen] = '\0';
+        if (dsq_state_parse(state, &r->state) < 0)
+            return dsq_errprintf(err, DSQ_ERR_INPUT, "end record has no valid \"state\"");
+        if (get_int(o, "exit", -1, 255, &i, err) < 0)
+            return -1;
+        r->exit = (int)i;
+        if (get_int(o, "signal", 0, 255, &i, err) < 0)
+            return -1;
+        r->signal = (int)i;
+        if (get_int(o, "maxrss_kb", 0, LONG_MAX, &i, err) < 0)
+            return -1;
+        r->maxrss_kb = (long)i;
+        if (get_real(o, "elapsed", 0, &r->elapsed, err) < 0 ||
+            get_real(o, "utime", 0, &r->utime, err) < 0 ||
+            get_real(o, "stime", 0, &r->stime, err) < 0 ||
+            get_str(o, "reason", r->reason, sizeof r->reason, err) < 0)
+            return -1;
+    }
     return 0;
 }
 
 int
 dsq_record_parse(const char *text, size_t len, struct dsq_record *r, struct dsq_error *err)
 {
+    struct flat f;
+    struct robj o = {0};
     json_error_t jerr;
-    json_t *o, *v;
-    unsigned long long u;
-    long long i;
-    int rc = -1;
+    int rc;
 
     memset(r, 0, sizeof *r);
-    o = json_loadb(text, len, 0, &jerr);
-    if (!o)
+    if (flat_parse(text, len, &f) == 0) {
+        o.f = &f;
+        return record_fill(&o, r, err);
+    }
+    o.j = json_loadb(text, len, 0, &jerr);
+    if (!o.j)
         return dsq_errprintf(err, DSQ_ERR_INPUT, "not JSON: %s", jerr.text);
-    if (!json_is_object(o)) {
-        dsq_errprintf(err, DSQ_ERR_INPUT, "not a JSON object");
-        goto out;
+    if (!json_is_object(o.j)) {
+        json_decref(o.j);
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "not a JSON object");
     }
-    v = json_object_get(o, "ev");
-    if (!json_is_string(v)) {
-        dsq_errprintf(err, DSQ_ERR_INPUT, "record has no \"ev\"");
-        goto out;
-    }
-    if (!strcmp(json_string_value(v), "start")) {
-        r->ev = DSQ_EV_START;
-    } else if (!strcmp(json_string_value(v), "end")) {
-        r->ev = DSQ_EV_END;
-    } else {
-        dsq_errprintf(err, DSQ_ERR_INPUT, "record has an unknown \"ev\": %s", json_string_value(v));
-        goto out;
-    }
-    if (get_uint(o, "line", 1, SIZE_MAX, &u, err) < 0)
-        goto out;
-    if (u == 0) {
-        dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"line\"");
-        goto out;
-    }
-    r->line = (size_t)u;
-    if (get_uint(o, "task", 1, SIZE_MAX, &u, err) < 0)
-        goto out;
-    r->task = (size_t)u;
-    if (get_uint(o, "attempt", 1, UINT_MAX, &u, err) < 0)
-        goto out;
-    r->attempt = (unsigned)u;
-    if (get_uint(o, "restart", 0, UINT_MAX, &u, err) < 0)
-        goto out;
-    r->restart = (unsigned)u;
-    if (get_int(o, "pid", 0, LONG_MAX, &i, err) < 0)
-        goto out;
-    r->pid = (long)i;
-    if (get_real(o, "t", 1, &r->t, err) < 0 ||
-        get_str(o, "host", r->host, sizeof r->host, err) < 0 ||
-        get_str(o, "job", r->job, sizeof r->job, err) < 0)
-        goto out;
-    r->state = DSQ_ST_RUNNING;
-    if (r->ev == DSQ_EV_END) {
-        v = json_object_get(o, "state");
-        if (!json_is_string(v) || dsq_state_parse(json_string_value(v), &r->state) < 0) {
-            dsq_errprintf(err, DSQ_ERR_INPUT, "end record has no valid \"state\"");
-            goto out;
-        }
-        if (get_int(o, "exit", -1, 255, &i, err) < 0)
-            goto out;
-        r->exit = (int)i;
-        if (get_int(o, "signal", 0, 255, &i, err) < 0)
-            goto out;
-        r->signal = (int)i;
-        if (get_int(o, "maxrss_kb", 0, LONG_MAX, &i, err) < 0)
-            goto out;
-        r->maxrss_kb = (long)i;
-        if (get_real(o, "elapsed", 0, &r->elapsed, err) < 0 ||
-            get_real(o, "utime", 0, &r->utime, err) < 0 ||
-            get_real(o, "stime", 0, &r->stime, err) < 0 ||
-            get_str(o, "reason", r->reason, sizeof r->reason, err) < 0)
-            goto out;
-    }
-    rc = 0;
-out:
-    json_decref(o);
+    rc = record_fill(&o, r, err);
+    json_decref(o.j);
     return rc;
 }
 
