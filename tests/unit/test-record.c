@@ -377,6 +377,43 @@ test_write_read(const char *dir)
     dsq_buf_free(&status);
 }
 
+/* The allocation-free scanner and jansson must agree on every record. */
+static void
+test_scanner_agrees(void)
+{
+    static const struct {
+        const char *text;
+        int good;
+    } cases[] = {
+        {"{\"ev\":\"start\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1.5}", 1},
+        {" { \"ev\" : \"start\" , \"line\" : 3 , \"task\" : 0 , \"attempt\" : 2 , \"t\" : 2 } ", 1},
+        {"{\"ev\":\"start\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1.5,\"host\":\"a\\u00e9\"}", 1},
+        {"{\"ev\":\"start\",\"line\":3,\"line\":4,\"task\":1,\"attempt\":1,\"t\":1e0}", 1},
+        {"{\"ev\":\"end\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1,\"state\":\"failed\","
+         "\"exit\":3,\"signal\":0,\"elapsed\":-0.5,\"x\":null,\"y\":true,\"z\":[1]}", 1},
+        {"{\"ev\":\"start\",\"line\":03,\"task\":1,\"attempt\":1,\"t\":1}", 0},
+        {"{\"ev\":\"start\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1,}", 0},
+        {"{\"ev\":\"start\",\"line\":3.0,\"task\":1,\"attempt\":1,\"t\":1}", 0},
+        {"{\"ev\":\"start\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":\"1\"}", 0},
+        {"{\"ev\":\"start\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1} x", 0},
+        {"{\"ev\":\"end\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1,\"state\":\"okay\"}", 0},
+        {"{\"ev\":\"start\",\"line\":99999999999999999999,\"task\":1,\"attempt\":1,\"t\":1}", 0},
+    };
+    struct dsq_record r;
+    struct dsq_error err;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = dsq_record_parse(cases[i].text, strlen(cases[i].text), &r, &err);
+        ok((rc == 0) == cases[i].good, "record %zu %s", i, cases[i].good ? "accepted" : "refused");
+    }
+    dsq_record_parse(cases[2].text, strlen(cases[2].text), &r, &err);
+    is_str(r.host, "a\xc3\xa9", "escaped string decoded (jansson path)");
+    dsq_record_parse(cases[3].text, strlen(cases[3].text), &r, &err);
+    is_int(r.line, 4, "duplicate key: the last wins");
+    dsq_record_parse(cases[4].text, strlen(cases[4].text), &r, &err);
+    ok(r.state == DSQ_ST_FAILED && r.exit == 3 && r.elapsed == -0.5, "end fields read");
+}
+
 int
 main(void)
 {
@@ -388,6 +425,7 @@ main(void)
     test_format_roundtrip();
     test_utf8();
     test_parse_errors();
+    test_scanner_agrees();
     test_path();
     if (dir) {
         test_write_read(dir);
