@@ -413,9 +413,10 @@ rval_is(const struct rval *v, const char *s)
     return v->type == RV_STR && v->slen == strlen(s) && !memcmp(v->s, s, v->slen);
 }
 
+/* An integer member in [min, max]; absent is 0 unless required. */
 static int
-get_uint(const struct robj *o, const char *key, int required, unsigned long long max,
-         unsigned long long *out, struct dsq_error *err)
+get_int(const struct robj *o, const char *key, int required, long long min, long long max,
+        long long *out, struct dsq_error *err)
 {
     struct rval v;
 
@@ -423,23 +424,6 @@ get_uint(const struct robj *o, const char *key, int required, unsigned long long
     if (v.type == RV_NONE) {
         if (required)
             return dsq_errprintf(err, DSQ_ERR_INPUT, "record has no \"%s\"", key);
-        *out = 0;
-        return 0;
-    }
-    if (v.type != RV_INT || v.i < 0 || (unsigned long long)v.i > max)
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", key);
-    *out = (unsigned long long)v.i;
-    return 0;
-}
-
-static int
-get_int(const struct robj *o, const char *key, long long min, long long max, long long *out,
-        struct dsq_error *err)
-{
-    struct rval v;
-
-    robj_get(o, key, &v);
-    if (v.type == RV_NONE) {
         *out = 0;
         return 0;
     }
@@ -489,7 +473,6 @@ static int
 record_fill(const struct robj *o, struct dsq_record *r, struct dsq_error *err)
 {
     struct rval v;
-    unsigned long long u = 0;
     long long i = 0;
 
     robj_get(o, "ev", &v);
@@ -502,21 +485,19 @@ record_fill(const struct robj *o, struct dsq_record *r, struct dsq_error *err)
     else
         return dsq_errprintf(err, DSQ_ERR_INPUT, "record has an unknown \"ev\": %.*s",
                              (int)(v.slen > 32 ? 32 : v.slen), v.s);
-    if (get_uint(o, "line", 1, SIZE_MAX, &u, err) < 0)
+    if (get_int(o, "line", 1, 1, LLONG_MAX, &i, err) < 0)
         return -1;
-    if (u == 0)
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"line\"");
-    r->line = (size_t)u;
-    if (get_uint(o, "task", 1, SIZE_MAX, &u, err) < 0)
+    r->line = (size_t)i;
+    if (get_int(o, "task", 1, 0, LLONG_MAX, &i, err) < 0)
         return -1;
-    r->task = (size_t)u;
-    if (get_uint(o, "attempt", 1, UINT_MAX, &u, err) < 0)
+    r->task = (size_t)i;
+    if (get_int(o, "attempt", 1, 0, UINT_MAX, &i, err) < 0)
         return -1;
-    r->attempt = (unsigned)u;
-    if (get_uint(o, "restart", 0, UINT_MAX, &u, err) < 0)
+    r->attempt = (unsigned)i;
+    if (get_int(o, "restart", 0, 0, UINT_MAX, &i, err) < 0)
         return -1;
-    r->restart = (unsigned)u;
-    if (get_int(o, "pid", 0, LONG_MAX, &i, err) < 0)
+    r->restart = (unsigned)i;
+    if (get_int(o, "pid", 0, 0, LONG_MAX, &i, err) < 0)
         return -1;
     r->pid = (long)i;
     if (get_real(o, "t", 1, &r->t, err) < 0 ||
@@ -533,13 +514,13 @@ record_fill(const struct robj *o, struct dsq_record *r, struct dsq_error *err)
         state[v.slen] = '\0';
         if (dsq_state_parse(state, &r->state) < 0)
             return dsq_errprintf(err, DSQ_ERR_INPUT, "end record has no valid \"state\"");
-        if (get_int(o, "exit", -1, 255, &i, err) < 0)
+        if (get_int(o, "exit", 0, -1, 255, &i, err) < 0)
             return -1;
         r->exit = (int)i;
-        if (get_int(o, "signal", 0, 255, &i, err) < 0)
+        if (get_int(o, "signal", 0, 0, 255, &i, err) < 0)
             return -1;
         r->signal = (int)i;
-        if (get_int(o, "maxrss_kb", 0, LONG_MAX, &i, err) < 0)
+        if (get_int(o, "maxrss_kb", 0, 0, LONG_MAX, &i, err) < 0)
             return -1;
         r->maxrss_kb = (long)i;
         if (get_real(o, "elapsed", 0, &r->elapsed, err) < 0 ||

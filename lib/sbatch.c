@@ -239,47 +239,45 @@ num(const char **s)
     return v;
 }
 
+/* Up to three ':'-separated numbers into f; the count read, or -1. */
+static int
+time_fields(const char **p, long f[3])
+{
+    for (int nf = 0; nf < 3; nf++) {
+        if ((f[nf] = num(p)) < 0)
+            return -1;
+        if (**p != ':')
+            return nf + 1;
+        (*p)++;
+    }
+    return -1;
+}
+
 int
 dsq_sbatch_parse_time(const char *s, long *seconds)
 {
-    long f[3] = {0, 0, 0}, days = 0;
-    int nf = 0;
+    long f[3] = {0, 0, 0}, days;
     const char *p = s;
+    int nf;
 
     if (!strcmp(s, "UNLIMITED") || !strcmp(s, "INFINITE") || !strcmp(s, "-1")) {
         *seconds = -1;
         return 0;
     }
     if (strchr(s, '-')) {
-        days = num(&p);
-        if (days < 0 || *p != '-')
-            return -1;
-        p++;
-        for (nf = 0; nf < 3; nf++) {
-            if ((f[nf] = num(&p)) < 0)
-                return -1;
-            if (*p != ':')
-                break;
-            p++;
-        }
-        if (*p || nf > 2)
-            return -1;
         /* days-hours[:minutes[:seconds]] */
+        days = num(&p);
+        if (days < 0 || *p++ != '-' || time_fields(&p, f) < 0 || *p)
+            return -1;
         *seconds = days * 86400 + f[0] * 3600 + f[1] * 60 + f[2];
         return 0;
     }
-    for (nf = 0; nf < 3; nf++) {
-        if ((f[nf] = num(&p)) < 0)
-            return -1;
-        if (*p != ':')
-            break;
-        p++;
-    }
-    if (*p || nf > 2)
+    nf = time_fields(&p, f);
+    if (nf < 0 || *p)
         return -1;
-    if (nf == 0) /* minutes */
+    if (nf == 1) /* minutes */
         *seconds = f[0] * 60;
-    else if (nf == 1) /* minutes:seconds */
+    else if (nf == 2) /* minutes:seconds */
         *seconds = f[0] * 60 + f[1];
     else /* hours:minutes:seconds */
         *seconds = f[0] * 3600 + f[1] * 60 + f[2];
