@@ -187,21 +187,43 @@ line_alive(const char *host, long pid)
     return getpgid((pid_t)pid) == (pid_t)pid;
 }
 
-/* The queue state of every planned task.  0 with *known set when Slurm
+/* Slurm's end states that explain a line which did not succeed. */
+static const char *const explain_states[] = {
+    NULL, "TIMEOUT", "CANCELLED", "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED", "BOOT_FAIL",
+    "DEADLINE",
+};
+
+static unsigned char
+explain_code(const char *slurm_state)
+{
+    for (unsigned char k = 1; k < sizeof explain_states / sizeof explain_states[0]; k++)
+        if (!strcmp(slurm_state, explain_states[k]))
+            return k;
+    return 0;
+}
+
+/* The queue state of every planned task, and (why) the code of Slurm's end
+ * state where it explains the task's lines.  0 with *known set when Slurm
  * answered for every job id; *known 0 when there are no job ids or Slurm
  * cannot be asked (warned once). */
 static int
-queue_load(const struct dsq_manifest *m, enum dsq_qstate **qs, int *known)
+queue_load(const struct dsq_manifest *m, enum dsq_qstate **qs, unsigned char **why, int *known)
 {
     enum dsq_qstate *q;
+    unsigned char *w;
 
     *qs = NULL;
+    *why = NULL;
     *known = 0;
     if (m->job_ids.n == 0)
         return 0;
     q = calloc(m->plan.tasks, sizeof *q);
-    if (!q)
+    w = calloc(m->plan.tasks, 1);
+    if (!q || !w) {
+        free(q);
+        free(w);
         return -1;
+    }
     for (size_t t = 0; t < m->plan.tasks; t++)
         q[t] = DSQ_Q_DONE; /* a task Slurm no longer lists is over */
     for (size_t a = 0; a < m->job_ids.n; a++) {
@@ -215,16 +237,20 @@ queue_load(const struct dsq_manifest *m, enum dsq_qstate **qs, int *known)
                      "process runs on this host",
                      m->job_ids.v[a], e.msg[0] ? e.msg : "unknown reason");
             free(q);
+            free(w);
             return 0;
         }
         for (size_t j = 0; j < n; j++) {
             size_t k = off + tasks[j].index;
-            if (k < m->plan.tasks)
+            if (k < m->plan.tasks) {
                 q[k] = tasks[j].state;
+                w[k] = tasks[j].state == DSQ_Q_DONE ? explain_code(tasks[j].slurm_state) : 0;
+            }
         }
         free(tasks);
     }
     *qs = q;
+    *why = w;
     *known = 1;
     return 0;
 }
@@ -236,6 +262,7 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
     struct loadctx c = {0};
     struct dsq_buf path = {0};
     enum dsq_qstate *qs = NULL;
+    unsigned char *why = NULL;
     size_t local_running = 0;
     int ok = 0;
 
@@ -295,7 +322,7 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
             r->lines[c.seen[k].idx].attempts++;
     }
 
-    if (queue_load(&r->m, &qs, &r->queue_known) < 0) {
+    if (queue_load(&r->m, &qs, &why, &r->queue_known) < 0) {
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
         goto out;
     }
@@ -362,6 +389,10 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
         else
             li->state = local_running ? DSQ_ST_PENDING : DSQ_ST_NOT_RUN;
         r->counts[li->state]++;
+        li->slurm_state = NULL;
+        if (why && why[li->task] && li->state != DSQ_ST_OK && li->state != DSQ_ST_PENDING &&
+            li->state != DSQ_ST_RUNNING)
+            li->slurm_state = explain_states[why[li->task]];
     }
     r->over = !r->counts[DSQ_ST_PENDING] && !r->counts[DSQ_ST_RUNNING];
     if (r->over && qs) {
@@ -372,6 +403,7 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
     ok = 1;
 out:
     free(qs);
+    free(why);
     free(c.mg);
     free(c.seen);
     dsq_buf_free(&path);
@@ -485,11 +517,11 @@ failure_of(const struct dsq_line_info *li, struct member *mb)
         return 0;
     case DSQ_ST_INTERRUPTED:
         mb->kind = G_INTERRUPTED;
-        mb->code = 0;
+        mb->code = li->slurm_state ? explain_code(li->slurm_state) : 0;
         return 0;
     case DSQ_ST_LOST:
         mb->kind = G_LOST;
-        mb->code = 0;
+        mb->code = li->slurm_state ? explain_code(li->slurm_state) : 0;
         return 0;
     default:
         return -1;
@@ -756,10 +788,12 @@ fmt_group(const struct group *g, char *buf, size_t n)
             snprintf(buf, n, "signal %d", g->code);
         break;
     case G_INTERRUPTED:
-        snprintf(buf, n, "interrupted");
-        break;
     case G_LOST:
-        snprintf(buf, n, "lost");
+        if (g->code > 0)
+            snprintf(buf, n, "%s (Slurm: %s)", g->kind == G_LOST ? "lost" : "interrupted",
+                     explain_states[g->code]);
+        else
+            snprintf(buf, n, "%s", g->kind == G_LOST ? "lost" : "interrupted");
         break;
     case G_DSQ:
         snprintf(buf, n, "not started by dsq");
@@ -924,6 +958,8 @@ line_json(const struct dsq_report *r, size_t i)
     json_object_set_new(o, "cpu_seconds", ended ? jsec(li->utime + li->stime) : json_null());
     json_object_set_new(o, "maxrss_kb", ended ? json_integer(li->maxrss_kb) : json_null());
     json_object_set_new(o, "reason", li->reason ? json_string(li->reason) : json_null());
+    json_object_set_new(o, "slurm_state",
+                        li->slurm_state ? json_string(li->slurm_state) : json_null());
     free(cmd);
     return o;
 }

@@ -27,6 +27,11 @@ struct dsq_line_info {
     unsigned attempts;      /* distinct (attempt, restart) pairs seen */
     const char *reason;     /* borrowed from the report: why dsq itself
                                failed the line, NULL normally */
+    const char *slurm_state;/* static: Slurm's final state of the line's
+                               array task where it explains a line that did
+                               not succeed (TIMEOUT, CANCELLED, NODE_FAIL,
+                               OUT_OF_MEMORY, PREEMPTED, BOOT_FAIL,
+                               DEADLINE), else NULL */
 };
 
 struct dsq_report {

@@ -1,19 +1,294 @@
-/* slurm: the scheduler seam (see slurm.h).  This build does not yet ask
- * libslurm anything: callers get "cannot ask" and fall back (MaxArraySize
- * 1001, states from records alone).  The libslurm queries come with the
- * cluster work, behind this same interface. */
+/* slurm: the scheduler seam (see slurm.h).  libslurm 22.05's slurm_init()
+ * calls fatal() and exits the whole process when it finds no configuration,
+ * and a controller that does not answer can block for a long time.  So every
+ * question is asked in a child process that writes its answer as text lines
+ * to a pipe; the parent waits a bounded time and treats a dead or silent
+ * child as "Slurm cannot be asked" (with the child's own words as reason).
+ * A laptop with libslurm installed therefore never goes down with it. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef HAVE_SLURM
+#include <slurm/slurm.h>
+#include <slurm/slurm_errno.h>
+#endif
 
 #include "slurm.h"
+#include "util.h"
+
+#define ASK_TIMEOUT_MS 30000
+
+#ifdef HAVE_SLURM
+
+static const char *const state_names[] = {
+    "PENDING", "RUNNING", "SUSPENDED", "COMPLETED", "CANCELLED", "FAILED",
+    "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "OUT_OF_MEMORY",
+};
+
+/* Child side: print one line per array task: "task <index> <base> <name>".
+ * Pending tasks share one record whose array_task_str lists them. */
+static void
+print_task(FILE *out, unsigned long index, uint32_t state)
+{
+    uint32_t base = state & JOB_STATE_BASE;
+    const char *name = base < sizeof state_names / sizeof state_names[0] ? state_names[base]
+                                                                        : "UNKNOWN";
+
+    /* A requeued task on its way back to the queue is not over. */
+    if (state & (JOB_REQUEUE | JOB_REQUEUE_HOLD | JOB_SPECIAL_EXIT))
+        base = JOB_PENDING;
+    fprintf(out, "task %lu %u %s\n", index, base, name);
+}
+
+static void
+print_task_str(FILE *out, const char *s, uint32_t state)
+{
+    /* "3-9,12,15-20%4": ranges and singles, an optional throttle. */
+    while (*s && *s != '%') {
+        char *end;
+        unsigned long a = strtoul(s, &end, 10), b = a;
+        if (end == s)
+            return;
+        s = end;
+        if (*s == '-') {
+            b = strtoul(s + 1, &end, 10);
+            s = end;
+        }
+        if (*s == ':') /* a step, "1-9:2": Slurm does not make these for us */
+            return;
+        for (unsigned long i = a; i <= b && i - a < 10000000UL; i++)
+            print_task(out, i, state);
+        if (*s == ',')
+            s++;
+    }
+}
+
+static int
+child_job(FILE *out, const char *job_id)
+{
+    job_info_msg_t *msg = NULL;
+    unsigned long id = strtoul(job_id, NULL, 10);
+
+    if (slurm_load_job(&msg, (uint32_t)id, SHOW_ALL) != SLURM_SUCCESS) {
+        int e = slurm_get_errno();
+        if (e == ESLURM_INVALID_JOB_ID) {
+            fprintf(out, "unknown\n");
+            return 0;
+        }
+        fprintf(stderr, "slurm_load_job %s: %s\n", job_id, slurm_strerror(e));
+        return 1;
+    }
+    for (uint32_t i = 0; i < msg->record_count; i++) {
+        slurm_job_info_t *j = &msg->job_array[i];
+        if (j->array_task_str && *j->array_task_str)
+            print_task_str(out, j->array_task_str, j->job_state);
+        else if (j->array_task_id != NO_VAL)
+            print_task(out, j->array_task_id, j->job_state);
+        else /* not an array: index 0 */
+            print_task(out, 0, j->job_state);
+    }
+    slurm_free_job_info_msg(msg);
+    return 0;
+}
+
+static int
+child_limits(FILE *out)
+{
+    slurm_conf_t *conf = NULL;
+    unsigned long max_tasks = 0;
+    const char *p;
+
+    if (slurm_load_ctl_conf((time_t)0, &conf) != SLURM_SUCCESS) {
+        fprintf(stderr, "slurm_load_ctl_conf: %s\n", slurm_strerror(slurm_get_errno()));
+        return 1;
+    }
+    if (conf->sched_params && (p = strstr(conf->sched_params, "max_array_tasks=")))
+        max_tasks = strtoul(p + strlen("max_array_tasks="), NULL, 10);
+    fprintf(out, "limits %u %lu\n", conf->max_array_sz, max_tasks);
+    slurm_free_ctl_conf(conf);
+    return 0;
+}
+
+/* Run one question in a child; *answer (owned) holds its stdout. */
+static int
+ask(const char *what, const char *job_id, char **answer, struct dsq_error *err)
+{
+    int out[2], errp[2], status = 0;
+    struct dsq_buf ans = {0}, msg = {0};
+    pid_t pid;
+    struct pollfd pf[2];
+    int open_fds = 2, timed_out = 0;
+    double deadline = dsq_time_mono() + ASK_TIMEOUT_MS / 1000.0;
+
+    if (pipe2(out, O_CLOEXEC) < 0)
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        close(out[0]);
+        close(out[1]);
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(out[0]), close(out[1]), close(errp[0]), close(errp[1]);
+        return dsq_errno(err, DSQ_ERR_SYSTEM, e, "fork");
+    }
+    if (pid == 0) {
+        FILE *f;
+        int rc;
+        dup2(errp[1], 2);
+        f = fdopen(out[1], "w");
+        if (!f)
+            _exit(2);
+        slurm_init(NULL);
+        rc = !strcmp(what, "limits") ? child_limits(f) : child_job(f, job_id);
+        if (rc == 0)
+            fprintf(f, "end\n");
+        fclose(f);
+        _exit(rc);
+    }
+    close(out[1]);
+    close(errp[1]);
+    pf[0].fd = out[0];
+    pf[1].fd = errp[0];
+    pf[0].events = pf[1].events = POLLIN;
+    while (open_fds > 0) {
+        char buf[4096];
+        int left = (int)((deadline - dsq_time_mono()) * 1000);
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        if (poll(pf, 2, left) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int k = 0; k < 2; k++) {
+            if (pf[k].fd < 0 || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = read(pf[k].fd, buf, sizeof buf);
+            if (n <= 0) {
+                close(pf[k].fd);
+                pf[k].fd = -1;
+                open_fds--;
+                continue;
+            }
+            if (k == 0)
+                dsq_buf_append(&ans, buf, (size_t)n);
+            else if (msg.len < 1024)
+                dsq_buf_append(&msg, buf, (size_t)n);
+        }
+    }
+    for (int k = 0; k < 2; k++)
+        if (pf[k].fd >= 0)
+            close(pf[k].fd);
+    if (timed_out)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !ans.data ||
+        !strstr(ans.data, "end\n")) {
+        char *nl;
+        /* libslurm's own words, first line, without its "fatal: " prefix. */
+        const char *why = msg.data ? msg.data : "";
+        if (!strncmp(why, "fatal: ", 7))
+            why += 7;
+        if (msg.data && (nl = strchr(msg.data, '\n')))
+            *nl = '\0';
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm cannot be asked: %s",
+                      timed_out ? "the controller did not answer in time"
+                      : *why    ? why
+                                : "libslurm failed");
+        dsq_buf_free(&ans);
+        dsq_buf_free(&msg);
+        return -1;
+    }
+    dsq_buf_free(&msg);
+    *answer = ans.data;
+    return 0;
+}
+
+int
+dsq_slurm_array_limits(size_t *max_array_size, size_t *max_tasks, struct dsq_error *err)
+{
+    char *ans = NULL;
+    unsigned long a, b;
+
+    if (ask("limits", NULL, &ans, err) < 0)
+        return -1;
+    if (sscanf(ans, "limits %lu %lu", &a, &b) != 2 || a == 0) {
+        free(ans);
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm gave no MaxArraySize");
+    }
+    free(ans);
+    *max_array_size = a;
+    *max_tasks = b;
+    return 0;
+}
+
+int
+dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n,
+                    struct dsq_error *err)
+{
+    char *ans = NULL, *line, *save = NULL;
+    struct dsq_slurm_task *v = NULL;
+    size_t cap = 0, cnt = 0;
+
+    *tasks = NULL;
+    *n = 0;
+    if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id", job_id ? job_id : "");
+    if (ask("job", job_id, &ans, err) < 0)
+        return -1;
+    for (line = strtok_r(ans, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        unsigned long idx;
+        unsigned base;
+        char name[32];
+        if (sscanf(line, "task %lu %u %31s", &idx, &base, name) != 3)
+            continue;
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            struct dsq_slurm_task *p = realloc(v, nc * sizeof *p);
+            if (!p) {
+                free(v);
+                free(ans);
+                return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            }
+            v = p;
+            cap = nc;
+        }
+        v[cnt].index = idx;
+        v[cnt].state = base == JOB_PENDING                          ? DSQ_Q_PENDING
+                       : base == JOB_RUNNING || base == JOB_SUSPENDED ? DSQ_Q_RUNNING
+                                                                       : DSQ_Q_DONE;
+        snprintf(v[cnt].slurm_state, sizeof v[cnt].slurm_state, "%s", name);
+        cnt++;
+    }
+    free(ans);
+    *tasks = v;
+    *n = cnt;
+    return 0;
+}
+
+#else /* !HAVE_SLURM */
 
 int
 dsq_slurm_array_limits(size_t *max_array_size, size_t *max_tasks, struct dsq_error *err)
 {
     (void)max_array_size;
     (void)max_tasks;
-    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm is not queried by this build of dsq");
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm cannot be asked: dsq was built without libslurm");
 }
 
 int
@@ -23,5 +298,7 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
     (void)job_id;
     *tasks = NULL;
     *n = 0;
-    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm is not queried by this build of dsq");
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm cannot be asked: dsq was built without libslurm");
 }
+
+#endif

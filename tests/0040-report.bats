@@ -100,7 +100,7 @@ wait_for_start() {
     # Line 8: attempt 1 ended ok, attempt 2 started and vanished: lost.
     [ "$(jq -c '.lines[6] | [.line,.state,.attempts,.host]' <<<"$j")" = '[8,"lost",2,"node-gone"]' ]
     [ "$(jq -c '.lines[7]' <<<"$j")" = \
-        '{"line":9,"state":"not_run","exit":null,"signal":null,"host":null,"start":null,"end":null,"elapsed":null,"attempts":0,"command":"never run","task":7,"cpu_seconds":null,"maxrss_kb":null,"reason":null}' ]
+        '{"line":9,"state":"not_run","exit":null,"signal":null,"host":null,"start":null,"end":null,"elapsed":null,"attempts":0,"command":"never run","task":7,"cpu_seconds":null,"maxrss_kb":null,"reason":null,"slurm_state":null}' ]
     # Line 10: its end record precedes its start record in the file.
     [ "$(jq -c '.lines[8] | [.line,.state,.start,.end,.elapsed]' <<<"$j")" = '[10,"ok",1000,1030,30]' ]
     [ "$(jq '.lines | length' <<<"$j")" -eq 9 ]
