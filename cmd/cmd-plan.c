@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ enum {
     OPT_LINE_OUTPUT,
     OPT_MAX_ARRAY_TASKS,
     OPT_KILL_GRACE,
+    OPT_WAIT,
     OPT_VERSION,
     OPT_HELP,
 };
@@ -69,6 +71,7 @@ static const struct cmd_opt plan_opts[] = {
     {"line-output", 0, CMD_OPT_REQUIRED, OPT_LINE_OUTPUT},
     {"max-array-tasks", 0, CMD_OPT_REQUIRED, OPT_MAX_ARRAY_TASKS},
     {"kill-grace", 0, CMD_OPT_REQUIRED, OPT_KILL_GRACE},
+    {"wait", 0, CMD_OPT_NONE, OPT_WAIT},
     {"version", 0, CMD_OPT_NONE, OPT_VERSION},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
     {NULL, 0, 0, 0},
@@ -97,6 +100,8 @@ static const char plan_usage[] =
     "                           always written, since report and autopsy need them\n"
     "  --stdout                 print the batch script instead of writing the batch file\n"
     "  --submit                 submit the batch script with sbatch and print the job id\n"
+    "  --wait                   with --submit: return when the job is over, with the\n"
+    "                           exit status of report --check (report on stderr)\n"
     "  --dry-run                run every line here, now, and print the report\n"
     "  --parallel W             lines at once: per array task on Slurm (default 1; the\n"
     "                           task then asks for W times the per-line CPUs, --mem and\n"
@@ -142,7 +147,7 @@ struct plan_args {
     double kill_grace;
     int have_layout;
     enum dsq_layout layout;
-    int to_stdout, submit, dry_run;
+    int to_stdout, submit, dry_run, wait;
     struct dsq_sbopts sb;
 };
 
@@ -256,6 +261,9 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
                 return cmd_usage_error("dsq", "--kill-grace '%s': must be seconds (0 to 86400)",
                                        arg);
             break;
+        case OPT_WAIT:
+            a->wait = 1;
+            break;
         case OPT_VERSION:
             printf("dsq %s\n", PACKAGE_VERSION);
             return DSQ_EXIT_OK;
@@ -268,6 +276,8 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
         return cmd_usage_error("dsq", "no job file: give --job-file FILE");
     if (a->submit && a->dry_run)
         return cmd_usage_error("dsq", "--submit and --dry-run exclude each other: choose one");
+    if (a->wait && !a->submit)
+        return cmd_usage_error("dsq", "--wait waits for a submitted job: give --submit too");
     if (a->tasks && a->lines_per_task)
         return cmd_usage_error("dsq", "--tasks and --lines-per-task both choose the slice "
                                       "size: give one");
@@ -322,54 +332,124 @@ copy_jobfile(const char *run_dir, const struct dsq_jobfile *jf, char hex[65],
     return rc;
 }
 
-/* sbatch --parsable: "<jobid>[;cluster]".  Its stderr passes through. */
+/* sbatch --parsable: "<jobid>[;cluster]" on stdout.  Its stderr passes
+ * through verbatim as it comes, and a copy is kept for the manifest. */
 static int
 submit_script(const char *script, const char *array, size_t offset, char *job_id, size_t n,
-              struct dsq_error *err)
+              struct dsq_buf *errtext, struct dsq_error *err)
 {
-    int fds[2], status;
+    int outp[2], errp[2], status;
     pid_t pid;
-    char buf[256];
-    size_t got = 0;
+    struct dsq_buf out = {0};
+    struct pollfd pf[2];
     char arr[64], off[32];
 
     snprintf(arr, sizeof arr, "--array=%s", array);
     snprintf(off, sizeof off, "%zu", offset);
-    if (pipe2(fds, O_CLOEXEC) < 0)
+    if (pipe2(outp, O_CLOEXEC) < 0)
         return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        close(outp[0]);
+        close(outp[1]);
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
+    }
+    fflush(NULL);
     pid = fork();
     if (pid < 0)
         return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "fork");
     if (pid == 0) {
-        dup2(fds[1], 1);
+        dup2(outp[1], 1);
+        dup2(errp[1], 2);
         execlp("sbatch", "sbatch", "--parsable", arr, script, "--offset", off, (char *)NULL);
-        fprintf(stderr, "dsq: error: cannot run sbatch: %s\n", strerror(errno));
+        fprintf(stderr, "cannot run sbatch: %s\n", strerror(errno));
         _exit(127);
     }
-    close(fds[1]);
-    for (;;) {
-        ssize_t r = read(fds[0], buf + got, sizeof buf - 1 - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
+    close(outp[1]);
+    close(errp[1]);
+    pf[0].fd = outp[0];
+    pf[1].fd = errp[0];
+    pf[0].events = pf[1].events = POLLIN;
+    while (pf[0].fd >= 0 || pf[1].fd >= 0) {
+        char buf[4096];
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
             break;
-        got += (size_t)r;
-        if (got == sizeof buf - 1)
-            break;
+        }
+        for (int k = 0; k < 2; k++) {
+            ssize_t r;
+            if (pf[k].fd < 0 || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            r = read(pf[k].fd, buf, sizeof buf);
+            if (r <= 0) {
+                close(pf[k].fd);
+                pf[k].fd = -1;
+                continue;
+            }
+            if (k == 0) {
+                dsq_buf_append(&out, buf, (size_t)r);
+            } else {
+                fwrite(buf, 1, (size_t)r, stderr);
+                if (errtext->len < 4096)
+                    dsq_buf_append(errtext, buf, (size_t)r);
+            }
+        }
     }
-    close(fds[0]);
-    buf[got] = '\0';
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch refused the job (see its message above)");
-    buf[strcspn(buf, ";\n")] = '\0';
-    if (!buf[0] || strspn(buf, "0123456789") != strlen(buf))
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        dsq_buf_free(&out);
+        if (!errtext->len)
+            dsq_buf_puts(errtext, "sbatch failed without a message");
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch refused the job (its message is above)");
+    }
+    if (out.data)
+        out.data[strcspn(out.data, ";\n")] = '\0';
+    if (!out.data || !out.data[0] || strspn(out.data, "0123456789") != strlen(out.data) ||
+        strlen(out.data) >= n) {
+        dsq_buf_free(&out);
+        dsq_buf_puts(errtext, "sbatch printed no job id");
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch printed no job id");
-    if (strlen(buf) >= n)
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch printed a job id too long to keep");
-    memcpy(job_id, buf, strlen(buf) + 1);
+    }
+    memcpy(job_id, out.data, strlen(out.data) + 1);
+    dsq_buf_free(&out);
     return 0;
+}
+
+/* --wait: until Slurm no longer has a pending or running task of any of the
+ * run's arrays.  Slurm unreachable for a while is a system error. */
+static int
+wait_for_jobs(const struct dsq_manifest *m, struct dsq_error *err)
+{
+    unsigned failures = 0;
+    unsigned delay_ms = 1000;
+
+    for (;;) {
+        int busy = 0, asked = 1;
+        for (size_t a = 0; a < m->job_ids.n && !busy; a++) {
+            struct dsq_slurm_task *t = NULL;
+            size_t n = 0;
+            struct dsq_error e = {0};
+            if (dsq_slurm_job_tasks(m->job_ids.v[a], &t, &n, &e) < 0) {
+                asked = 0;
+                if (++failures >= 20)
+                    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "--wait: %s", e.msg);
+                break;
+            }
+            for (size_t k = 0; k < n; k++)
+                if (t[k].state == DSQ_Q_PENDING || t[k].state == DSQ_Q_RUNNING)
+                    busy = 1;
+            free(t);
+        }
+        if (asked) {
+            failures = 0;
+            if (!busy)
+                return 0;
+        }
+        usleep(delay_ms * 1000);
+        if (delay_ms < 5000)
+            delay_ms += 500;
+    }
 }
 
 static unsigned
@@ -602,6 +682,7 @@ cmd_plan_main(int argc, char **argv)
         goto out;
     }
     if (a.submit) {
+        struct dsq_buf errtext = {0};
         for (size_t k = 0; k < m.plan.narrays; k++) {
             char job_id[64];
             struct dsq_buf arr = {0};
@@ -611,28 +692,47 @@ cmd_plan_main(int argc, char **argv)
                 goto oom;
             }
             if (submit_script(spath.data, arr.data, m.plan.arrays[k].offset, job_id,
-                              sizeof job_id, &err) < 0) {
+                              sizeof job_id, &errtext, &err) < 0) {
+                struct dsq_error e2 = {0};
                 dsq_buf_free(&arr);
-                /* Keep what was submitted on record; say what was not. */
-                if (k > 0) {
-                    struct dsq_error e2 = {0};
-                    dsq_manifest_write(&m, &e2);
-                }
+                /* The run directory stays, marked: what was submitted and why not. */
+                m.submit_error = errtext.data;
+                errtext.data = NULL;
+                dsq_manifest_write(&m, &e2);
                 rc = cmd_fail(&err);
                 fprintf(stderr, "dsq: run directory %s was %s\n", run_dir,
-                        k ? "partly submitted (see its manifest)" : "not submitted");
+                        k ? "partly submitted (its manifest lists the job ids)"
+                          : "not submitted");
                 goto out;
             }
             dsq_buf_free(&arr);
             if (dsq_strv_push(&m.job_ids, job_id) < 0)
                 goto oom;
+            /* Record each job id as soon as Slurm has it. */
+            if (dsq_manifest_write(&m, &err) < 0) {
+                rc = cmd_fail(&err);
+                goto out;
+            }
             printf("%s\n", job_id);
+            fflush(stdout);
         }
-        if (dsq_manifest_write(&m, &err) < 0) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
+        dsq_buf_free(&errtext);
         rc = DSQ_EXIT_OK;
+        if (a.wait) {
+            struct dsq_report *r;
+            if (wait_for_jobs(&m, &err) < 0) {
+                rc = cmd_fail(&err);
+                goto out;
+            }
+            r = dsq_report_load(run_dir, &err);
+            if (!r) {
+                rc = cmd_fail(&err);
+                goto out;
+            }
+            dsq_report_print_text(r, stderr);
+            rc = r->counts[DSQ_ST_OK] == r->nlines ? DSQ_EXIT_OK : DSQ_EXIT_NOTOK;
+            dsq_report_destroy(r);
+        }
         goto out;
     }
     if (!a.to_stdout) {

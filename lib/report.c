@@ -838,7 +838,8 @@ dsq_report_print_text(const struct dsq_report *r, FILE *out)
     fprintf(out, LABEL "%s\n", "job file:", r->m.jobfile ? r->m.jobfile : "?");
     fprintf(out, LABEL, "job ids:");
     if (r->m.job_ids.n == 0)
-        fputs(r->m.dry_run ? "none (dry run)" : "none (not submitted)", out);
+        fprintf(out, "%s%s%s", r->m.dry_run ? "none (dry run)" : "none (not submitted",
+                r->m.submit_error ? ": sbatch refused it" : "", r->m.dry_run ? "" : ")");
     for (size_t i = 0; i < r->m.job_ids.n; i++)
         fprintf(out, "%s%s", i ? ", " : "", r->m.job_ids.v[i]);
     fputc('\n', out);

@@ -34,6 +34,7 @@ dsq_manifest_free(struct dsq_manifest *m)
     free(m->batch_file);
     free(m->shell);
     free(m->line_output);
+    free(m->submit_error);
     dsq_plan_free(&m->plan);
     dsq_strv_free(&m->sbatch);
     dsq_strv_free(&m->job_ids);
@@ -71,7 +72,7 @@ dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
                                                 (json_int_t)m->plan.arrays[i].count));
     root = json_pack(
         "{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:f,s:b,"
-        "s:{s:I,s:I,s:i,s:s,s:o},s:{s:i,s:I,s:I,s:i,s:I},s:o,s:o}",
+        "s:{s:I,s:I,s:i,s:s,s:o},s:{s:i,s:I,s:I,s:i,s:I},s:o,s:o,s:o}",
         "format", DSQ_MANIFEST_FORMAT, "version", jstr(m->version), "run_id", jstr(m->run_id),
         "run_dir", jstr(m->run_dir), "created", jstr(m->created), "jobfile", jstr(m->jobfile),
         "sha256", jstr(m->sha256), "physical_lines", (json_int_t)m->physical_lines, "commands",
@@ -84,7 +85,7 @@ dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
         (int)m->per_line.cpus, "mem_mib", (json_int_t)m->per_line.mem_mib, "mem_per_cpu_mib",
         (json_int_t)m->per_line.mem_per_cpu_mib, "gpus", (int)m->per_line.gpus, "time_s",
         (json_int_t)m->per_line.time_s, "sbatch", strv_to_json(&m->sbatch), "job_ids",
-        strv_to_json(&m->job_ids));
+        strv_to_json(&m->job_ids), "submit_error", jstr(m->submit_error));
     arrays = NULL; /* stolen by "o" even on failure */
     if (!root) {
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: cannot build the manifest", m->run_dir);
@@ -185,6 +186,7 @@ dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error 
     m->batch_file = get_str(root, "batch_file");
     m->shell = get_str(root, "shell");
     m->line_output = get_str(root, "line_output");
+    m->submit_error = get_str(root, "submit_error");
     v = json_object_get(root, "kill_grace");
     m->kill_grace = json_is_number(v) ? json_number_value(v) : 10.0;
     m->dry_run = json_is_true(json_object_get(root, "dry_run"));

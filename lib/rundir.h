@@ -36,6 +36,7 @@ struct dsq_manifest {
     struct dsq_resources per_line;
     struct dsq_strv sbatch;   /* final "#SBATCH" options, "--name[=value]" */
     struct dsq_strv job_ids;  /* Slurm job ids, one per array, once known */
+    char *submit_error;       /* why sbatch refused (its words), or NULL */
 };
 
 void dsq_manifest_free(struct dsq_manifest *m);

@@ -223,3 +223,26 @@ nothing_made() {
     [[ "$output" == *"dsq: error: status directory"* ]]
     nothing_made
 }
+
+@test "sbatch refusing the job: its words verbatim, exit 3, run dir marked not submitted" {
+    # A stand-in sbatch for this failure path only; real submission is tested
+    # against the real cluster in 01xx-slurm-*.bats.
+    mkdir fakebin
+    printf '#!/bin/sh\necho "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2\nexit 1\n' > fakebin/sbatch
+    chmod +x fakebin/sbatch
+    PATH="$PWD/fakebin:$PATH" run dsq --job-file jobs.txt --submit -p nosuch
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"sbatch: error: Batch job submission failed: Invalid partition name specified"* ]]
+    [[ "$output" == *"not submitted"* ]]
+    rd=$(only_run_dir)
+    [ "$(jq -r '.job_ids | length' "$rd/manifest.json")" = 0 ]
+    [[ "$(jq -r .submit_error "$rd/manifest.json")" == *"Invalid partition name"* ]]
+    run dsq report "$rd"
+    [[ "$output" == *"none (not submitted: sbatch refused it)"* ]]
+}
+
+@test "--wait needs --submit" {
+    run dsq --job-file jobs.txt --wait
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--wait"*"--submit"* ]]
+}
