@@ -260,14 +260,16 @@ skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* A string without escapes at p (which points at '"'); NULL otherwise. */
+/* A string of plain ASCII (no escapes, no control characters) at p, which
+ * points at '"'; NULL otherwise.  Other bytes go to jansson, which refuses
+ * what is not UTF-8. */
 static const char *
 flat_string(const char *p, const char *end, const char **s, size_t *n)
 {
     const char *q = ++p;
 
     while (q < end && *q != '"') {
-        if (*q == '\\' || (unsigned char)*q < 0x20)
+        if (*q == '\\' || (unsigned char)*q < 0x20 || (unsigned char)*q >= 0x80)
             return NULL;
         q++;
     }

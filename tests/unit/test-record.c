@@ -414,6 +414,26 @@ test_scanner_agrees(void)
     ok(r.state == DSQ_ST_FAILED && r.exit == 3 && r.elapsed == -0.5, "end fields read");
 }
 
+/* Inputs that crashed fuzz/fuzz-record (fuzz/regress/record/), kept fixed
+ * here so that make check needs no clang. */
+static void
+test_fuzz_regressions(void)
+{
+    struct dsq_record r;
+    struct dsq_error err = {0};
+    /* The flat scanner took a string that is not UTF-8, which jansson (and
+     * so the same record with an escape elsewhere) refuses. */
+    static const char not_utf8[] =
+        "{\"ev\":\"start\",\"line\":1,\"task\":0,\"attempt\":1,\"t\":1,\"host\":\"\xff\"}";
+    static const char utf8[] =
+        "{\"ev\":\"start\",\"line\":1,\"task\":0,\"attempt\":1,\"t\":1,\"host\":\"n\xc3\xb6\"}";
+
+    ok(dsq_record_parse(not_utf8, strlen(not_utf8), &r, &err) < 0 && strstr(err.msg, "0xff"),
+       "fuzz: a string that is not UTF-8 is refused on the fast path too: %s", err.msg);
+    ok(dsq_record_parse(utf8, strlen(utf8), &r, &err) == 0, "fuzz: a UTF-8 string is read");
+    is_str(r.host, "n\xc3\xb6", "fuzz: and kept as it is");
+}
+
 int
 main(void)
 {
@@ -426,6 +446,7 @@ main(void)
     test_utf8();
     test_parse_errors();
     test_scanner_agrees();
+    test_fuzz_regressions();
     test_path();
     if (dir) {
         test_write_read(dir);
