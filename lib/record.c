@@ -280,6 +280,37 @@ flat_string(const char *p, const char *end, const char **s, size_t *n)
     return q + 1;
 }
 
+/* JSON's number grammar, the whole of s: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int
+json_number(const char *s)
+{
+    if (*s == '-')
+        s++;
+    if (*s == '0') {
+        s++;
+    } else if (*s >= '1' && *s <= '9') {
+        while (*s >= '0' && *s <= '9')
+            s++;
+    } else {
+        return 0;
+    }
+    if (*s == '.') {
+        if (*++s < '0' || *s > '9')
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        if (*++s == '+' || *s == '-')
+            s++;
+        if (*s < '0' || *s > '9')
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
 static const char *
 flat_number(const char *p, const char *end, struct rval *v)
 {
@@ -297,10 +328,9 @@ flat_number(const char *p, const char *end, struct rval *v)
         return NULL;
     memcpy(buf, p, (size_t)(q - p));
     buf[q - p] = '\0';
-    /* JSON forbids leading zeros, "+", and a bare "-" or "."; leave those to jansson. */
-    if (buf[0] == '+' || buf[0] == '.' || (buf[0] == '-' && (buf[1] < '0' || buf[1] > '9')) ||
-        (buf[buf[0] == '-'] == '0' && buf[(buf[0] == '-') + 1] >= '0' &&
-         buf[(buf[0] == '-') + 1] <= '9'))
+    /* strtod() takes more than JSON does ("1.", "1.e5", "01"): leave anything
+     * that is not a JSON number to jansson. */
+    if (!json_number(buf))
         return NULL;
     errno = 0;
     if (real) {

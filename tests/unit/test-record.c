@@ -432,6 +432,27 @@ test_fuzz_regressions(void)
        "fuzz: a string that is not UTF-8 is refused on the fast path too: %s", err.msg);
     ok(dsq_record_parse(utf8, strlen(utf8), &r, &err) == 0, "fuzz: a UTF-8 string is read");
     is_str(r.host, "n\xc3\xb6", "fuzz: and kept as it is");
+
+    /* The scanner read numbers with strtod(), which takes "9." and "1.e5";
+     * JSON (and jansson) do not. */
+    {
+        static const char *const bad[] = {"9.", "1.e5", "1e", "1e+", "-", "01", "-01", "+1", ".5"};
+        static const char *const good[] = {"9", "-0", "0.5", "1e5", "1E+5", "2.5e-3", "-0.0"};
+        char text[128];
+
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            snprintf(text, sizeof text,
+                     "{\"ev\":\"start\",\"line\":1,\"task\":0,\"attempt\":1,\"t\":%s}", bad[i]);
+            ok(dsq_record_parse(text, strlen(text), &r, &err) < 0, "fuzz: number %s refused",
+               bad[i]);
+        }
+        for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+            snprintf(text, sizeof text,
+                     "{\"ev\":\"start\",\"line\":1,\"task\":0,\"attempt\":1,\"t\":%s}", good[i]);
+            ok(dsq_record_parse(text, strlen(text), &r, &err) == 0 && r.t == strtod(good[i], NULL),
+               "fuzz: number %s read", good[i]);
+        }
+    }
 }
 
 int
