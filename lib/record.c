@@ -142,9 +142,15 @@ dsq_recw_close(struct dsq_recw *w)
 static double
 round_us(double s)
 {
+    double us = s * 1e6;
+
     if (!isfinite(s))
         return 0;
-    return round(s * 1e6) / 1e6;
+    /* Past 1.8e302 s the product overflows, and there is nothing to round:
+     * jansson refuses infinity, so the record would not format at all. */
+    if (!isfinite(us))
+        return s;
+    return round(us) / 1e6;
 }
 
 char *

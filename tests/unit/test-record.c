@@ -453,6 +453,23 @@ test_fuzz_regressions(void)
                "fuzz: number %s read", good[i]);
         }
     }
+
+    /* A time read back from a record may be any finite double; rounding it
+     * to the microsecond overflowed to infinity, which jansson refuses. */
+    {
+        static const char huge[] = "{\"ev\":\"end\",\"line\":1,\"task\":0,\"attempt\":1,"
+                                   "\"t\":1e303,\"state\":\"ok\",\"elapsed\":-1.7e308}";
+        struct dsq_record p;
+        char *text;
+
+        ok(dsq_record_parse(huge, strlen(huge), &r, &err) == 0, "fuzz: huge times read");
+        text = dsq_record_format(&r);
+        ok(text != NULL, "fuzz: and formatted again");
+        ok(text && dsq_record_parse(text, strlen(text), &p, &err) == 0 &&
+               fabs(p.t - 1e303) <= 1e288 && fabs(p.elapsed + 1.7e308) <= 1e293,
+           "fuzz: and read back: %s", text ? text : "(null)");
+        free(text);
+    }
 }
 
 int
