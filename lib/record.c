@@ -494,6 +494,7 @@ static int
 get_str(const struct robj *o, const char *key, char *buf, size_t n, struct dsq_error *err)
 {
     struct rval v;
+    size_t len;
 
     robj_get(o, key, &v);
     if (v.type == RV_NONE) {
@@ -502,7 +503,15 @@ get_str(const struct robj *o, const char *key, char *buf, size_t n, struct dsq_e
     }
     if (v.type != RV_STR)
         return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", key);
-    snprintf(buf, n, "%.*s", (int)(v.slen < n ? v.slen : n - 1), v.s);
+    len = v.slen;
+    if (len >= n) {
+        /* Cut a long string between characters: half a UTF-8 sequence would
+         * be shown as garbage, and written back as U+FFFD. */
+        len = n - 1;
+        while (len > 0 && ((unsigned char)v.s[len] & 0xC0) == 0x80)
+            len--;
+    }
+    snprintf(buf, n, "%.*s", (int)len, v.s);
     return 0;
 }
 

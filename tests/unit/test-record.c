@@ -470,6 +470,23 @@ test_fuzz_regressions(void)
            "fuzz: and read back: %s", text ? text : "(null)");
         free(text);
     }
+
+    /* A string longer than its field was cut inside a UTF-8 sequence. */
+    {
+        struct dsq_buf b = {0};
+        char want[256];
+
+        memset(want, 'a', 254);
+        want[254] = '\0';
+        dsq_buf_printf(&b,
+                       "{\"ev\":\"end\",\"line\":1,\"task\":0,\"attempt\":1,\"t\":1,"
+                       "\"state\":\"failed\",\"host\":\"%s\xc3\xa9\",\"reason\":\"%s\\u20ac\"}",
+                       want, want);
+        ok(b.data && dsq_record_parse(b.data, b.len, &r, &err) == 0, "fuzz: long strings read");
+        is_str(r.host, want, "fuzz: a long host is cut before a 2-byte character, not inside it");
+        is_str(r.reason, want, "fuzz: a long reason is cut before a 3-byte character");
+        dsq_buf_free(&b);
+    }
 }
 
 int
