@@ -344,6 +344,12 @@ spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const 
         argv[2] = (char *)cmd;
         argv[3] = NULL;
     }
+    /* posix_spawn reports exec failures only where the clone really is
+     * vfork-like (not under valgrind, for one): ask the file system first. */
+    if (access(shell, X_OK) < 0) {
+        rc = errno;
+        goto out_env;
+    }
     if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
         goto out_env;
     if ((rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0)))

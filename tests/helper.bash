@@ -7,19 +7,22 @@ setup_dsq() {
     # No user or site configuration leaks into a test.
     export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/xdg"
     unset DSQ_CONFIG SLURM_ARRAY_TASK_ID SLURM_ARRAY_JOB_ID SLURM_JOB_ID SLURM_RESTART_COUNT
+    mkdir -p "$BATS_TEST_TMPDIR/bin"
     if [ -n "${DSQ_VALGRIND:-}" ]; then
-        mkdir -p "$BATS_TEST_TMPDIR/bin"
-        printf '#!/bin/sh\nexec %s "%s/dsq" "$@"\n' "$DSQ_VALGRIND" "$DSQ_BUILDDIR" \
-            > "$BATS_TEST_TMPDIR/bin/dsq"
-        chmod +x "$BATS_TEST_TMPDIR/bin/dsq"
-        ln -sf dsq "$BATS_TEST_TMPDIR/bin/dsq-autopsy"
-        PATH="$BATS_TEST_TMPDIR/bin:$PATH"
+        # Each name execs valgrind on a link of that name, so that dsq sees
+        # the argv[0] it was entered by (dsq-autopsy is dsq autopsy).
+        mkdir -p "$BATS_TEST_TMPDIR/real"
+        for name in dsq dsq-autopsy; do
+            ln -sf "$DSQ_BUILDDIR/dsq" "$BATS_TEST_TMPDIR/real/$name"
+            printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$DSQ_VALGRIND" "$BATS_TEST_TMPDIR/real/$name" \
+                > "$BATS_TEST_TMPDIR/bin/$name"
+            chmod +x "$BATS_TEST_TMPDIR/bin/$name"
+        done
     else
-        mkdir -p "$BATS_TEST_TMPDIR/bin"
         ln -sf "$DSQ_BUILDDIR/dsq" "$BATS_TEST_TMPDIR/bin/dsq"
         ln -sf "$DSQ_BUILDDIR/dsq" "$BATS_TEST_TMPDIR/bin/dsq-autopsy"
-        PATH="$BATS_TEST_TMPDIR/bin:$PATH"
     fi
+    PATH="$BATS_TEST_TMPDIR/bin:$PATH"
     export PATH
     WORK="$BATS_TEST_TMPDIR/work"
     mkdir -p "$WORK"
