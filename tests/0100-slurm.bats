@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# dsq on a real Slurm cluster (slurm-wlm 22.05 + munge) that this file starts
+# itself: two nodes in network namespaces, MaxArraySize=1001.  Submission,
+# sbatch options seen by Slurm and by the lines, packing under MaxArraySize,
+# split arrays beyond it, lines on both nodes, report while queued/running.
+
+load helper
+load slurm-helper
+
+setup_file() {
+    # More CPUs than the machine has: the lines are trivial, and Slurm starts
+    # array tasks only as fast as slots free up.
+    cluster_setup_file 2 --cpus 8
+}
+
+teardown_file() {
+    cluster_teardown_file
+}
+
+setup() {
+    setup_dsq
+}
+
+# The run directory whose manifest lists job id $1 (under ./runs).
+run_of_job() {
+    local m
+    for m in runs/*/manifest.json; do
+        jq -e --arg j "$1" '.job_ids | index($j)' "$m" >/dev/null && { dirname "$m"; return 0; }
+    done
+    return 1
+}
+
+@test "submit a job file with mixed outcomes: states, exit codes, autopsy" {
+    printf 'echo ok one\nexit 3\n# comment\nkill -KILL $$\n\necho ok two\nexit 7\n' > mixed.txt
+    run dsq --job-file mixed.txt --submit --status-dir runs
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" =~ ^[0-9]+$ ]]
+    jid=${lines[0]}
+    wait_job_done "$jid" 120
+    rd=$(run_of_job "$jid")
+    run dsq report --status-dir runs "$jid" --json --lines
+    [ "$status" -eq 0 ]
+    j=$output
+    [ "$(jq -r '.job_ids[0]' <<<"$j")" = "$jid" ]
+    [ "$(jq -c '.states | [.ok,.failed,.signaled,.not_run,.lost]' <<<"$j")" = '[2,2,1,0,0]' ]
+    [ "$(jq -c '[.lines[] | [.line,.state,.exit,.signal]]' <<<"$j")" = \
+        '[[1,"ok",0,null],[2,"failed",3,null],[4,"signaled",null,9],[6,"ok",0,null],[7,"failed",7,null]]' ]
+    [ "$(jq -r '.queue_known' <<<"$j")" = true ]
+    [ "$(dsq autopsy --status-dir runs "$jid" 2>/dev/null)" = $'exit 3\nkill -KILL $$\nexit 7' ]
+    run dsq autopsy "$rd"
+    [[ "$output" == *"2 succeeded, 2 failed, 0 didn't run, 1 signaled"* ]]
+    # The runner's exit status: Slurm marks a task whose line failed FAILED.
+    [ "$(job_field "${jid}_1" JobState)" = FAILED ]
+    [ "$(job_field "${jid}_0" JobState)" = COMPLETED ]
+}
+
+@test "sbatch options reach Slurm and the lines intact" {
+    printf 'echo "FOO=$FOO" > foo.out\nsleep 5\n' > opts.txt
+    run dsq --job-file opts.txt --submit --status-dir runs --comment "two words here" \
+        --export=ALL,FOO=bar --max-jobs 1 --parallel 2 --mem 100M --hold
+    [ "$status" -eq 0 ]
+    jid=${lines[0]}
+    # Held: look at what Slurm received before anything runs.
+    [ "$(job_field "$jid" Comment)" = "two words here" ]
+    [[ "$(job_field "$jid" ArrayTaskThrottle)" = 1 ]]
+    [ "$(job_field "$jid" NumCPUs)" = 2 ] || [ "$(job_field "$jid" MinCPUsNode)" = 2 ]
+    [ "$(job_field "$jid" MinMemoryNode)" = 200M ]
+    run dsq report --status-dir runs "$jid" --json
+    [ "$(jq -r '.states.pending' <<<"$output")" = 2 ]
+    [ "$(jq -r '.over' <<<"$output")" = false ]
+    scontrol release "$jid"
+    wait_job_done "$jid" 120
+    [ "$(cat foo.out)" = "FOO=bar" ]
+    run dsq report --status-dir runs "$jid" --check
+    [ "$status" -eq 0 ]
+}
+
+@test "report shows pending, then running, then over" {
+    printf 'sleep 8\nsleep 8\n' > slow.txt
+    run dsq --job-file slow.txt --submit --status-dir runs --hold
+    jid=${lines[0]}
+    run dsq report --status-dir runs --json
+    [ "$(jq -c '[.states.pending,.over]' <<<"$output")" = '[2,false]' ]
+    scontrol release "$jid"
+    for _ in $(seq 1 60); do
+        s=$(dsq report --status-dir runs --json 2>/dev/null | jq -r .states.running)
+        [ "$s" = 2 ] && break
+        sleep 0.5
+    done
+    [ "$s" = 2 ]
+    run dsq report --status-dir runs
+    [[ "$output" == *"in progress"* ]]
+    wait_job_done "$jid" 120
+    run dsq report --status-dir runs --json
+    [ "$(jq -c '[.states.ok,.over]' <<<"$output")" = '[2,true]' ]
+}
+
+@test "--submit --wait returns with report --check's status" {
+    printf 'true\nfalse\n' > w.txt
+    run dsq --job-file w.txt --submit --wait --status-dir runs
+    [ "$status" -eq 1 ]
+    [[ "${lines[0]}" =~ ^[0-9]+$ ]]
+    [[ "$output" == *"1 ok, 1 failed"* ]]
+    printf 'true\ntrue\n' > w2.txt
+    run dsq --job-file w2.txt --submit --wait --status-dir runs
+    [ "$status" -eq 0 ]
+}
+
+@test "lines spread over both nodes: hosts in the records" {
+    for i in $(seq 1 8); do echo "sleep 2; hostname -s > host.$i"; done > spread.txt
+    # --exclusive: each array task takes a whole node, so both nodes get lines.
+    run dsq --job-file spread.txt --submit --wait --status-dir runs --exclusive
+    [ "$status" -eq 0 ]
+    jid=${lines[0]}
+    run dsq report --status-dir runs "$jid" --json --lines
+    [ "$(jq -r '[.lines[].host] | unique | join(" ")' <<<"$output")" = "c1 c2" ]
+    [ "$(cat host.* | sort -u | tr '\n' ' ')" = "c1 c2 " ]
+}
+
+@test "submit from another directory: absolute paths in the script" {
+    mkdir -p proj other
+    printf 'pwd > where.out\n' > proj/jobs.txt
+    cd other
+    run dsq --job-file ../proj/jobs.txt --submit --wait --status-dir ../runs
+    [ "$status" -eq 0 ]
+    # Lines run in the submit directory, as under Slurm.
+    [ "$(cat where.out)" = "$PWD" ]
+}
+
+@test "2,500 lines on MaxArraySize 1001: packed into one array, all ok" {
+    seq 1 2500 | sed 's/^/echo /' > big.txt
+    printf 'max-array-tasks: 100000\n' > cfg.yaml
+    DSQ_CONFIG=$PWD/cfg.yaml run dsq --job-file big.txt --submit --wait --status-dir runs \
+        --parallel 2
+    [ "$status" -eq 0 ]
+    jid=${lines[0]}
+    rd=$(run_of_job "$jid")
+    [ "$(jq -r '.plan.tasks' "$rd/manifest.json")" -le 1001 ]
+    [ "$(jq -r '.plan.lines_per_task' "$rd/manifest.json")" = 3 ]
+    [ "$(jq -r '.job_ids | length' "$rd/manifest.json")" = 1 ]
+    run dsq report "$rd" --json
+    [ "$(jq -r '.states.ok' <<<"$output")" = 2500 ]
+}
+
+@test "forced one line per task beyond MaxArraySize: several arrays, all ok" {
+    seq 1 1010 | sed 's/^/: /' > forced.txt
+    run dsq --job-file forced.txt --submit --wait --status-dir runs --lines-per-task 1 \
+        --max-jobs 500
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -ge 2 ]
+    jid1=${lines[0]} jid2=${lines[1]}
+    rd=$(run_of_job "$jid1")
+    [ "$(jq -c '.plan.arrays' "$rd/manifest.json")" = '[{"offset":0,"count":1001},{"offset":1001,"count":9}]' ]
+    [ "$(jq -r '.job_ids | join(" ")' "$rd/manifest.json")" = "$jid1 $jid2" ]
+    run dsq report "$rd" --json --lines
+    [ "$(jq -r '.states.ok' <<<"$output")" = 1010 ]
+    # The second array's indices restart at 0 and its runner adds the offset.
+    [ "$(jq -r '.lines[1009].task' <<<"$output")" = 1009 ]
+    [ "$(cat "$rd"/status/*.jsonl | jq -rs 'map(select(.ev=="end" and .line==1010)) | .[0].job')" = "${jid2}_8" ]
+}
