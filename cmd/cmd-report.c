@@ -12,6 +12,7 @@
 
 #include "cmd/cmd.h"
 #include "lib/report.h"
+#include "lib/util.h"
 #include "lib/rundir.h"
 
 enum {
@@ -72,7 +73,9 @@ static const char report_usage[] =
     "                    newline \\n and a carriage return \\r; all other bytes are\n"
     "                    the job file's own\n"
     "  --check           exit 1 unless every line is ok\n"
-    "  --watch           redraw the summary every 5 seconds until the job is over\n"
+    "  --watch           a progress line (bar, lines per state, rate, ETA) every 5\n"
+    "                    seconds until the job is over, then the summary; on a\n"
+    "                    terminal the screen is redrawn, else one line each time\n"
     "  -h, --help        print this help\n"
     "\n"
     "Wall time statistics cover finished lines (ok, failed, signaled, interrupted).\n"
@@ -90,8 +93,10 @@ quiet_warning(const char *msg, void *arg)
     (void)arg;
 }
 
+/* One report.  With watch, a progress line (after clearing a TTY screen)
+ * while the job runs, and the whole summary once it is over. */
 static int
-print_once(const char *run_dir, int json, int lines, int tsv, int check, int clear)
+print_once(const char *run_dir, int json, int lines, int tsv, int check, int watch)
 {
     struct dsq_error err = {0};
     struct dsq_report *r = dsq_report_load(run_dir, &err);
@@ -99,12 +104,14 @@ print_once(const char *run_dir, int json, int lines, int tsv, int check, int cle
 
     if (!r)
         return cmd_fail(&err);
-    if (clear)
+    if (watch && isatty(STDOUT_FILENO))
         fputs("\033[H\033[2J", stdout);
     if (json)
         rc = dsq_report_print_json(r, lines, stdout);
     else if (tsv)
         rc = dsq_report_print_tsv(r, stdout);
+    else if (watch && !r->over)
+        rc = dsq_report_print_progress(r, dsq_time_real(), stdout);
     else
         rc = dsq_report_print_text(r, stdout);
     if (rc < 0 || fflush(stdout) == EOF) {
@@ -181,7 +188,7 @@ cmd_report_main(int argc, char **argv)
         goto out;
     }
     for (int round = 0;; round++) {
-        rc = print_once(run_dir, json, lines, tsv, check, watch && isatty(STDOUT_FILENO));
+        rc = print_once(run_dir, json, lines, tsv, check, watch);
         if (!watch || rc & 0x100 || (rc & 0xff) >= DSQ_EXIT_USAGE)
             break;
         if (round == 0)

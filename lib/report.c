@@ -1145,3 +1145,43 @@ dsq_report_print_tsv(const struct dsq_report *r, FILE *out)
     }
     return fflush(out) == EOF || ferror(out) ? -1 : 0;
 }
+
+/* --- progress ---------------------------------------------------------- */
+
+int
+dsq_report_print_progress(const struct dsq_report *r, double now, FILE *out)
+{
+    size_t done = 0, bad = 0, width = 30, fill;
+    double first = 0, rate = 0;
+    char bar[64], eta[32] = "";
+
+    for (size_t i = 0; i < r->nlines; i++) {
+        const struct dsq_line_info *li = &r->lines[i];
+        if (li->start > 0 && (first == 0 || li->start < first))
+            first = li->start;
+    }
+    for (int st = 0; st < DSQ_ST__COUNT; st++)
+        if (st != DSQ_ST_PENDING && st != DSQ_ST_RUNNING) {
+            done += r->counts[st];
+            if (st != DSQ_ST_OK)
+                bad += r->counts[st];
+        }
+    fill = r->nlines ? done * width / r->nlines : width;
+    for (size_t k = 0; k < width; k++)
+        bar[k] = k < fill ? '#' : '.';
+    bar[width] = '\0';
+    if (first > 0 && now > first && done > 0) {
+        rate = (double)done / (now - first);
+        if (!r->over && rate > 0)
+            fmt_dur((double)(r->nlines - done) / rate, eta, sizeof eta);
+    }
+    if (fprintf(out, "[%s] %zu/%zu done (%zu ok, %zu not ok), %zu running, %zu pending", bar,
+                done, r->nlines, r->counts[DSQ_ST_OK], bad, r->counts[DSQ_ST_RUNNING],
+                r->counts[DSQ_ST_PENDING]) < 0)
+        return -1;
+    if (rate > 0 && fprintf(out, ", %.1f lines/s", rate) < 0)
+        return -1;
+    if (eta[0] && fprintf(out, ", ETA %s", eta) < 0)
+        return -1;
+    return fputc('\n', out) == EOF ? -1 : 0;
+}

@@ -55,5 +55,8 @@ void dsq_report_destroy(struct dsq_report *r);
 int dsq_report_print_text(const struct dsq_report *r, FILE *out);
 int dsq_report_print_json(const struct dsq_report *r, int with_lines, FILE *out);
 int dsq_report_print_tsv(const struct dsq_report *r, FILE *out);
+/* One progress line for --watch: a bar, lines per state, the rate since the
+ * first line started, and an ETA (now: epoch seconds). */
+int dsq_report_print_progress(const struct dsq_report *r, double now, FILE *out);
 
 #endif

@@ -90,6 +90,11 @@ run_of_job() {
     [ "$s" = 2 ]
     run dsq report --status-dir runs
     [[ "$output" == *"in progress"* ]]
+    # --watch: plain progress lines on a pipe until the job is over, then the summary.
+    run timeout 120 dsq report --status-dir runs --watch
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" =~ ^\[[#.]+\]\ 0/2\ done\ \(0\ ok,\ 0\ not\ ok\),\ 2\ running,\ 0\ pending ]]
+    [[ "$output" == *"states:      2 ok"* ]]
     wait_job_done "$jid" 120
     run dsq report --status-dir runs --json
     [ "$(jq -c '[.states.ok,.over]' <<<"$output")" = '[2,true]' ]
