@@ -52,23 +52,31 @@ print_task(FILE *out, unsigned long index, uint32_t state)
 static void
 print_task_str(FILE *out, const char *s, uint32_t state)
 {
-    /* "3-9,12,15-20%4": ranges and singles, an optional throttle. */
+    /* libslurm's form: "3-9,12,15-20%4" (ranges, singles, a throttle), or a
+     * step function "0-998:2" when the pending tasks are evenly spaced. */
     while (*s && *s != '%') {
         char *end;
-        unsigned long a = strtoul(s, &end, 10), b = a;
+        unsigned long a = strtoul(s, &end, 10), b, step = 1;
         if (end == s)
             return;
         s = end;
+        b = a;
         if (*s == '-') {
             b = strtoul(s + 1, &end, 10);
             s = end;
         }
-        if (*s == ':') /* a step, "1-9:2": Slurm does not make these for us */
-            return;
-        for (unsigned long i = a; i <= b && i - a < 10000000UL; i++)
+        if (*s == ':') {
+            step = strtoul(s + 1, &end, 10);
+            s = end;
+            if (step == 0)
+                step = 1;
+        }
+        for (unsigned long i = a; i <= b && i - a < 10000000UL; i += step)
             print_task(out, i, state);
         if (*s == ',')
             s++;
+        else if (*s && *s != '%')
+            return;
     }
 }
 
