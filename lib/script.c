@@ -46,6 +46,13 @@ sbatch_lines(struct dsq_buf *b, const struct dsq_script_params *p, struct dsq_er
             return dsq_errprintf(err, DSQ_ERR_INPUT,
                                  "sbatch option '--%s': a value cannot hold a newline",
                                  o->v[i].name);
+        /* sbatch blanks out "packjob" anywhere in an #SBATCH line, even
+         * inside quotes: such a value cannot reach Slurm intact. */
+        if (o->v[i].value && strcasestr(o->v[i].value, "packjob"))
+            return dsq_errprintf(err, DSQ_ERR_INPUT,
+                                 "sbatch option '--%s': sbatch rewrites the word 'packjob' in "
+                                 "#SBATCH lines, so this value cannot be passed intact",
+                                 o->v[i].name);
         if (dsq_script_sbatch_line(b, o->v[i].name, o->v[i].value) < 0)
             return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     }

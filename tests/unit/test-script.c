@@ -50,5 +50,9 @@ main(void)
     ok(dsq_script_render("{{SBATCH}}", &p, &out, &err) < 0 && strstr(err.msg, "newline"),
        "newline in a value refused");
     dsq_sbopts_free(&o);
+    dsq_sbopts_add(&o, "comment", "my PackJob x");
+    ok(dsq_script_render("{{SBATCH}}", &p, &out, &err) < 0 && strstr(err.msg, "packjob"),
+       "a value sbatch would rewrite is refused");
+    dsq_sbopts_free(&o);
     return done_testing();
 }
