@@ -316,7 +316,8 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
                  "line %zu); ignored",
                  run_dir, c.stray, c.stray == 1 ? "" : "s", c.stray_line);
 
-    qsort(c.seen, c.nseen, sizeof *c.seen, seen_cmp);
+    if (c.nseen) /* qsort(NULL, 0) is undefined: a run with no records yet */
+        qsort(c.seen, c.nseen, sizeof *c.seen, seen_cmp);
     for (size_t k = 0; k < c.nseen; k++) {
         if (k == 0 || seen_cmp(&c.seen[k], &c.seen[k - 1]))
             r->lines[c.seen[k].idx].attempts++;
