@@ -1,5 +1,7 @@
 /* cmd-autopsy: `dsq autopsy [RUN]` (also `dsq-autopsy`): print the lines to
- * run again as a new job file on stdout, the summary on stderr.  With two
+ * run again as a new job file on stdout, the summary on stderr; or, with
+ * --submit or --dry-run, run exactly those lines again as the run's next
+ * attempt, in the same run directory under the same line numbers.  With two
  * positionals it is dSQ's own form, `dsq-autopsy JOBFILE STATUSFILE`, which
  * reads dSQ's job_<id>_status.tsv. */
 #include "config.h"
@@ -9,27 +11,55 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "lib/autopsy.h"
+#include "lib/plan.h"
 #include "lib/report.h"
 #include "lib/rundir.h"
+#include "lib/sbatch.h"
+#include "lib/slurm.h"
+#include "lib/util.h"
 
 enum {
     OPT_STATUS_DIR = 1,
     OPT_STATES,
+    OPT_SUBMIT,
+    OPT_DRY_RUN,
+    OPT_WAIT,
+    OPT_FORCE,
+    OPT_PARALLEL,
+    OPT_LINES_PER_TASK,
+    OPT_TASKS,
+    OPT_LAYOUT,
+    OPT_MAX_JOBS,
+    OPT_MAX_ARRAY_TASKS,
     OPT_HELP,
 };
 
 static const struct cmd_opt autopsy_opts[] = {
     {"status-dir", 0, CMD_OPT_REQUIRED, OPT_STATUS_DIR},
     {"states", 0, CMD_OPT_REQUIRED, OPT_STATES},
+    {"submit", 0, CMD_OPT_NONE, OPT_SUBMIT},
+    {"dry-run", 0, CMD_OPT_NONE, OPT_DRY_RUN},
+    {"wait", 0, CMD_OPT_NONE, OPT_WAIT},
+    {"force", 0, CMD_OPT_NONE, OPT_FORCE},
+    {"parallel", 0, CMD_OPT_REQUIRED, OPT_PARALLEL},
+    {"lines-per-task", 0, CMD_OPT_REQUIRED, OPT_LINES_PER_TASK},
+    {"tasks", 0, CMD_OPT_REQUIRED, OPT_TASKS},
+    {"layout", 0, CMD_OPT_REQUIRED, OPT_LAYOUT},
+    {"max-jobs", 0, CMD_OPT_REQUIRED, OPT_MAX_JOBS},
+    {"max-array-tasks", 0, CMD_OPT_REQUIRED, OPT_MAX_ARRAY_TASKS},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
     {NULL, 0, 0, 0},
 };
 
 static const char autopsy_usage[] =
     "Usage: dsq autopsy [RUN] [--status-dir DIR] [--states LIST]\n"
+    "       dsq autopsy [RUN] --submit [--wait] [--states LIST] [--force]\n"
+    "                   [planning options] [sbatch options]\n"
+    "       dsq autopsy [RUN] --dry-run [--states LIST] [--force] [planning options]\n"
     "       dsq autopsy JOBFILE STATUSFILE\n"
     "       (dsq-autopsy is the same command)\n"
     "\n"
@@ -42,6 +72,15 @@ static const char autopsy_usage[] =
     "\n"
     "  dsq autopsy > rerun.txt && dsq --job-file rerun.txt ...\n"
     "\n"
+    "Rerun in place: --submit submits exactly the lines autopsy would print as the\n"
+    "run's next attempt (2, 3, ...): a new array in the same run directory, each line\n"
+    "under its own line number, so that dsq report shows every line's latest attempt\n"
+    "(--history: all of them).  --dry-run runs that attempt here instead and prints\n"
+    "the report.  The sbatch options, --parallel, --layout and --max-jobs of the\n"
+    "previous attempt are kept unless given again (resources still mean per line);\n"
+    "the lines are packed into array tasks afresh.  Nothing is submitted while a line\n"
+    "of the run is pending or running, unless --force.\n"
+    "\n"
     "Options:\n"
     "  --status-dir DIR  where to look for RUN (default: the configuration's\n"
     "                    status-dir, else the current directory)\n"
@@ -49,7 +88,24 @@ static const char autopsy_usage[] =
     "                    failed,signaled,interrupted,lost,not_run); states: ok,\n"
     "                    failed, signaled, interrupted, lost, pending, running,\n"
     "                    not_run, or all.  See dsq report --help for what they mean\n"
+    "  --submit          submit those lines as the run's next attempt and print the\n"
+    "                    job id(s)\n"
+    "  --wait            with --submit: return when the attempt is over, with the\n"
+    "                    exit status of report --check (report on stderr)\n"
+    "  --dry-run         run those lines here as the next attempt; print the report\n"
+    "  --force           rerun even though lines of the run are pending or running\n"
+    "  --parallel W      lines at once per array task (default: the previous\n"
+    "                    attempt's; with --dry-run, CPUs here / CPUs per line)\n"
+    "  --lines-per-task L  lines per array task (default: 1 while the array fits)\n"
+    "  --tasks T         number of array tasks (not with --lines-per-task)\n"
+    "  --layout stripe|block  how the lines are dealt to tasks (default: the\n"
+    "                    previous attempt's)\n"
+    "  --max-jobs N      at most N array tasks at once (default: the previous\n"
+    "                    attempt's)\n"
+    "  --max-array-tasks N  most array tasks the default packing makes\n"
     "  -h, --help        print this help\n"
+    "Every other option given with --submit or --dry-run is an sbatch option, as for\n"
+    "dsq --job-file; it replaces the previous attempt's option of the same name.\n"
     "\n"
     "dSQ's form: JOBFILE is the job file dSQ ran and STATUSFILE its\n"
     "job_<jobid>_status.tsv.  Lines are numbered as dSQ does (array index = 0-based\n"
@@ -59,7 +115,9 @@ static const char autopsy_usage[] =
     "(cancelled, timed out, preempted or never started: dSQ writes no row then).\n"
     "Malformed rows are warnings, not errors.\n"
     "\n"
-    "Exit status: 0 success; 2 usage or input error; 3 system error.\n";
+    "Exit status: 0 success (--dry-run, --wait: every line of the run ok; nothing to\n"
+    "rerun is success); 1 some lines did not succeed; 2 usage or input error, or the\n"
+    "run is still pending or running; 3 system or scheduler error.\n";
 
 static int
 write_failed(void)
@@ -128,27 +186,407 @@ out:
     return rc;
 }
 
+/* What a rerun was asked for. */
+struct rerun_args {
+    int submit, dry_run, wait, force;
+    unsigned long parallel, lines_per_task, tasks, max_jobs, max_array_tasks;
+    int have_layout;
+    enum dsq_layout layout;
+    struct dsq_sbopts sb; /* sbatch options given again */
+};
+
+/* The attempt being added, for the manifest update (under its lock). */
+struct rerun {
+    const struct rerun_args *a;
+    const struct dsq_conf *conf;
+    const size_t *lines;
+    size_t n;
+    const char *self;
+    size_t max_size, max_tasks;
+    size_t attempts_seen; /* in the report the lines were chosen from */
+    /* out */
+    unsigned number;
+    unsigned slots;
+    size_t tasks, narrays;
+    char *lines_path; /* owned: created files, removed on failure */
+    char *script_path;
+};
+
+/* The options of a manifest's "sbatch" list ("--name[=value]") as sbopts. */
+static int
+sbopts_from_strv(const struct dsq_strv *sv, struct dsq_sbopts *o, struct dsq_error *err)
+{
+    for (size_t k = 0; k < sv->n; k++) {
+        int i = 0;
+        if (dsq_sbatch_take(1, &sv->v[k], &i, o, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Take option name out of o: its last value (owned) in *value, if set. */
+static int
+sbopts_take(struct dsq_sbopts *o, const char *name, char **value)
+{
+    int found;
+    const char *v = dsq_sbopts_get(o, name, &found);
+
+    *value = NULL;
+    if (!found)
+        return 0;
+    if (v && !(*value = strdup(v)))
+        return -1;
+    dsq_sbopts_remove(o, name);
+    return 0;
+}
+
+static int
+add_attempt(struct dsq_manifest *m, void *arg, struct dsq_error *err)
+{
+    struct rerun *rr = arg;
+    const struct rerun_args *a = rr->a;
+    const struct dsq_attempt *prev = &m->attempts[m->nattempts - 1];
+    struct dsq_attempt *at;
+    struct dsq_plan_request req = {0};
+    struct dsq_sbopts opts = {0};
+    struct dsq_buf array = {0}, sname = {0}, spath = {0}, lpath = {0};
+    char *job_name = NULL, *output = NULL, *rel = NULL, *script = NULL;
+    unsigned prev_parallel = prev->dry_run ? 1 : prev->plan.parallel;
+    enum dsq_layout prev_layout = prev->plan.layout;
+    unsigned long max_jobs = a->max_jobs ? a->max_jobs : prev->max_jobs;
+    char created[64];
+    int rc = -1;
+
+    rr->number = (unsigned)m->nattempts + 1;
+    /* The lines were chosen from the report read before the lock. */
+    if (m->nattempts != rr->attempts_seen)
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "%s: another rerun (attempt %zu) was added meanwhile; run dsq "
+                             "autopsy again to choose the lines from it",
+                             m->run_dir, m->nattempts);
+    /* The previous attempt's options, per line again, then the ones given
+     * now in place of those of the same name. */
+    if (sbopts_from_strv(&prev->sbatch, &opts, err) < 0 ||
+        dsq_plan_resources_undo(&prev->per_line, &opts, err) < 0)
+        goto out;
+    for (size_t k = 0; k < a->sb.n; k++)
+        dsq_sbopts_remove(&opts, a->sb.v[k].name);
+    for (size_t k = 0; k < a->sb.n; k++)
+        if (dsq_sbopts_add(&opts, a->sb.v[k].name, a->sb.v[k].value) < 0)
+            goto oom;
+    /* The script has its own job name and output lines. */
+    if (sbopts_take(&opts, "job-name", &job_name) < 0 || sbopts_take(&opts, "output", &output) < 0)
+        goto oom;
+    if (!job_name && !(job_name = strdup(prev->job_name ? prev->job_name : m->job_name)))
+        goto oom;
+    if (!output) {
+        struct dsq_buf o = {0};
+        /* A format 1 manifest did not record it: dSQ's pattern, unpadded. */
+        if (prev->output ? dsq_buf_puts(&o, prev->output) < 0
+                         : dsq_buf_printf(&o, "%s-%%A_%%a-%%N.out", job_name) < 0)
+            goto oom;
+        output = o.data;
+    }
+
+    req.ncmds = rr->n;
+    req.lines_per_task = a->lines_per_task;
+    req.tasks = a->tasks;
+    req.parallel = a->parallel ? (unsigned)a->parallel : prev_parallel ? prev_parallel : 1;
+    req.layout = a->have_layout ? a->layout : prev_layout;
+    req.max_array_tasks = a->max_array_tasks ? a->max_array_tasks : rr->conf->max_array_tasks;
+    req.max_array_size = rr->max_size;
+    req.slurm_max_tasks = rr->max_tasks;
+
+    if (dsq_attempt_lines_write(m->run_dir, rr->number, rr->lines, rr->n, &rel, err) < 0)
+        goto out;
+    if (dsq_buf_printf(&lpath, "%s/%s", m->run_dir, rel) < 0)
+        goto oom;
+    rr->lines_path = lpath.data;
+    lpath.data = NULL;
+
+    at = dsq_manifest_add_attempt(m); /* prev is stale from here on */
+    if (!at)
+        goto oom;
+    at->lines_file = rel;
+    rel = NULL;
+    if (dsq_plan_make(&req, &at->plan, err) < 0 ||
+        dsq_plan_resources(&at->plan, &opts, &at->per_line, err) < 0)
+        goto out;
+    if (a->dry_run && !a->parallel)
+        at->plan.parallel = cmd_local_slots(&at->per_line);
+    rr->slots = at->plan.parallel;
+    rr->tasks = at->plan.tasks;
+    rr->narrays = at->plan.narrays;
+
+    /* <name>.a<N>.sh beside attempt 1's <name>.sh. */
+    {
+        const char *s1 = m->attempts[0].script ? m->attempts[0].script : "dsq.sh";
+        size_t len = strlen(s1);
+        if (len > 3 && !strcmp(s1 + len - 3, ".sh"))
+            len -= 3;
+        if (dsq_buf_printf(&sname, "%.*s.a%u.sh", (int)len, s1, rr->number) < 0 ||
+            dsq_buf_printf(&spath, "%s/%s", m->run_dir, sname.data) < 0)
+            goto oom;
+    }
+    if (dsq_buf_printf(&array, "0-%zu", at->plan.arrays[0].count - 1) < 0 ||
+        (max_jobs && dsq_buf_printf(&array, "%%%lu", max_jobs) < 0))
+        goto oom;
+    {
+        struct dsq_script_params sp = {
+            .job_name = job_name,
+            .output = output,
+            .array = array.data,
+            .opts = &opts,
+            .dsq_path = rr->self,
+            .run_dir = m->run_dir,
+            .version = PACKAGE_VERSION,
+            .attempt = rr->number,
+        };
+        if (cmd_render_script(rr->conf, &sp, &script, err) < 0)
+            goto out;
+    }
+    if (dsq_write_file_atomic(spath.data, script, strlen(script), 0755, err) < 0)
+        goto out;
+    rr->script_path = spath.data;
+    spath.data = NULL;
+
+    cmd_timestamp(created, sizeof created);
+    at->created = strdup(created);
+    at->script = sname.data;
+    sname.data = NULL;
+    at->job_name = job_name;
+    at->output = output;
+    job_name = output = NULL;
+    at->max_jobs = max_jobs;
+    at->dry_run = a->dry_run;
+    if (!at->created)
+        goto oom;
+    for (size_t i = 0; i < opts.n; i++) {
+        struct dsq_buf o = {0};
+        if (dsq_buf_printf(&o, "--%s%s%s", opts.v[i].name, opts.v[i].value ? "=" : "",
+                           opts.v[i].value ? opts.v[i].value : "") < 0 ||
+            dsq_strv_push(&at->sbatch, o.data) < 0) {
+            dsq_buf_free(&o);
+            goto oom;
+        }
+        dsq_buf_free(&o);
+    }
+    rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    dsq_sbopts_free(&opts);
+    dsq_buf_free(&array);
+    dsq_buf_free(&sname);
+    dsq_buf_free(&spath);
+    dsq_buf_free(&lpath);
+    free(job_name);
+    free(output);
+    free(rel);
+    free(script);
+    return rc;
+}
+
+/* Nothing is rerun while the run may still run those lines itself: name
+ * what is waiting, and where. */
+static int
+refuse_busy(const struct dsq_report *r)
+{
+    struct dsq_buf lines = {0}, ids = {0};
+    size_t nbusy = 0, shown = 0;
+    const struct dsq_line_info *one = NULL;
+    unsigned char *att_seen = calloc(r->m.nattempts + 1, 1);
+
+    for (size_t i = 0; i < r->nlines; i++) {
+        const struct dsq_line_info *li = &r->lines[i];
+        if (li->state != DSQ_ST_PENDING && li->state != DSQ_ST_RUNNING)
+            continue;
+        if (shown < 10) {
+            dsq_buf_printf(&lines, "%s%zu (%s)", shown ? ", " : "", li->line,
+                           dsq_state_name(li->state));
+            shown++;
+        }
+        one = li;
+        nbusy++;
+        if (att_seen && li->planned <= r->m.nattempts)
+            att_seen[li->planned] = 1;
+    }
+    for (size_t a = 0; a < r->m.nattempts; a++) {
+        const struct dsq_attempt *at = &r->m.attempts[a];
+        /* The job ids of the attempts the waiting lines belong to; with no
+         * waiting line, the queue itself says the run is not over. */
+        if (att_seen && !att_seen[at->number] && nbusy)
+            continue;
+        for (size_t j = 0; j < at->job_ids.n; j++)
+            dsq_buf_printf(&ids, "%s%s", ids.len ? ", " : "", at->job_ids.v[j]);
+    }
+    fprintf(stderr, "dsq: error: %s is not over: ", r->m.run_dir);
+    if (nbusy == 1)
+        fprintf(stderr, "line %zu is %s", one->line, dsq_state_name(one->state));
+    else if (nbusy)
+        fprintf(stderr, "lines %s%s are pending or running", lines.data ? lines.data : "",
+                nbusy > shown ? ", ..." : "");
+    else
+        fputs("Slurm still has array tasks of it", stderr);
+    if (ids.len)
+        fprintf(stderr, " (Slurm job %s)", ids.data);
+    else
+        fputs(" (a --dry-run on this host)", stderr);
+    fputs(".\nRerun it once it is over (dsq report --watch), or give --force to rerun the "
+          "other lines now.\n",
+          stderr);
+    dsq_buf_free(&lines);
+    dsq_buf_free(&ids);
+    free(att_seen);
+    return DSQ_EXIT_USAGE;
+}
+
+static int
+autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *run, unsigned mask,
+              const struct rerun_args *a)
+{
+    struct dsq_error err = {0};
+    struct dsq_report *r = NULL;
+    char *run_dir = NULL, *summary = NULL, *self = NULL;
+    size_t *lines = NULL, n = 0;
+    struct rerun rr = {.a = a, .conf = conf, .max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE};
+    struct stat st;
+    int rc;
+
+    if (run && stat(run, &st) == 0 && S_ISREG(st.st_mode)) {
+        rc = cmd_usage_error("autopsy",
+                             "%s is a file, not a run: only a dsq run can be rerun "
+                             "in place",
+                             run);
+        goto out;
+    }
+    if (dsq_rundir_find(status_dir, run, &run_dir, &err) < 0 ||
+        !(r = dsq_report_load(run_dir, &err))) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    summary = dsq_autopsy_summary(r->counts);
+    fprintf(stderr, "%s\n", summary ? summary : "");
+    if (!r->over && !a->force) {
+        rc = refuse_busy(r);
+        goto out;
+    }
+    if (dsq_autopsy_select(r, mask, &lines, &n) < 0) {
+        dsq_errprintf(&err, DSQ_ERR_SYSTEM, "out of memory");
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (n == 0) {
+        fprintf(stderr,
+                "dsq: nothing to rerun in %s: no line is in the chosen states; "
+                "nothing %s\n",
+                run_dir, a->submit ? "submitted" : "run");
+        rc = DSQ_EXIT_OK;
+        goto out;
+    }
+    self = cmd_self_path();
+    if (!self) {
+        dsq_errprintf(&err, DSQ_ERR_SYSTEM, "cannot find the path of the dsq program");
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (a->submit) {
+        struct dsq_error serr = {0};
+        if (dsq_slurm_array_limits(&rr.max_size, &rr.max_tasks, &serr) < 0) {
+            rr.max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE;
+            rr.max_tasks = 0;
+        }
+    }
+    rr.lines = lines;
+    rr.n = n;
+    rr.attempts_seen = r->m.nattempts;
+    rr.self = self;
+    if (dsq_manifest_update(run_dir, add_attempt, &rr, &err) < 0) {
+        /* Nothing of the attempt stays: the manifest never named it. */
+        if (rr.script_path)
+            unlink(rr.script_path);
+        if (rr.lines_path)
+            unlink(rr.lines_path);
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    fprintf(stderr, "dsq: attempt %u: %zu line%s in %zu array task%s%s, in %s\n", rr.number, n,
+            n == 1 ? "" : "s", rr.tasks, rr.tasks == 1 ? "" : "s",
+            rr.narrays > 1 ? " (several arrays)" : "", run_dir);
+    if (a->dry_run) {
+        rc = cmd_dry_run_attempt(run_dir, rr.number, rr.slots);
+    } else {
+        rc = cmd_submit_attempt(run_dir, rr.number);
+        if (rc == DSQ_EXIT_OK && a->wait)
+            rc = cmd_wait_attempt(run_dir, rr.number);
+    }
+out:
+    free(rr.lines_path);
+    free(rr.script_path);
+    free(lines);
+    free(self);
+    free(summary);
+    dsq_report_destroy(r);
+    free(run_dir);
+    return rc;
+}
+
+static int
+parse_count(const char *opt, const char *val, unsigned long *out)
+{
+    if (dsq_parse_ulong(val, 1, 100000000UL, out) < 0)
+        return cmd_usage_error("autopsy", "%s '%s': must be a positive whole number", opt, val);
+    return 0;
+}
+
+/* Whether argv token tok names an sbatch option (so it is one, not a typo
+ * of ours). */
+static int
+is_sbatch_option(const char *tok)
+{
+    if (tok[0] != '-' || !tok[1])
+        return 0;
+    if (tok[1] == '-')
+        return dsq_sbatch_lookup(tok + 2, strcspn(tok + 2, "=")) != NULL;
+    return dsq_sbatch_lookup_short(tok[1]) != NULL;
+}
+
 int
 cmd_autopsy_main(int argc, char **argv)
 {
     struct dsq_conf conf;
     struct dsq_error err = {0};
+    struct rerun_args ra = {0};
     const char *status_dir = NULL, *states = NULL, *pos[2] = {NULL, NULL}, *arg;
+    const char *first_sbatch = NULL, *planning = NULL;
     unsigned mask = DSQ_AUTOPSY_DEFAULT_STATES;
-    int i = 1, id, npos = 0, rc;
+    int i = 1, id, npos = 0, rc = DSQ_EXIT_USAGE;
 
     while ((id = cmd_opt_next(autopsy_opts, argc, argv, &i, &arg, "autopsy")) != CMD_OPT_END) {
         switch (id) {
         case CMD_OPT_ERROR:
-            return DSQ_EXIT_USAGE;
+            goto out;
         case CMD_OPT_UNKNOWN:
-            return cmd_usage_error("autopsy", "unknown option '%s'", argv[i]);
+            if (!is_sbatch_option(argv[i])) {
+                rc = cmd_usage_error("autopsy", "unknown option '%s'", argv[i]);
+                goto out;
+            }
+            if (!first_sbatch)
+                first_sbatch = argv[i];
+            if (dsq_sbatch_take(argc, argv, &i, &ra.sb, &err) < 0) {
+                rc = cmd_usage_error("autopsy", "%s", err.msg);
+                goto out;
+            }
+            break;
         case CMD_OPT_POSITIONAL:
-            if (npos == 2)
-                return cmd_usage_error("autopsy",
-                                       "too many arguments ('%s'): give RUN, or dSQ's "
-                                       "JOBFILE STATUSFILE",
-                                       arg);
+            if (npos == 2) {
+                rc = cmd_usage_error("autopsy",
+                                     "too many arguments ('%s'): give RUN, or dSQ's "
+                                     "JOBFILE STATUSFILE",
+                                     arg);
+                goto out;
+            }
             pos[npos++] = arg;
             break;
         case OPT_STATUS_DIR:
@@ -157,27 +595,103 @@ cmd_autopsy_main(int argc, char **argv)
         case OPT_STATES:
             states = arg;
             break;
+        case OPT_SUBMIT:
+            ra.submit = 1;
+            break;
+        case OPT_DRY_RUN:
+            ra.dry_run = 1;
+            break;
+        case OPT_WAIT:
+            ra.wait = 1;
+            break;
+        case OPT_FORCE:
+            ra.force = 1;
+            planning = planning ? planning : "--force";
+            break;
+        case OPT_PARALLEL:
+            if (parse_count("--parallel", arg, &ra.parallel) != 0)
+                goto out;
+            planning = planning ? planning : "--parallel";
+            break;
+        case OPT_LINES_PER_TASK:
+            if (parse_count("--lines-per-task", arg, &ra.lines_per_task) != 0)
+                goto out;
+            planning = planning ? planning : "--lines-per-task";
+            break;
+        case OPT_TASKS:
+            if (parse_count("--tasks", arg, &ra.tasks) != 0)
+                goto out;
+            planning = planning ? planning : "--tasks";
+            break;
+        case OPT_LAYOUT:
+            if (dsq_layout_parse(arg, &ra.layout) < 0) {
+                rc = cmd_usage_error("autopsy", "--layout '%s': must be stripe or block", arg);
+                goto out;
+            }
+            ra.have_layout = 1;
+            planning = planning ? planning : "--layout";
+            break;
+        case OPT_MAX_JOBS:
+            if (parse_count("--max-jobs", arg, &ra.max_jobs) != 0)
+                goto out;
+            planning = planning ? planning : "--max-jobs";
+            break;
+        case OPT_MAX_ARRAY_TASKS:
+            if (parse_count("--max-array-tasks", arg, &ra.max_array_tasks) != 0)
+                goto out;
+            planning = planning ? planning : "--max-array-tasks";
+            break;
         case OPT_HELP:
             fputs(autopsy_usage, stdout);
-            return DSQ_EXIT_OK;
+            rc = DSQ_EXIT_OK;
+            goto out;
         }
     }
-    if (states && dsq_autopsy_parse_states(states, &mask, &err) < 0)
-        return cmd_usage_error("autopsy", "--states: %s", err.msg);
+    if (states && dsq_autopsy_parse_states(states, &mask, &err) < 0) {
+        rc = cmd_usage_error("autopsy", "--states: %s", err.msg);
+        goto out;
+    }
+    if (ra.submit && ra.dry_run) {
+        rc = cmd_usage_error("autopsy", "--submit and --dry-run exclude each other: choose one");
+        goto out;
+    }
+    if (ra.wait && !ra.submit) {
+        rc = cmd_usage_error("autopsy", "--wait waits for a submitted rerun: give --submit too");
+        goto out;
+    }
+    if (!ra.submit && !ra.dry_run && (planning || first_sbatch)) {
+        rc = cmd_usage_error("autopsy", "%s reruns the lines: give --submit or --dry-run too",
+                             planning ? planning : first_sbatch);
+        goto out;
+    }
+    if (ra.tasks && ra.lines_per_task) {
+        rc = cmd_usage_error("autopsy", "--tasks and --lines-per-task both choose the slice "
+                                        "size: give one");
+        goto out;
+    }
     if (npos == 2) {
-        if (states)
-            return cmd_usage_error("autopsy", "--states does not go with dSQ's JOBFILE "
-                                              "STATUSFILE form");
+        if (states || ra.submit || ra.dry_run) {
+            rc = cmd_usage_error("autopsy", "%s does not go with dSQ's JOBFILE STATUSFILE form",
+                                 states      ? "--states"
+                                 : ra.submit ? "--submit"
+                                             : "--dry-run");
+            goto out;
+        }
         rc = autopsy_dsq(pos[0], pos[1]);
     } else {
         if ((rc = cmd_load_conf(&conf)) != 0) {
             dsq_conf_free(&conf);
-            return rc;
+            goto out;
         }
-        rc = autopsy_run(status_dir ? status_dir : conf.status_dir, pos[0], mask);
+        if (ra.submit || ra.dry_run)
+            rc = autopsy_rerun(&conf, status_dir ? status_dir : conf.status_dir, pos[0], mask, &ra);
+        else
+            rc = autopsy_run(status_dir ? status_dir : conf.status_dir, pos[0], mask);
         dsq_conf_free(&conf);
     }
     if (fflush(stdout) == EOF)
         rc = write_failed();
+out:
+    dsq_sbopts_free(&ra.sb);
     return rc;
 }

@@ -3,22 +3,16 @@
  * batch script; then submit it (--submit) or run it here (--dry-run). */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "lib/jobfile.h"
 #include "lib/plan.h"
-#include "lib/report.h"
-#include "lib/run.h"
 #include "lib/rundir.h"
 #include "lib/sbatch.h"
 #include "lib/script.h"
@@ -80,8 +74,9 @@ static const struct cmd_opt plan_opts[] = {
 static const char plan_usage[] =
     "Usage: dsq --job-file FILE [dsq options] [sbatch options]\n"
     "       dsq run --run-dir DIR [--task K]\n"
-    "       dsq report [RUN] [--json [--lines]] [--tsv] [--check]\n"
+    "       dsq report [RUN] [--json [--lines]] [--tsv] [--check] [--history]\n"
     "       dsq autopsy [RUN] [--states LIST]    (also: dsq-autopsy JOBFILE STATUSFILE)\n"
+    "       dsq autopsy [RUN] --submit|--dry-run [--states LIST] [options]   (rerun)\n"
     "\n"
     "Run a job file (one shell command per line) as a Slurm job array, or here with\n"
     "--dry-run, keeping a record of every line.  RUN is a run directory, a Slurm job\n"
@@ -332,134 +327,6 @@ copy_jobfile(const char *run_dir, const struct dsq_jobfile *jf, char hex[65],
     return rc;
 }
 
-/* sbatch --parsable: "<jobid>[;cluster]" on stdout.  Its stderr passes
- * through verbatim as it comes, and a copy is kept for the manifest. */
-static int
-submit_script(const char *script, const char *array, size_t offset, char *job_id, size_t n,
-              struct dsq_buf *errtext, struct dsq_error *err)
-{
-    int outp[2], errp[2], status;
-    pid_t pid;
-    struct dsq_buf out = {0};
-    struct pollfd pf[2];
-    char arr[64], off[32];
-
-    snprintf(arr, sizeof arr, "--array=%s", array);
-    snprintf(off, sizeof off, "%zu", offset);
-    if (pipe2(outp, O_CLOEXEC) < 0)
-        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
-    if (pipe2(errp, O_CLOEXEC) < 0) {
-        close(outp[0]);
-        close(outp[1]);
-        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
-    }
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0)
-        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "fork");
-    if (pid == 0) {
-        dup2(outp[1], 1);
-        dup2(errp[1], 2);
-        execlp("sbatch", "sbatch", "--parsable", arr, script, "--offset", off, (char *)NULL);
-        fprintf(stderr, "cannot run sbatch: %s\n", strerror(errno));
-        _exit(127);
-    }
-    close(outp[1]);
-    close(errp[1]);
-    pf[0].fd = outp[0];
-    pf[1].fd = errp[0];
-    pf[0].events = pf[1].events = POLLIN;
-    while (pf[0].fd >= 0 || pf[1].fd >= 0) {
-        char buf[4096];
-        if (poll(pf, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        for (int k = 0; k < 2; k++) {
-            ssize_t r;
-            if (pf[k].fd < 0 || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            r = read(pf[k].fd, buf, sizeof buf);
-            if (r <= 0) {
-                close(pf[k].fd);
-                pf[k].fd = -1;
-                continue;
-            }
-            if (k == 0) {
-                dsq_buf_append(&out, buf, (size_t)r);
-            } else {
-                fwrite(buf, 1, (size_t)r, stderr);
-                if (errtext->len < 4096)
-                    dsq_buf_append(errtext, buf, (size_t)r);
-            }
-        }
-    }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        dsq_buf_free(&out);
-        if (!errtext->len)
-            dsq_buf_puts(errtext, "sbatch failed without a message");
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch refused the job (its message is above)");
-    }
-    if (out.data)
-        out.data[strcspn(out.data, ";\n")] = '\0';
-    if (!out.data || !out.data[0] || strspn(out.data, "0123456789") != strlen(out.data) ||
-        strlen(out.data) >= n) {
-        dsq_buf_free(&out);
-        dsq_buf_puts(errtext, "sbatch printed no job id");
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch printed no job id");
-    }
-    memcpy(job_id, out.data, strlen(out.data) + 1);
-    dsq_buf_free(&out);
-    return 0;
-}
-
-/* --wait: until Slurm no longer has a pending or running task of any of the
- * run's arrays.  Slurm unreachable for a while is a system error. */
-static int
-wait_for_jobs(const struct dsq_manifest *m, struct dsq_error *err)
-{
-    unsigned failures = 0;
-    unsigned delay_ms = 1000;
-
-    for (;;) {
-        int busy = 0, asked = 1;
-        for (size_t a = 0; a < m->job_ids.n && !busy; a++) {
-            struct dsq_slurm_task *t = NULL;
-            size_t n = 0;
-            struct dsq_error e = {0};
-            if (dsq_slurm_job_tasks(m->job_ids.v[a], &t, &n, &e) < 0) {
-                asked = 0;
-                if (++failures >= 20)
-                    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "--wait: %s", e.msg);
-                break;
-            }
-            for (size_t k = 0; k < n; k++)
-                if (t[k].state == DSQ_Q_PENDING || t[k].state == DSQ_Q_RUNNING)
-                    busy = 1;
-            free(t);
-        }
-        if (asked) {
-            failures = 0;
-            if (!busy)
-                return 0;
-        }
-        usleep(delay_ms * 1000);
-        if (delay_ms < 5000)
-            delay_ms += 500;
-    }
-}
-
-static unsigned
-local_cpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-    return n > 0 ? (unsigned)n : 1;
-}
-
 int
 cmd_plan_main(int argc, char **argv)
 {
@@ -468,12 +335,13 @@ cmd_plan_main(int argc, char **argv)
     struct dsq_error err = {0};
     struct dsq_jobfile *jf = NULL;
     struct dsq_manifest m = {0};
+    struct dsq_attempt *at;
     struct dsq_plan_request req = {0};
-    char *stem = NULL, *tmpl_path = NULL, *tmpl = NULL, *script = NULL, *self = NULL;
+    char *stem = NULL, *script = NULL, *self = NULL;
     char *batch_path = NULL, *run_dir = NULL;
     struct dsq_buf name = {0}, output = {0}, array = {0}, bfile = {0}, spath = {0};
     char hex[65], date[16], signal_buf[32];
-    size_t tmpl_len, max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE, max_tasks = 0;
+    size_t max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE, max_tasks = 0;
     int rc = DSQ_EXIT_SYSTEM, found, made_batch = 0;
     time_t now = time(NULL);
     struct tm tm;
@@ -496,6 +364,10 @@ cmd_plan_main(int argc, char **argv)
     if (rc >= 0)
         goto out;
     rc = DSQ_EXIT_SYSTEM;
+    /* The run as planned is attempt 1; reruns add attempts (autopsy). */
+    at = dsq_manifest_add_attempt(&m);
+    if (!at)
+        goto oom;
 
     jf = dsq_jobfile_load(a.job_file, &err);
     if (!jf)
@@ -523,14 +395,12 @@ cmd_plan_main(int argc, char **argv)
     req.max_array_size = max_size;
     req.slurm_max_tasks = max_tasks;
     req.parallel = a.parallel ? (unsigned)a.parallel : 1;
-    if (dsq_plan_make(&req, &m.plan, &err) < 0)
+    if (dsq_plan_make(&req, &at->plan, &err) < 0)
         goto fail;
-    if (dsq_plan_resources(&m.plan, &a.sb, &m.per_line, &err) < 0)
+    if (dsq_plan_resources(&at->plan, &a.sb, &at->per_line, &err) < 0)
         goto fail;
-    if (a.dry_run && !a.parallel) {
-        unsigned per = m.per_line.cpus ? m.per_line.cpus : 1;
-        m.plan.parallel = local_cpus() / per ? local_cpus() / per : 1;
-    }
+    if (a.dry_run && !a.parallel)
+        at->plan.parallel = cmd_local_slots(&at->per_line);
     dsq_sbopts_get(&a.sb, "signal", &found);
     if (!found) {
         snprintf(signal_buf, sizeof signal_buf, "B:USR1@%u", conf.signal_lead);
@@ -547,24 +417,15 @@ cmd_plan_main(int argc, char **argv)
         goto oom;
     if ((a.output ? dsq_buf_puts(&output, a.output)
                   : dsq_buf_printf(&output, "dsq-%s-%%A_%%%zua-%%N.out", stem,
-                                   digits(m.plan.arrays[0].count - 1))) < 0)
+                                   digits(at->plan.arrays[0].count - 1))) < 0)
         goto oom;
-    if (dsq_buf_printf(&array, "0-%zu", m.plan.arrays[0].count - 1) < 0 ||
+    if (dsq_buf_printf(&array, "0-%zu", at->plan.arrays[0].count - 1) < 0 ||
         (a.max_jobs && dsq_buf_printf(&array, "%%%lu", a.max_jobs) < 0))
         goto oom;
     if ((a.batch_file ? dsq_buf_puts(&bfile, a.batch_file)
                       : dsq_buf_printf(&bfile, "dsq-%s-%s.sh", stem, date)) < 0)
         goto oom;
 
-    /* The template, before anything is created. */
-    tmpl_path = conf.batch_template ? strdup(conf.batch_template) : dsq_script_default_template();
-    if (!tmpl_path)
-        goto oom;
-    if (dsq_read_file(tmpl_path, &tmpl, &tmpl_len, &err) < 0) {
-        struct dsq_error e2 = err;
-        dsq_errprintf(&err, DSQ_ERR_SYSTEM, "batch script template: %s", e2.msg);
-        goto fail;
-    }
     self = cmd_self_path();
     if (!self) {
         dsq_errprintf(&err, DSQ_ERR_SYSTEM, "cannot find the path of the dsq program");
@@ -587,8 +448,9 @@ cmd_plan_main(int argc, char **argv)
             .dsq_path = self,
             .run_dir = run_dir,
             .version = PACKAGE_VERSION,
+            .attempt = 1,
         };
-        if (dsq_script_render(tmpl, &sp, &script, &err) < 0)
+        if (cmd_render_script(&conf, &sp, &script, &err) < 0)
             goto fail;
     }
     {
@@ -602,27 +464,26 @@ cmd_plan_main(int argc, char **argv)
     /* The manifest. */
     {
         char created[64];
-        struct timespec ts;
-        struct tm ctm;
-        /* Seconds and microseconds from one clock reading: runs sort by it. */
-        clock_gettime(CLOCK_REALTIME, &ts);
-        localtime_r(&ts.tv_sec, &ctm);
-        strftime(created, 32, "%Y-%m-%dT%H:%M:%S", &ctm);
-        snprintf(created + strlen(created), sizeof created - strlen(created), ".%06ld",
-                 ts.tv_nsec / 1000);
+
+        cmd_timestamp(created, sizeof created);
         m.format = DSQ_MANIFEST_FORMAT;
         m.version = strdup(PACKAGE_VERSION);
         m.created = strdup(created);
         m.jobfile = dsq_abspath(a.job_file);
         m.sha256 = strdup(hex);
         m.physical_lines = jf->physical_lines;
+        m.commands = jf->ncmds;
         m.job_name = strdup(name.data);
         m.submit_dir = dsq_abspath(".");
-        m.script = strdup(strrchr(spath.data, '/') + 1);
+        at->created = strdup(created);
+        at->script = strdup(strrchr(spath.data, '/') + 1);
+        at->job_name = strdup(name.data);
+        at->output = strdup(output.data);
+        at->max_jobs = a.max_jobs;
         m.shell = strdup(a.shell ? a.shell : conf.shell);
         m.line_output = a.line_output ? strdup(a.line_output) : NULL;
         m.kill_grace = a.kill_grace >= 0 ? a.kill_grace : conf.kill_grace;
-        m.dry_run = a.dry_run;
+        at->dry_run = a.dry_run;
         if (!a.to_stdout && !a.dry_run) {
             batch_path = dsq_abspath(bfile.data);
             m.batch_file = batch_path ? strdup(batch_path) : NULL;
@@ -631,14 +492,14 @@ cmd_plan_main(int argc, char **argv)
             struct dsq_buf o = {0};
             if (dsq_buf_printf(&o, "--%s%s%s", a.sb.v[i].name, a.sb.v[i].value ? "=" : "",
                                a.sb.v[i].value ? a.sb.v[i].value : "") < 0 ||
-                dsq_strv_push(&m.sbatch, o.data) < 0) {
+                dsq_strv_push(&at->sbatch, o.data) < 0) {
                 dsq_buf_free(&o);
                 goto oom;
             }
             dsq_buf_free(&o);
         }
-        if (!m.version || !m.created || !m.jobfile || !m.sha256 || !m.job_name ||
-            !m.submit_dir || !m.script || !m.shell)
+        if (!m.version || !m.created || !m.jobfile || !m.sha256 || !m.job_name || !m.submit_dir ||
+            !at->created || !at->script || !at->job_name || !at->output || !m.shell)
             goto oom;
     }
     if (dsq_manifest_write(&m, &err) < 0)
@@ -654,85 +515,13 @@ cmd_plan_main(int argc, char **argv)
     }
 
     if (a.dry_run) {
-        struct dsq_run_opts ro = {
-            .run_dir = run_dir,
-            .task = -1,
-            .attempt = 1,
-            .slots = m.plan.parallel,
-            .job_id = "",
-            .progress = isatty(2) ? cmd_progress_tty : NULL,
-        };
-        struct dsq_pool_result res = {0};
-        struct dsq_report *r;
-
-        if (dsq_run_exec(&ro, &res, &err) < 0) {
-            cmd_progress_end();
-            rc = cmd_fail(&err);
-            goto out; /* the records written so far are kept */
-        }
-        cmd_progress_end();
-        r = dsq_report_load(run_dir, &err);
-        if (!r) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
-        dsq_report_print_text(r, stdout);
-        rc = r->counts[DSQ_ST_OK] == r->nlines ? DSQ_EXIT_OK : DSQ_EXIT_NOTOK;
-        dsq_report_destroy(r);
+        rc = cmd_dry_run_attempt(run_dir, 1, at->plan.parallel);
         goto out;
     }
     if (a.submit) {
-        struct dsq_buf errtext = {0};
-        for (size_t k = 0; k < m.plan.narrays; k++) {
-            char job_id[64];
-            struct dsq_buf arr = {0};
-            if (dsq_buf_printf(&arr, "0-%zu", m.plan.arrays[k].count - 1) < 0 ||
-                (a.max_jobs && dsq_buf_printf(&arr, "%%%lu", a.max_jobs) < 0)) {
-                dsq_buf_free(&arr);
-                goto oom;
-            }
-            if (submit_script(spath.data, arr.data, m.plan.arrays[k].offset, job_id,
-                              sizeof job_id, &errtext, &err) < 0) {
-                struct dsq_error e2 = {0};
-                dsq_buf_free(&arr);
-                /* The run directory stays, marked: what was submitted and why not. */
-                m.submit_error = errtext.data;
-                errtext.data = NULL;
-                dsq_manifest_write(&m, &e2);
-                rc = cmd_fail(&err);
-                fprintf(stderr, "dsq: run directory %s was %s\n", run_dir,
-                        k ? "partly submitted (its manifest lists the job ids)"
-                          : "not submitted");
-                goto out;
-            }
-            dsq_buf_free(&arr);
-            if (dsq_strv_push(&m.job_ids, job_id) < 0)
-                goto oom;
-            /* Record each job id as soon as Slurm has it. */
-            if (dsq_manifest_write(&m, &err) < 0) {
-                rc = cmd_fail(&err);
-                goto out;
-            }
-            printf("%s\n", job_id);
-            fflush(stdout);
-        }
-        dsq_buf_free(&errtext);
-        rc = DSQ_EXIT_OK;
-        if (a.wait) {
-            struct dsq_report *r;
-            if (wait_for_jobs(&m, &err) < 0) {
-                rc = cmd_fail(&err);
-                goto out;
-            }
-            r = dsq_report_load(run_dir, &err);
-            if (!r) {
-                rc = cmd_fail(&err);
-                goto out;
-            }
-            dsq_report_print_text(r, stderr);
-            rc = r->counts[DSQ_ST_OK] == r->nlines ? DSQ_EXIT_OK : DSQ_EXIT_NOTOK;
-            dsq_report_destroy(r);
-        }
+        rc = cmd_submit_attempt(run_dir, 1);
+        if (rc == DSQ_EXIT_OK && a.wait)
+            rc = cmd_wait_attempt(run_dir, 1);
         goto out;
     }
     if (!a.to_stdout) {
@@ -765,8 +554,6 @@ out:
     dsq_sbopts_free(&a.sb);
     dsq_conf_free(&conf);
     free(stem);
-    free(tmpl_path);
-    free(tmpl);
     free(script);
     free(self);
     free(batch_path);

@@ -22,6 +22,7 @@ enum {
     OPT_TSV,
     OPT_CHECK,
     OPT_WATCH,
+    OPT_HISTORY,
     OPT_HELP,
 };
 
@@ -32,6 +33,7 @@ static const struct cmd_opt report_opts[] = {
     {"tsv", 0, CMD_OPT_NONE, OPT_TSV},
     {"check", 0, CMD_OPT_NONE, OPT_CHECK},
     {"watch", 0, CMD_OPT_NONE, OPT_WATCH},
+    {"history", 0, CMD_OPT_NONE, OPT_HISTORY},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
     {NULL, 0, 0, 0},
 };
@@ -40,12 +42,14 @@ static const struct cmd_opt report_opts[] = {
 
 static const char report_usage[] =
     "Usage: dsq report [RUN] [--status-dir DIR] [--json [--lines] | --tsv] [--check]\n"
-    "                  [--watch]\n"
+    "                  [--watch] [--history]\n"
     "\n"
     "What happened to every line of a run: the records of every attempt merged (the\n"
     "latest attempt of a line wins) with the queue state from Slurm while the job is\n"
     "known to it.  RUN is a run directory, a Slurm job id, or nothing for the most\n"
-    "recent run under the status directory.\n"
+    "recent run under the status directory.  Attempts: 1 is the run as planned, 2, 3,\n"
+    "... its reruns (dsq autopsy --submit); a line a rerun does not include keeps its\n"
+    "earlier state, and one it includes waits only on that rerun's array tasks.\n"
     "\n"
     "Line states: ok (exit 0), failed (exit status not 0), signaled (killed by a\n"
     "signal dsq did not send), interrupted (stopped because its array task was\n"
@@ -72,6 +76,10 @@ static const char report_usage[] =
     "                    command (and host) a backslash is written \\\\, a tab \\t, a\n"
     "                    newline \\n and a carriage return \\r; all other bytes are\n"
     "                    the job file's own\n"
+    "  --history         every attempt of every line, not only the latest: in the\n"
+    "                    summary a \"history\" section, with --json --lines a\n"
+    "                    \"history\" list per line: attempt, restart, state, exit,\n"
+    "                    signal, host, start, end, elapsed\n"
     "  --check           exit 1 unless every line is ok\n"
     "  --watch           a progress line (bar, lines per state, rate, ETA) every 5\n"
     "                    seconds until the job is over, then the summary; on a\n"
@@ -96,7 +104,7 @@ quiet_warning(const char *msg, void *arg)
 /* One report.  With watch, a progress line (after clearing a TTY screen)
  * while the job runs, and the whole summary once it is over. */
 static int
-print_once(const char *run_dir, int json, int lines, int tsv, int check, int watch)
+print_once(const char *run_dir, int json, int lines, int tsv, int check, int watch, int history)
 {
     struct dsq_error err = {0};
     struct dsq_report *r = dsq_report_load(run_dir, &err);
@@ -104,6 +112,10 @@ print_once(const char *run_dir, int json, int lines, int tsv, int check, int wat
 
     if (!r)
         return cmd_fail(&err);
+    if (history && dsq_report_load_history(r, &err) < 0) {
+        dsq_report_destroy(r);
+        return cmd_fail(&err);
+    }
     if (watch && isatty(STDOUT_FILENO))
         fputs("\033[H\033[2J", stdout);
     if (json)
@@ -133,7 +145,7 @@ cmd_report_main(int argc, char **argv)
     struct dsq_error err = {0};
     const char *status_dir = NULL, *run = NULL, *arg;
     char *run_dir = NULL;
-    int json = 0, lines = 0, tsv = 0, check = 0, watch = 0;
+    int json = 0, lines = 0, tsv = 0, check = 0, watch = 0, history = 0;
     int i = 1, id, rc;
 
     while ((id = cmd_opt_next(report_opts, argc, argv, &i, &arg, "report")) != CMD_OPT_END) {
@@ -165,6 +177,9 @@ cmd_report_main(int argc, char **argv)
         case OPT_WATCH:
             watch = 1;
             break;
+        case OPT_HISTORY:
+            history = 1;
+            break;
         case OPT_HELP:
             fputs(report_usage, stdout);
             return DSQ_EXIT_OK;
@@ -175,6 +190,8 @@ cmd_report_main(int argc, char **argv)
     if (lines && !json)
         return cmd_usage_error("report", "--lines goes with --json (--tsv always has one row "
                                          "per line)");
+    if (history && (tsv || (json && !lines)))
+        return cmd_usage_error("report", "--history goes with the summary or --json --lines");
     if (watch && (json || tsv))
         return cmd_usage_error("report", "--watch redraws the summary; it does not go with "
                                          "--json or --tsv");
@@ -188,7 +205,7 @@ cmd_report_main(int argc, char **argv)
         goto out;
     }
     for (int round = 0;; round++) {
-        rc = print_once(run_dir, json, lines, tsv, check, watch);
+        rc = print_once(run_dir, json, lines, tsv, check, watch, history);
         if (!watch || rc & 0x100 || (rc & 0xff) >= DSQ_EXIT_USAGE)
             break;
         if (round == 0)

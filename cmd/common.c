@@ -1,13 +1,26 @@
 /* common: what every subcommand shares: the exact-match option parser,
- * error and warning printing, configuration loading. */
+ * error and warning printing, configuration loading; and what the planner
+ * and autopsy share for any attempt of a run: writing its batch script,
+ * submitting it with sbatch, waiting for it, running it here (--dry-run). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/report.h"
+#include "lib/run.h"
+#include "lib/rundir.h"
+#include "lib/script.h"
+#include "lib/slurm.h"
+#include "lib/util.h"
 
 int
 cmd_opt_next(const struct cmd_opt *table, int argc, char **argv, int *i, const char **arg,
@@ -150,4 +163,310 @@ cmd_self_path(void)
         return NULL;
     buf[n] = '\0';
     return strdup(buf);
+}
+
+void
+cmd_timestamp(char *buf, size_t n)
+{
+    struct timespec ts;
+    struct tm tm;
+    size_t len;
+
+    /* Seconds and microseconds from one clock reading: runs sort by it. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    len = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + len, n - len, ".%06ld", ts.tv_nsec / 1000);
+}
+
+int
+cmd_render_script(const struct dsq_conf *conf, const struct dsq_script_params *p, char **script,
+                  struct dsq_error *err)
+{
+    char *path, *tmpl = NULL;
+    size_t len;
+    int rc;
+
+    path = conf->batch_template ? strdup(conf->batch_template) : dsq_script_default_template();
+    if (!path)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    rc = dsq_read_file(path, &tmpl, &len, err);
+    free(path);
+    if (rc < 0) {
+        struct dsq_error e2 = *err;
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "batch script template: %s", e2.msg);
+    }
+    rc = dsq_script_render(tmpl, p, script, err);
+    free(tmpl);
+    return rc;
+}
+
+/* sbatch --parsable: "<jobid>[;cluster]" on stdout.  Its stderr passes
+ * through verbatim as it comes, and a copy is kept for the manifest. */
+static int
+submit_script(const char *script, const char *array, size_t offset, char *job_id, size_t n,
+              struct dsq_buf *errtext, struct dsq_error *err)
+{
+    int outp[2], errp[2], status;
+    pid_t pid;
+    struct dsq_buf out = {0};
+    struct pollfd pf[2];
+    char arr[64], off[32];
+
+    snprintf(arr, sizeof arr, "--array=%s", array);
+    snprintf(off, sizeof off, "%zu", offset);
+    if (pipe2(outp, O_CLOEXEC) < 0)
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        close(outp[0]);
+        close(outp[1]);
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0)
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "fork");
+    if (pid == 0) {
+        dup2(outp[1], 1);
+        dup2(errp[1], 2);
+        execlp("sbatch", "sbatch", "--parsable", arr, script, "--offset", off, (char *)NULL);
+        fprintf(stderr, "cannot run sbatch: %s\n", strerror(errno));
+        _exit(127);
+    }
+    close(outp[1]);
+    close(errp[1]);
+    pf[0].fd = outp[0];
+    pf[1].fd = errp[0];
+    pf[0].events = pf[1].events = POLLIN;
+    while (pf[0].fd >= 0 || pf[1].fd >= 0) {
+        char buf[4096];
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int k = 0; k < 2; k++) {
+            ssize_t r;
+            if (pf[k].fd < 0 || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            r = read(pf[k].fd, buf, sizeof buf);
+            if (r <= 0) {
+                close(pf[k].fd);
+                pf[k].fd = -1;
+                continue;
+            }
+            if (k == 0) {
+                dsq_buf_append(&out, buf, (size_t)r);
+            } else {
+                fwrite(buf, 1, (size_t)r, stderr);
+                if (errtext->len < 4096)
+                    dsq_buf_append(errtext, buf, (size_t)r);
+            }
+        }
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        dsq_buf_free(&out);
+        if (!errtext->len)
+            dsq_buf_puts(errtext, "sbatch failed without a message");
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch refused the job (its message is above)");
+    }
+    if (out.data)
+        out.data[strcspn(out.data, ";\n")] = '\0';
+    if (!out.data || !out.data[0] || strspn(out.data, "0123456789") != strlen(out.data) ||
+        strlen(out.data) >= n) {
+        dsq_buf_free(&out);
+        dsq_buf_puts(errtext, "sbatch printed no job id");
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch printed no job id");
+    }
+    memcpy(job_id, out.data, strlen(out.data) + 1);
+    dsq_buf_free(&out);
+    return 0;
+}
+
+/* What one manifest update records for an attempt: a job id, or why sbatch
+ * refused. */
+struct submit_note {
+    unsigned attempt;
+    const char *job_id;
+    const char *submit_error;
+};
+
+static int
+note_submission(struct dsq_manifest *m, void *arg, struct dsq_error *err)
+{
+    const struct submit_note *n = arg;
+    struct dsq_attempt *a = (struct dsq_attempt *)dsq_manifest_attempt(m, n->attempt);
+
+    if (!a)
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "%s: attempt %u vanished from the manifest",
+                             m->run_dir, n->attempt);
+    if (n->job_id && dsq_strv_push(&a->job_ids, n->job_id) < 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    if (n->submit_error) {
+        free(a->submit_error);
+        a->submit_error = strdup(n->submit_error);
+    }
+    return 0;
+}
+
+int
+cmd_submit_attempt(const char *run_dir, unsigned attempt)
+{
+    struct dsq_manifest m;
+    struct dsq_error err = {0};
+    const struct dsq_attempt *a;
+    struct dsq_buf errtext = {0}, spath = {0};
+    int rc = DSQ_EXIT_SYSTEM;
+
+    if (dsq_manifest_read(run_dir, &m, &err) < 0)
+        return cmd_fail(&err);
+    a = dsq_manifest_attempt(&m, attempt);
+    if (!a || !a->script || dsq_buf_printf(&spath, "%s/%s", m.run_dir, a->script) < 0) {
+        dsq_errprintf(&err, DSQ_ERR_SYSTEM, "%s: attempt %u has no batch script", run_dir, attempt);
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    for (size_t k = 0; k < a->plan.narrays; k++) {
+        char job_id[64];
+        struct dsq_buf arr = {0};
+        struct submit_note note = {.attempt = attempt};
+
+        if (dsq_buf_printf(&arr, "0-%zu", a->plan.arrays[k].count - 1) < 0 ||
+            (a->max_jobs && dsq_buf_printf(&arr, "%%%lu", a->max_jobs) < 0)) {
+            dsq_buf_free(&arr);
+            dsq_errprintf(&err, DSQ_ERR_SYSTEM, "out of memory");
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        if (submit_script(spath.data, arr.data, a->plan.arrays[k].offset, job_id, sizeof job_id,
+                          &errtext, &err) < 0) {
+            struct dsq_error e2 = {0};
+            dsq_buf_free(&arr);
+            /* The run directory stays, marked: what was submitted and why not. */
+            note.submit_error = errtext.data;
+            dsq_manifest_update(run_dir, note_submission, &note, &e2);
+            rc = cmd_fail(&err);
+            if (attempt == 1)
+                fprintf(stderr, "dsq: run directory %s was %s\n", m.run_dir,
+                        k ? "partly submitted (its manifest lists the job ids)" : "not submitted");
+            else
+                fprintf(stderr, "dsq: attempt %u in run directory %s was %s\n", attempt, m.run_dir,
+                        k ? "partly submitted (its manifest lists the job ids)" : "not submitted");
+            goto out;
+        }
+        dsq_buf_free(&arr);
+        /* Record each job id as soon as Slurm has it. */
+        note.job_id = job_id;
+        if (dsq_manifest_update(run_dir, note_submission, &note, &err) < 0) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        printf("%s\n", job_id);
+        fflush(stdout);
+    }
+    rc = DSQ_EXIT_OK;
+out:
+    dsq_buf_free(&errtext);
+    dsq_buf_free(&spath);
+    dsq_manifest_free(&m);
+    return rc;
+}
+
+/* Print the report of run_dir on out; the exit status of report --check. */
+static int
+report_status(const char *run_dir, FILE *out)
+{
+    struct dsq_error err = {0};
+    struct dsq_report *r = dsq_report_load(run_dir, &err);
+    int rc;
+
+    if (!r)
+        return cmd_fail(&err);
+    dsq_report_print_text(r, out);
+    rc = r->counts[DSQ_ST_OK] == r->nlines ? DSQ_EXIT_OK : DSQ_EXIT_NOTOK;
+    dsq_report_destroy(r);
+    return rc;
+}
+
+int
+cmd_wait_attempt(const char *run_dir, unsigned attempt)
+{
+    struct dsq_manifest m;
+    struct dsq_error err = {0};
+    const struct dsq_attempt *a;
+    unsigned failures = 0;
+    unsigned delay_ms = 1000;
+    int rc = DSQ_EXIT_SYSTEM;
+
+    if (dsq_manifest_read(run_dir, &m, &err) < 0)
+        return cmd_fail(&err);
+    a = dsq_manifest_attempt(&m, attempt);
+    /* Until Slurm no longer has a pending or running task of any of the
+     * attempt's arrays.  Slurm unreachable for a while is a system error. */
+    for (;;) {
+        int busy = 0, asked = 1;
+        for (size_t j = 0; a && j < a->job_ids.n && !busy; j++) {
+            struct dsq_slurm_task *t = NULL;
+            size_t n = 0;
+            struct dsq_error e = {0};
+            if (dsq_slurm_job_tasks(a->job_ids.v[j], &t, &n, &e) < 0) {
+                asked = 0;
+                if (++failures >= 20) {
+                    dsq_errprintf(&err, DSQ_ERR_SYSTEM, "--wait: %s", e.msg);
+                    rc = cmd_fail(&err);
+                    goto out;
+                }
+                break;
+            }
+            for (size_t k = 0; k < n; k++)
+                if (t[k].state == DSQ_Q_PENDING || t[k].state == DSQ_Q_RUNNING)
+                    busy = 1;
+            free(t);
+        }
+        if (asked) {
+            failures = 0;
+            if (!busy)
+                break;
+        }
+        usleep(delay_ms * 1000);
+        if (delay_ms < 5000)
+            delay_ms += 500;
+    }
+    rc = report_status(run_dir, stderr);
+out:
+    dsq_manifest_free(&m);
+    return rc;
+}
+
+int
+cmd_dry_run_attempt(const char *run_dir, unsigned attempt, unsigned slots)
+{
+    struct dsq_error err = {0};
+    struct dsq_run_opts ro = {
+        .run_dir = run_dir,
+        .task = -1,
+        .attempt = attempt,
+        .slots = slots,
+        .job_id = "",
+        .progress = isatty(2) ? cmd_progress_tty : NULL,
+    };
+    struct dsq_pool_result res = {0};
+
+    if (dsq_run_exec(&ro, &res, &err) < 0) {
+        cmd_progress_end();
+        return cmd_fail(&err); /* the records written so far are kept */
+    }
+    cmd_progress_end();
+    return report_status(run_dir, stdout);
+}
+
+unsigned
+cmd_local_slots(const struct dsq_resources *per_line)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned cpus = n > 0 ? (unsigned)n : 1, per = per_line->cpus ? per_line->cpus : 1;
+
+    return cpus / per ? cpus / per : 1;
 }

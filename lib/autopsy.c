@@ -81,6 +81,29 @@ dsq_autopsy_write(const struct dsq_report *r, unsigned mask, FILE *out, size_t *
     return fflush(out) == EOF ? -1 : 0;
 }
 
+int
+dsq_autopsy_select(const struct dsq_report *r, unsigned mask, size_t **lines, size_t *n)
+{
+    size_t k = 0, *v = NULL;
+
+    *lines = NULL;
+    *n = 0;
+    for (size_t i = 0; i < r->nlines; i++)
+        k += (mask & (1u << r->lines[i].state)) != 0;
+    if (k == 0)
+        return 0;
+    v = malloc(k * sizeof *v);
+    if (!v)
+        return -1;
+    k = 0;
+    for (size_t i = 0; i < r->nlines; i++)
+        if (mask & (1u << r->lines[i].state))
+            v[k++] = r->lines[i].line;
+    *lines = v;
+    *n = k;
+    return 0;
+}
+
 char *
 dsq_autopsy_summary(const size_t counts[DSQ_ST__COUNT])
 {

@@ -25,6 +25,11 @@ int dsq_autopsy_parse_states(const char *s, unsigned *mask, struct dsq_error *er
  * plus "\n".  *count set to how many. */
 int dsq_autopsy_write(const struct dsq_report *r, unsigned mask, FILE *out, size_t *count);
 
+/* The physical line numbers of every line whose state is in mask, in
+ * job-file order (what dsq_autopsy_write() prints): the lines of a rerun.
+ * *lines owned (free()), NULL when *n is 0.  -1 when out of memory. */
+int dsq_autopsy_select(const struct dsq_report *r, unsigned mask, size_t **lines, size_t *n);
+
 /* The stderr summary in dSQ's style: "N succeeded, N failed, N didn't run"
  * then ", N <state>" for the other states that occur (signaled,
  * interrupted, lost, pending, running); no newline.  Owned (free()), NULL

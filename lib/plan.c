@@ -270,6 +270,78 @@ dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts,
     return 0;
 }
 
+int
+dsq_plan_resources_undo(const struct dsq_resources *per_line, struct dsq_sbopts *opts,
+                        struct dsq_error *err)
+{
+    const char *v;
+    char buf[64];
+    int found;
+    unsigned long W = 1, cpus;
+
+    /* dsq_plan_resources() sets --cpus-per-task whenever W > 1, so the
+     * request itself says what W was (a dry run's pool width is not). */
+    v = dsq_sbopts_get(opts, "cpus-per-task", &found);
+    if (found && v && dsq_parse_ulong(v, 1, 100000000, &cpus) == 0)
+        W = cpus / (per_line->cpus ? per_line->cpus : 1);
+    if (W < 1)
+        W = 1;
+    if (found) {
+        if (per_line->cpus) {
+            snprintf(buf, sizeof buf, "%u", per_line->cpus);
+            if (set_opt(opts, "cpus-per-task", buf, err) < 0)
+                return -1;
+        } else {
+            dsq_sbopts_remove(opts, "cpus-per-task");
+        }
+    }
+    dsq_sbopts_get(opts, "mem", &found);
+    if (found && per_line->mem_mib) {
+        snprintf(buf, sizeof buf, "%" PRIu64 "M", per_line->mem_mib);
+        if (set_opt(opts, "mem", buf, err) < 0)
+            return -1;
+    }
+    dsq_sbopts_get(opts, "gpus-per-task", &found);
+    if (found && per_line->gpus) {
+        snprintf(buf, sizeof buf, "%u", per_line->gpus);
+        if (set_opt(opts, "gpus-per-task", buf, err) < 0)
+            return -1;
+    }
+    v = dsq_sbopts_get(opts, "gres", &found);
+    if (found && v && W > 1) {
+        struct dsq_buf nb = {0};
+        const char *s = v;
+        while (*s) {
+            size_t n = strcspn(s, ",");
+            unsigned count;
+            long at = gres_gpu(s, n, &count);
+            if (at >= 0 && (size_t)at < n && count % W == 0)
+                dsq_buf_printf(&nb, "%.*s%lu", (int)at, s, count / W);
+            else
+                dsq_buf_append(&nb, s, n);
+            s += n;
+            if (*s == ',') {
+                dsq_buf_append(&nb, ",", 1);
+                s++;
+            }
+        }
+        if (!nb.data)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        if (set_opt(opts, "gres", nb.data, err) < 0) {
+            dsq_buf_free(&nb);
+            return -1;
+        }
+        dsq_buf_free(&nb);
+    }
+    dsq_sbopts_get(opts, "time", &found);
+    if (found && per_line->time_s > 0) {
+        dsq_sbatch_format_time(per_line->time_s, buf, sizeof buf);
+        if (set_opt(opts, "time", buf, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 size_t
 dsq_plan_advise_lines(double median_s, double target_s, unsigned parallel)
 {

@@ -72,6 +72,12 @@ struct dsq_resources {
 int dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts,
                        struct dsq_resources *per_line, struct dsq_error *err);
 
+/* The inverse of dsq_plan_resources(): rewrite an array task's request in
+ * place back into the per-line options per_line was read from, so that a
+ * rerun can plan them again with another W and L.  Errors: out of memory. */
+int dsq_plan_resources_undo(const struct dsq_resources *per_line, struct dsq_sbopts *opts,
+                            struct dsq_error *err);
+
 /* Lines per task that would make array tasks last about target_s seconds
  * when a line takes median_s (for report's advice); at least 1. */
 size_t dsq_plan_advise_lines(double median_s, double target_s, unsigned parallel);

@@ -202,57 +202,120 @@ explain_code(const char *slurm_state)
     return 0;
 }
 
-/* The queue state of every planned task, and (why) the code of Slurm's end
- * state where it explains the task's lines.  0 with *known set when Slurm
- * answered for every job id; *known 0 when there are no job ids or Slurm
- * cannot be asked (warned once). */
+/* What the manifest's attempts say: each attempt's lines and the queue
+ * state of its tasks. */
+struct attinfo {
+    size_t *lines; /* owned: its lines, ascending (NULL: attempt 1,
+                      every command line) */
+    size_t n;
+    enum dsq_qstate *q;   /* owned: per task; NULL when not asked (no job
+                             ids, or Slurm cannot be asked) */
+    unsigned char *why;   /* owned: per task, explain_code() of Slurm's
+                             end state */
+    size_t local_running; /* its lines running here (no queue to ask) */
+};
+
+static void
+attinfo_free(struct attinfo *ai, size_t n)
+{
+    for (size_t a = 0; ai && a < n; a++) {
+        free(ai[a].lines);
+        free(ai[a].q);
+        free(ai[a].why);
+    }
+    free(ai);
+}
+
+/* The queue state of every task of attempt a, and (why) the code of Slurm's
+ * end state where it explains the task's lines.  Sets *asked when Slurm
+ * answered for every job id of the attempt.  Slurm unreachable is warned
+ * once (*warned) and not asked again. */
 static int
-queue_load(const struct dsq_manifest *m, enum dsq_qstate **qs, unsigned char **why, int *known)
+queue_load(const struct dsq_attempt *a, struct attinfo *ai, int *asked, int *warned)
 {
     enum dsq_qstate *q;
     unsigned char *w;
 
-    *qs = NULL;
-    *why = NULL;
-    *known = 0;
-    if (m->job_ids.n == 0)
+    *asked = 0;
+    if (a->job_ids.n == 0 || *warned)
         return 0;
-    q = calloc(m->plan.tasks, sizeof *q);
-    w = calloc(m->plan.tasks, 1);
+    q = calloc(a->plan.tasks, sizeof *q);
+    w = calloc(a->plan.tasks, 1);
     if (!q || !w) {
         free(q);
         free(w);
         return -1;
     }
-    for (size_t t = 0; t < m->plan.tasks; t++)
+    for (size_t t = 0; t < a->plan.tasks; t++)
         q[t] = DSQ_Q_DONE; /* a task Slurm no longer lists is over */
-    for (size_t a = 0; a < m->job_ids.n; a++) {
+    for (size_t j = 0; j < a->job_ids.n; j++) {
         struct dsq_slurm_task *tasks = NULL;
         struct dsq_error e = {0};
-        size_t n = 0, off = a < m->plan.narrays ? m->plan.arrays[a].offset : 0;
+        size_t n = 0, off = j < a->plan.narrays ? a->plan.arrays[j].offset : 0;
 
-        if (dsq_slurm_job_tasks(m->job_ids.v[a], &tasks, &n, &e) < 0) {
+        if (dsq_slurm_job_tasks(a->job_ids.v[j], &tasks, &n, &e) < 0) {
             dsq_warn("cannot ask Slurm about job %s (%s); line states come from the records "
                      "alone: a line that started and has no end record is lost unless its "
                      "process runs on this host",
-                     m->job_ids.v[a], e.msg[0] ? e.msg : "unknown reason");
+                     a->job_ids.v[j], e.msg[0] ? e.msg : "unknown reason");
+            *warned = 1;
             free(q);
             free(w);
             return 0;
         }
-        for (size_t j = 0; j < n; j++) {
-            size_t k = off + tasks[j].index;
-            if (k < m->plan.tasks) {
-                q[k] = tasks[j].state;
-                w[k] = tasks[j].state == DSQ_Q_DONE ? explain_code(tasks[j].slurm_state) : 0;
+        for (size_t k = 0; k < n; k++) {
+            size_t t = off + tasks[k].index;
+            if (t < a->plan.tasks) {
+                q[t] = tasks[k].state;
+                w[t] = tasks[k].state == DSQ_Q_DONE ? explain_code(tasks[k].slurm_state) : 0;
             }
         }
         free(tasks);
     }
-    *qs = q;
-    *why = w;
-    *known = 1;
+    ai->q = q;
+    ai->why = w;
+    *asked = 1;
     return 0;
+}
+
+static int
+size_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The task that runs line index i in attempt att (1-based), or -1 when the
+ * attempt does not include it or the manifest does not know the attempt. */
+static size_t
+task_in(const struct dsq_report *r, const struct attinfo *ai, unsigned att, size_t i)
+{
+    const struct dsq_attempt *a = dsq_manifest_attempt(&r->m, att);
+    const size_t *hit;
+
+    if (!a)
+        return (size_t)-1;
+    if (att == 1)
+        return dsq_plan_cmd_task(&a->plan, i);
+    if (!ai[att - 1].n)
+        return (size_t)-1;
+    hit = bsearch(&r->jf->cmds[i].line, ai[att - 1].lines, ai[att - 1].n, sizeof *hit, size_cmp);
+    return hit ? dsq_plan_cmd_task(&a->plan, (size_t)(hit - ai[att - 1].lines)) : (size_t)-1;
+}
+
+/* The queue state of the task running line index i in attempt att. */
+static enum dsq_qstate
+queue_of(const struct dsq_report *r, const struct attinfo *ai, unsigned att, size_t i,
+         unsigned char *why)
+{
+    size_t t = task_in(r, ai, att, i);
+
+    *why = 0;
+    if (t == (size_t)-1 || !ai[att - 1].q)
+        return DSQ_Q_UNKNOWN;
+    *why = ai[att - 1].why[t];
+    return ai[att - 1].q[t];
 }
 
 struct dsq_report *
@@ -261,10 +324,10 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
     struct dsq_report *r = calloc(1, sizeof *r);
     struct loadctx c = {0};
     struct dsq_buf path = {0};
-    enum dsq_qstate *qs = NULL;
+    struct attinfo *ai = NULL;
     unsigned char *why = NULL;
-    size_t local_running = 0;
-    int ok = 0;
+    size_t nat = 0, other_running = 0;
+    int ok = 0, warned = 0, any_ids = 0, all_asked = 1;
 
     if (!r) {
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
@@ -287,20 +350,42 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
                      "manifest says %s); line numbers may not match the records",
                      path.data, hex, r->m.sha256);
     }
-    if (r->jf->ncmds != r->m.plan.ncmds) {
+    if (r->jf->ncmds != r->m.commands) {
         dsq_errprintf(err, DSQ_ERR_INPUT,
                       "%s: has %zu command lines, but the manifest planned %zu; the run "
                       "directory is damaged",
-                      path.data, r->jf->ncmds, r->m.plan.ncmds);
+                      path.data, r->jf->ncmds, r->m.commands);
         goto out;
     }
     r->nlines = r->jf->ncmds;
     r->lines = calloc(r->nlines ? r->nlines : 1, sizeof *r->lines);
     c.mg = calloc(r->nlines ? r->nlines : 1, sizeof *c.mg);
-    if (!r->lines || !c.mg) {
+    why = calloc(r->nlines ? r->nlines : 1, 1);
+    nat = r->m.nattempts;
+    ai = calloc(nat, sizeof *ai);
+    if (!r->lines || !c.mg || !why || !ai) {
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory (%zu lines)", r->nlines);
         goto out;
     }
+
+    /* Which attempts include each line: attempt 1 every line, then each
+     * rerun its own; the latest one decides where the line waits. */
+    for (size_t i = 0; i < r->nlines; i++) {
+        r->lines[i].line = r->jf->cmds[i].line;
+        r->lines[i].planned = 1;
+        r->lines[i].task = dsq_plan_cmd_task(&r->m.attempts[0].plan, i);
+    }
+    for (size_t a = 1; a < nat; a++) {
+        const struct dsq_attempt *at = &r->m.attempts[a];
+        if (dsq_attempt_lines(run_dir, at, r->jf, &ai[a].lines, &ai[a].n, err) < 0)
+            goto out;
+        for (size_t j = 0; j < ai[a].n; j++) {
+            size_t i = dsq_jobfile_find(r->jf, ai[a].lines[j]);
+            r->lines[i].planned = at->number;
+            r->lines[i].task = dsq_plan_cmd_task(&at->plan, j);
+        }
+    }
+
     c.r = r;
     if (dsq_record_read_dir(run_dir, on_record, &c, err) < 0) {
         if (c.oom)
@@ -323,18 +408,25 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
             r->lines[c.seen[k].idx].attempts++;
     }
 
-    if (queue_load(&r->m, &qs, &why, &r->queue_known) < 0) {
-        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-        goto out;
+    for (size_t a = 0; a < nat; a++) {
+        int asked;
+        if (queue_load(&r->m.attempts[a], &ai[a], &asked, &warned) < 0) {
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            goto out;
+        }
+        if (r->m.attempts[a].job_ids.n) {
+            any_ids = 1;
+            all_asked &= asked;
+        }
     }
+    r->queue_known = any_ids && all_asked;
 
-    /* First pass: everything the records decide. */
+    /* First pass: everything the records decide, with the queue of the
+     * attempt that wrote them. */
     for (size_t i = 0; i < r->nlines; i++) {
         struct dsq_line_info *li = &r->lines[i];
         struct merge *m = &c.mg[i];
 
-        li->line = r->jf->cmds[i].line;
-        li->task = dsq_plan_cmd_task(&r->m.plan, i);
         if (m->has_e &&
             (!m->has_s || key_cmp(m->e_att, m->e_rst, m->e_t, m->s_att, m->s_rst, m->s_t) >= 0)) {
             li->attempt = m->e_att;
@@ -345,6 +437,8 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
                             : m->e_t - li->elapsed;
             if ((unsigned)li->state >= DSQ_ST__COUNT)
                 li->state = DSQ_ST_FAILED;
+            if (m->e_att >= 1 && m->e_att <= nat)
+                queue_of(r, ai, m->e_att, i, &why[i]);
             continue;
         }
         /* No end record for the latest attempt: nothing measured. */
@@ -355,19 +449,24 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
         li->reason = NULL;
         li->end = 0;
         if (m->has_s) {
-            enum dsq_qstate q = qs ? qs[li->task] : DSQ_Q_UNKNOWN;
+            int known = m->s_att >= 1 && m->s_att <= nat && ai[m->s_att - 1].q;
+            enum dsq_qstate q = known ? queue_of(r, ai, m->s_att, i, &why[i]) : DSQ_Q_UNKNOWN;
 
             li->attempt = m->s_att;
             li->host = m->s_host;
             li->start = m->s_t;
-            if (r->queue_known)
+            if (known)
                 li->state = q == DSQ_Q_RUNNING   ? DSQ_ST_RUNNING
                             : q == DSQ_Q_PENDING ? DSQ_ST_PENDING /* requeued */
                                                  : DSQ_ST_LOST;
             else
                 li->state = line_alive(li->host, m->s_pid) ? DSQ_ST_RUNNING : DSQ_ST_LOST;
-            if (li->state == DSQ_ST_RUNNING && !r->queue_known)
-                local_running++;
+            if (li->state == DSQ_ST_RUNNING && !known) {
+                if (m->s_att >= 1 && m->s_att <= nat)
+                    ai[m->s_att - 1].local_running++;
+                else
+                    other_running++;
+            }
         } else {
             li->state = DSQ_ST_NOT_RUN; /* decided below */
             li->host = NULL;
@@ -375,35 +474,53 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
             li->attempt = 0;
         }
     }
-    /* Second pass: lines without a record wait while their task is queued
-     * or running, or (no queue to ask) while the run is visibly running
-     * here. */
+    /* Second pass: a line that its latest attempt has not recorded yet
+     * waits while that attempt's task is queued or running, or (no queue to
+     * ask) while that attempt visibly runs here.  Otherwise it keeps what
+     * an earlier attempt recorded, or never ran. */
     for (size_t i = 0; i < r->nlines; i++) {
         struct dsq_line_info *li = &r->lines[i];
+        struct merge *m = &c.mg[i];
+        unsigned rec = m->has_e && m->e_att > m->s_att ? m->e_att : m->s_att;
+        unsigned char w = 0;
 
-        if (c.mg[i].has_s || c.mg[i].has_e)
-            ;
-        else if (r->queue_known)
-            li->state = qs[li->task] == DSQ_Q_PENDING || qs[li->task] == DSQ_Q_RUNNING
-                            ? DSQ_ST_PENDING
-                            : DSQ_ST_NOT_RUN;
-        else
-            li->state = local_running ? DSQ_ST_PENDING : DSQ_ST_NOT_RUN;
+        if (!m->has_s && !m->has_e)
+            rec = 0;
+        if (li->planned > rec) {
+            const struct attinfo *pa = &ai[li->planned - 1];
+            enum dsq_qstate q = queue_of(r, ai, li->planned, i, &w);
+            int waiting = pa->q ? q == DSQ_Q_PENDING || q == DSQ_Q_RUNNING
+                                : pa->local_running > 0 || (li->planned == 1 && other_running);
+
+            if (waiting) {
+                li->state = DSQ_ST_PENDING;
+                li->exit = -1;
+                li->signal = 0;
+                li->elapsed = li->utime = li->stime = 0;
+                li->maxrss_kb = 0;
+                li->reason = NULL;
+                li->host = NULL;
+                li->start = li->end = 0;
+                why[i] = 0;
+            } else if (rec == 0) {
+                li->state = DSQ_ST_NOT_RUN;
+                why[i] = w;
+            }
+        }
         r->counts[li->state]++;
         li->slurm_state = NULL;
-        if (why && why[li->task] && li->state != DSQ_ST_OK && li->state != DSQ_ST_PENDING &&
+        if (why[i] && li->state != DSQ_ST_OK && li->state != DSQ_ST_PENDING &&
             li->state != DSQ_ST_RUNNING)
-            li->slurm_state = explain_states[why[li->task]];
+            li->slurm_state = explain_states[why[i]];
     }
     r->over = !r->counts[DSQ_ST_PENDING] && !r->counts[DSQ_ST_RUNNING];
-    if (r->over && qs) {
-        for (size_t t = 0; t < r->m.plan.tasks; t++)
-            if (qs[t] == DSQ_Q_PENDING || qs[t] == DSQ_Q_RUNNING)
+    for (size_t a = 0; r->over && a < nat; a++)
+        for (size_t t = 0; ai[a].q && t < r->m.attempts[a].plan.tasks; t++)
+            if (ai[a].q[t] == DSQ_Q_PENDING || ai[a].q[t] == DSQ_Q_RUNNING)
                 r->over = 0;
-    }
     ok = 1;
 out:
-    free(qs);
+    attinfo_free(ai, nat);
     free(why);
     free(c.mg);
     free(c.seen);
@@ -424,7 +541,159 @@ dsq_report_destroy(struct dsq_report *r)
     dsq_jobfile_destroy(r->jf);
     free(r->lines);
     dsq_strv_free(&r->strings);
+    free(r->history);
+    free(r->hist_first);
     free(r);
+}
+
+/* --- history ------------------------------------------------------------ */
+
+/* One record, as much as a history entry needs. */
+struct hrec {
+    size_t idx;
+    unsigned att, rst;
+    double t, elapsed;
+    const char *host;
+    int exit, signal;
+    unsigned char end, state;
+};
+
+struct histctx {
+    struct loadctx c; /* for intern() */
+    struct hrec *v;
+    size_t n, cap;
+};
+
+static int
+on_history_record(const struct dsq_record *rec, void *arg)
+{
+    struct histctx *h = arg;
+    size_t i = dsq_jobfile_find(h->c.r->jf, rec->line);
+    char host[sizeof rec->host];
+    struct hrec *e;
+
+    if (i == (size_t)-1)
+        return 0;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 1024;
+        struct hrec *v = realloc(h->v, cap * sizeof *v);
+        if (!v) {
+            h->c.oom = 1;
+            return -1;
+        }
+        h->v = v;
+        h->cap = cap;
+    }
+    snprintf(host, sizeof host, "%s", rec->host);
+    e = &h->v[h->n++];
+    e->idx = i;
+    e->att = rec->attempt;
+    e->rst = rec->restart;
+    e->t = rec->t;
+    e->elapsed = rec->elapsed;
+    e->host = intern(&h->c, host, &h->c.last_host);
+    e->exit = rec->exit;
+    e->signal = rec->signal;
+    e->end = rec->ev == DSQ_EV_END;
+    e->state = (unsigned char)((unsigned)rec->state < DSQ_ST__COUNT ? rec->state : DSQ_ST_FAILED);
+    return h->c.oom ? -1 : 0;
+}
+
+static int
+hrec_cmp(const void *a, const void *b)
+{
+    const struct hrec *x = a, *y = b;
+
+    if (x->idx != y->idx)
+        return x->idx < y->idx ? -1 : 1;
+    return key_cmp(x->att, x->rst, x->t, y->att, y->rst, y->t);
+}
+
+int
+dsq_report_load_history(struct dsq_report *r, struct dsq_error *err)
+{
+    struct histctx h = {0};
+    struct dsq_history *hist = NULL;
+    size_t *first = NULL, nh = 0, k = 0;
+    int rc = -1;
+
+    h.c.r = r;
+    if (dsq_record_read_dir(r->m.run_dir, on_history_record, &h, err) < 0 || h.c.oom) {
+        if (h.c.oom)
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory reading the records of %s",
+                          r->m.run_dir);
+        goto out;
+    }
+    if (h.n) /* qsort(NULL, 0) is undefined: a run with no records yet */
+        qsort(h.v, h.n, sizeof *h.v, hrec_cmp);
+    /* At most one entry per record, plus one per line for an attempt that
+     * has not recorded it yet. */
+    hist = calloc(h.n + r->nlines + 1, sizeof *hist);
+    first = calloc(r->nlines + 1, sizeof *first);
+    if (!hist || !first) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < r->nlines; i++) {
+        const struct dsq_line_info *li = &r->lines[i];
+        size_t from = nh;
+        unsigned last_att = 0;
+
+        first[i] = nh;
+        for (; k < h.n && h.v[k].idx == i; k++) {
+            const struct hrec *e = &h.v[k];
+            struct dsq_history *d = nh > from ? &hist[nh - 1] : NULL;
+
+            if (!d || d->attempt != e->att || d->restart != e->rst) {
+                d = &hist[nh++];
+                memset(d, 0, sizeof *d);
+                d->attempt = e->att;
+                d->restart = e->rst;
+                d->state = DSQ_ST_LOST; /* started, no end: until one comes */
+                d->exit = -1;
+            }
+            if (e->end) {
+                d->state = e->state;
+                d->exit = e->exit;
+                d->signal = e->signal;
+                d->end = e->t;
+                d->elapsed = e->elapsed;
+                d->host = e->host;
+                if (d->start == 0)
+                    d->start = e->t - e->elapsed;
+            } else {
+                d->start = e->t;
+                if (!d->host)
+                    d->host = e->host;
+            }
+            last_att = e->att;
+        }
+        /* Without an end, the latest (attempt, restart) is what report says
+         * of the line: running, pending (requeued) or lost. */
+        if (nh > from && hist[nh - 1].end == 0 && li->planned <= last_att &&
+            (li->state == DSQ_ST_RUNNING || li->state == DSQ_ST_PENDING))
+            hist[nh - 1].state = li->state;
+        if (li->planned > last_att) {
+            struct dsq_history *d = &hist[nh++];
+            memset(d, 0, sizeof *d);
+            d->attempt = li->planned;
+            d->state = li->state == DSQ_ST_PENDING ? DSQ_ST_PENDING : DSQ_ST_NOT_RUN;
+            d->exit = -1;
+        }
+    }
+    first[r->nlines] = nh;
+    free(r->history);
+    free(r->hist_first);
+    r->history = hist;
+    r->hist_first = first;
+    hist = NULL;
+    first = NULL;
+    rc = 0;
+out:
+    free(hist);
+    free(first);
+    free(h.v);
+    return rc;
 }
 
 /* --- statistics -------------------------------------------------------- */
@@ -450,7 +719,7 @@ struct member {
 struct stats {
     size_t finished; /* lines with an end record */
     double min, median, p95, max;
-    double cpu, wall, cpu_eff;
+    double cpu, wall, wall_cpus, cpu_eff;
     int have_eff;
     long maxrss_kb;
     size_t maxrss_idx;
@@ -552,9 +821,10 @@ stats_free(struct stats *s)
 static void
 stats_advice(const struct dsq_report *r, const double *ok_el, size_t nok, struct stats *s)
 {
-    const struct dsq_plan *p = &r->m.plan;
+    /* Packing is advice for planning the whole job file: attempt 1's plan. */
+    const struct dsq_plan *p = &r->m.attempts[0].plan;
     /* A dry run's pool width is this machine's, not what a Slurm task gets. */
-    unsigned w = r->m.dry_run || !p->parallel ? 1 : p->parallel;
+    unsigned w = r->m.attempts[0].dry_run || !p->parallel ? 1 : p->parallel;
     double median, task_s;
     size_t l, cur = p->lines_per_task ? p->lines_per_task : 1;
 
@@ -605,6 +875,13 @@ stats_make(const struct dsq_report *r, struct stats *s)
             ok_el[nok++] = li->elapsed;
         s->cpu += li->utime + li->stime;
         s->wall += li->elapsed;
+        {
+            /* CPUs per line are the attempt's that ran it (a rerun may ask
+             * for more). */
+            const struct dsq_attempt *a = dsq_manifest_attempt(&r->m, li->attempt);
+            unsigned cpus = a ? a->per_line.cpus : r->m.attempts[0].per_line.cpus;
+            s->wall_cpus += li->elapsed * (cpus ? cpus : 1);
+        }
         if (li->maxrss_kb > s->maxrss_kb || s->finished == 1) {
             s->maxrss_kb = li->maxrss_kb;
             s->maxrss_idx = i;
@@ -631,8 +908,7 @@ stats_make(const struct dsq_report *r, struct stats *s)
         s->p95 = el[(size_t)ceil(0.95 * (double)n) - 1];
     }
     if (s->wall > 0) {
-        unsigned cpus = r->m.per_line.cpus ? r->m.per_line.cpus : 1;
-        s->cpu_eff = s->cpu / (s->wall * cpus);
+        s->cpu_eff = s->cpu / s->wall_cpus;
         s->have_eff = 1;
     }
     if (nok)
@@ -825,6 +1101,39 @@ fmt_advice(const struct stats *s, char *buf, size_t n)
 
 #define LABEL "%-13s"
 
+/* " attempt 2 failed (exit 3, node1, 2.00 s)", ";" between entries. */
+static void
+print_history_entry(const struct dsq_history *h, int sep, FILE *out)
+{
+    char b[64];
+    const char *abbr;
+    int paren = 0;
+
+    fprintf(out, "%s attempt %u", sep ? ";" : "", h->attempt);
+    if (h->restart)
+        fprintf(out, " (restart %u)", h->restart);
+    fprintf(out, " %s", dsq_state_name(h->state));
+    if (h->end > 0 && h->exit > 0) {
+        fprintf(out, " (exit %d", h->exit);
+        paren = 1;
+    } else if (h->end > 0 && h->signal > 0) {
+        abbr = signal_abbrev(h->signal);
+        fprintf(out, abbr ? " (signal %d, %s" : " (signal %d", h->signal, abbr);
+        paren = 1;
+    }
+    if (h->host && h->host[0]) {
+        fprintf(out, "%s%s", paren ? ", " : " (", h->host);
+        paren = 1;
+    }
+    if (h->end > 0) {
+        fmt_dur(h->elapsed, b, sizeof b);
+        fprintf(out, "%s%s", paren ? ", " : " (", b);
+        paren = 1;
+    }
+    if (paren)
+        fputc(')', out);
+}
+
 int
 dsq_report_print_text(const struct dsq_report *r, FILE *out)
 {
@@ -838,11 +1147,21 @@ dsq_report_print_text(const struct dsq_report *r, FILE *out)
     fprintf(out, LABEL "%s\n", "directory:", r->m.run_dir ? r->m.run_dir : "?");
     fprintf(out, LABEL "%s\n", "job file:", r->m.jobfile ? r->m.jobfile : "?");
     fprintf(out, LABEL, "job ids:");
-    if (r->m.job_ids.n == 0)
-        fprintf(out, "%s%s%s", r->m.dry_run ? "none (dry run)" : "none (not submitted",
-                r->m.submit_error ? ": sbatch refused it" : "", r->m.dry_run ? "" : ")");
-    for (size_t i = 0; i < r->m.job_ids.n; i++)
-        fprintf(out, "%s%s", i ? ", " : "", r->m.job_ids.v[i]);
+    for (size_t k = 0; k < r->m.nattempts; k++) {
+        const struct dsq_attempt *a = &r->m.attempts[k];
+
+        if (k)
+            fputs("; ", out);
+        if (a->job_ids.n == 0)
+            fprintf(out, "%s%s%s", a->dry_run ? "none (dry run" : "none (not submitted",
+                    a->submit_error ? ": sbatch refused it" : "", r->m.nattempts > 1 ? "" : ")");
+        for (size_t i = 0; i < a->job_ids.n; i++)
+            fprintf(out, "%s%s", i ? ", " : "", a->job_ids.v[i]);
+        /* Reruns: which attempt each is, and how many lines it took. */
+        if (r->m.nattempts > 1)
+            fprintf(out, "%sattempt %u, %zu line%s)", a->job_ids.n ? " (" : ", ", a->number,
+                    a->plan.ncmds, a->plan.ncmds == 1 ? "" : "s");
+    }
     fputc('\n', out);
     fprintf(out, LABEL "%zu, %s\n", "lines:", r->nlines, r->over ? "over" : "in progress");
     fprintf(out, LABEL, "states:");
@@ -866,8 +1185,9 @@ dsq_report_print_text(const struct dsq_report *r, FILE *out)
         fmt_dur(s.cpu, b1, sizeof b1);
         if (s.have_eff)
             fprintf(out, LABEL "%s, efficiency %.0f%% of %u CPU%s per line\n", "CPU time:", b1,
-                    s.cpu_eff * 100, r->m.per_line.cpus ? r->m.per_line.cpus : 1,
-                    r->m.per_line.cpus > 1 ? "s" : "");
+                    s.cpu_eff * 100,
+                    r->m.attempts[0].per_line.cpus ? r->m.attempts[0].per_line.cpus : 1,
+                    r->m.attempts[0].per_line.cpus > 1 ? "s" : "");
         else
             fprintf(out, LABEL "%s\n", "CPU time:", b1);
         fmt_kb(s.maxrss_kb, b1, sizeof b1);
@@ -897,6 +1217,17 @@ dsq_report_print_text(const struct dsq_report *r, FILE *out)
         char adv[256];
         fmt_advice(&s, adv, sizeof adv);
         fprintf(out, LABEL "%s\n", "advice:", adv);
+    }
+    if (r->history) {
+        fputs("history:\n", out);
+        for (size_t i = 0; i < r->nlines; i++) {
+            if (r->hist_first[i] == r->hist_first[i + 1])
+                continue;
+            fprintf(out, "  line %zu:", r->lines[i].line);
+            for (size_t k = r->hist_first[i]; k < r->hist_first[i + 1]; k++)
+                print_history_entry(&r->history[k], k > r->hist_first[i], out);
+            fputc('\n', out);
+        }
     }
     if (r->over && s.nmembers + r->counts[DSQ_ST_NOT_RUN] > 0) {
         /* A command to paste: the path quoted when it needs to be. */
@@ -962,6 +1293,24 @@ line_json(const struct dsq_report *r, size_t i)
     json_object_set_new(o, "reason", li->reason ? json_string(li->reason) : json_null());
     json_object_set_new(o, "slurm_state",
                         li->slurm_state ? json_string(li->slurm_state) : json_null());
+    if (r->history) {
+        json_t *h = json_array();
+        for (size_t k = r->hist_first[i]; h && k < r->hist_first[i + 1]; k++) {
+            const struct dsq_history *e = &r->history[k];
+            int e_ended = e->end > 0;
+            json_array_append_new(
+                h,
+                json_pack("{s:i,s:i,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "attempt", (int)e->attempt,
+                          "restart", (int)e->restart, "state", dsq_state_name(e->state), "exit",
+                          e_ended && e->exit >= 0 ? json_integer(e->exit) : json_null(), "signal",
+                          e_ended && e->signal > 0 ? json_integer(e->signal) : json_null(), "host",
+                          e->host && e->host[0] ? json_string(e->host) : json_null(), "start",
+                          e->start > 0 ? jsec(e->start) : json_null(), "end",
+                          e_ended ? jsec(e->end) : json_null(), "elapsed",
+                          e_ended ? jsec(e->elapsed) : json_null()));
+        }
+        json_object_set_new(o, "history", h);
+    }
     free(cmd);
     return o;
 }
@@ -984,10 +1333,26 @@ summary_json(const struct dsq_report *r, const struct stats *s)
     json_object_set_new(o, "run", r->m.run_id ? json_string(r->m.run_id) : json_null());
     json_object_set_new(o, "run_dir", r->m.run_dir ? json_string(r->m.run_dir) : json_null());
     json_object_set_new(o, "jobfile", r->m.jobfile ? json_string(r->m.jobfile) : json_null());
-    for (size_t i = 0; i < r->m.job_ids.n; i++)
-        json_array_append_new(ids, json_string(r->m.job_ids.v[i]));
+    for (size_t k = 0; k < r->m.nattempts; k++)
+        for (size_t i = 0; i < r->m.attempts[k].job_ids.n; i++)
+            json_array_append_new(ids, json_string(r->m.attempts[k].job_ids.v[i]));
     json_object_set_new(o, "job_ids", ids);
-    json_object_set_new(o, "dry_run", json_boolean(r->m.dry_run));
+    json_object_set_new(o, "dry_run", json_boolean(r->m.attempts[0].dry_run));
+    {
+        json_t *atts = json_array();
+        for (size_t k = 0; atts && k < r->m.nattempts; k++) {
+            const struct dsq_attempt *a = &r->m.attempts[k];
+            json_t *aids = json_array();
+            for (size_t i = 0; aids && i < a->job_ids.n; i++)
+                json_array_append_new(aids, json_string(a->job_ids.v[i]));
+            json_array_append_new(
+                atts, json_pack("{s:i,s:I,s:o,s:b,s:o}", "attempt", (int)a->number, "commands",
+                                (json_int_t)a->plan.ncmds, "job_ids", aids, "dry_run", a->dry_run,
+                                "submit_error",
+                                a->submit_error ? json_string(a->submit_error) : json_null()));
+        }
+        json_object_set_new(o, "attempts", atts);
+    }
     json_object_set_new(o, "total", json_integer((json_int_t)r->nlines));
     json_object_set_new(o, "over", json_boolean(r->over));
     json_object_set_new(o, "queue_known", json_boolean(r->queue_known));

@@ -111,7 +111,9 @@ int
 dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct dsq_error *err)
 {
     struct dsq_manifest m;
+    const struct dsq_attempt *a;
     struct dsq_jobfile *jf = NULL;
+    size_t *lines = NULL, nl = 0;
     struct dsq_pool_item *items = NULL;
     struct dsq_pool_opts po;
     struct writers ws = {0};
@@ -139,34 +141,46 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
                       path.data);
         goto out;
     }
-    if (jf->ncmds != m.plan.ncmds) {
+    if (jf->ncmds != m.commands) {
         dsq_errprintf(err, DSQ_ERR_INPUT, "%s: %zu command lines, but the manifest planned %zu",
-                      path.data, jf->ncmds, m.plan.ncmds);
+                      path.data, jf->ncmds, m.commands);
         goto out;
     }
+    a = dsq_manifest_attempt(&m, o->attempt ? o->attempt : 1);
+    if (!a) {
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: the run has no attempt %u (it has 1-%zu)", m.run_dir,
+                      o->attempt, m.nattempts);
+        goto out;
+    }
+    /* The attempt's plan slices its own lines: position j of the plan is
+     * lines[j], whatever the attempt. */
+    if (dsq_attempt_lines(m.run_dir, a, jf, &lines, &nl, err) < 0)
+        goto out;
 
     if (o->task < 0) {
         /* Dry run: every line, in job-file order, each under its task. */
-        items = calloc(jf->ncmds, sizeof *items);
+        items = calloc(nl ? nl : 1, sizeof *items);
         if (!items)
             goto oom;
-        for (size_t i = 0; i < jf->ncmds; i++) {
-            items[n].line = jf->cmds[i].line;
-            items[n].task = dsq_plan_cmd_task(&m.plan, i);
+        for (size_t j = 0; j < nl; j++) {
+            size_t i = dsq_jobfile_find(jf, lines[j]);
+
+            items[n].line = lines[j];
+            items[n].task = dsq_plan_cmd_task(&a->plan, j);
             items[n].cmd = dsq_jobfile_cmd(jf, i);
             items[n].len = jf->cmds[i].len;
             n++;
         }
         ws.base = 0;
-        ws.n = m.plan.tasks;
+        ws.n = a->plan.tasks;
     } else {
         size_t sz;
 
         k = (size_t)o->task + o->offset;
-        if (k >= m.plan.tasks) {
+        if (k >= a->plan.tasks) {
             dsq_errprintf(err, DSQ_ERR_INPUT,
-                          "%s: array task %zu is not in this run (it has tasks 0-%zu)", m.run_dir,
-                          k, m.plan.tasks - 1);
+                          "%s: array task %zu is not in attempt %u (it has tasks 0-%zu)", m.run_dir,
+                          k, a->number, a->plan.tasks - 1);
             goto out;
         }
         if (o->restart > 0) {
@@ -177,18 +191,19 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
             if (read_done(o, m.run_dir, k, &done, err) < 0)
                 goto out;
         }
-        sz = dsq_plan_task_size(&m.plan, k);
+        sz = dsq_plan_task_size(&a->plan, k);
         items = calloc(sz ? sz : 1, sizeof *items);
         if (!items)
             goto oom;
         for (size_t j = 0; j < sz; j++) {
-            size_t i = dsq_plan_task_cmd(&m.plan, k, j);
+            size_t pos = dsq_plan_task_cmd(&a->plan, k, j), i;
 
-            if (i >= jf->ncmds) {
+            if (pos >= nl) {
                 dsq_errprintf(err, DSQ_ERR_INPUT, "%s: plan names command %zu of %zu", m.run_dir,
-                              i + 1, jf->ncmds);
+                              pos + 1, nl);
                 goto out;
             }
+            i = dsq_jobfile_find(jf, lines[pos]);
             if (done.ok && done.ok[jf->cmds[i].line]) {
                 skipped++;
                 continue;
@@ -218,11 +233,11 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     if (dsq_mkdir_p(path.data, 0755, err) < 0)
         goto out;
 
-    slots = o->slots ? o->slots : m.plan.parallel;
+    slots = o->slots ? o->slots : a->plan.parallel;
     if (o->cpus) {
         /* The array task asked Slurm for W x the per-line CPUs; running
          * more lines than were granted would oversubscribe the node. */
-        unsigned per = m.per_line.cpus ? m.per_line.cpus : 1;
+        unsigned per = a->per_line.cpus ? a->per_line.cpus : 1;
         unsigned cap = o->cpus / per ? o->cpus / per : 1;
 
         if (slots > cap)
@@ -256,6 +271,7 @@ out:
     }
     free(done.ok);
     free(items);
+    free(lines);
     dsq_jobfile_destroy(jf);
     if (have_m)
         dsq_manifest_free(&m);

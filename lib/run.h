@@ -1,7 +1,9 @@
 /* run: executes a planned run directory.  `dsq run` runs one array task
  * (its slice of lines, a pool of W slots); `--dry-run` runs every task here
  * with one pool taking lines in job-file order and recording each under the
- * task it was planned for, so a laptop rehearsal writes the same records. */
+ * task it was planned for, so a laptop rehearsal writes the same records.
+ * Attempt N > 1 (a rerun) runs the lines of attempts/N.lines, sliced by its
+ * own plan. */
 #ifndef DSQ_RUN_H
 #define DSQ_RUN_H
 
@@ -14,7 +16,8 @@ struct dsq_run_opts {
     const char *run_dir;
     long task;                 /* array index before offset; -1: all (dry run) */
     size_t offset;             /* added to task (split arrays) */
-    unsigned attempt;          /* default 1 */
+    unsigned attempt;          /* which attempt's plan and lines (0: 1); also
+                                * written in the records */
     unsigned restart;          /* SLURM_RESTART_COUNT */
     unsigned slots;            /* 0: manifest's parallel (capped by Slurm CPUs) */
     const char *job_id;        /* SLURM_ARRAY_JOB_ID or "" */

@@ -8,14 +8,31 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "rundir.h"
+
+static void
+attempt_free(struct dsq_attempt *a)
+{
+    free(a->created);
+    free(a->lines_file);
+    dsq_plan_free(&a->plan);
+    free(a->script);
+    free(a->job_name);
+    free(a->output);
+    dsq_strv_free(&a->sbatch);
+    dsq_strv_free(&a->job_ids);
+    free(a->submit_error);
+    memset(a, 0, sizeof *a);
+}
 
 void
 dsq_manifest_free(struct dsq_manifest *m)
@@ -30,15 +47,34 @@ dsq_manifest_free(struct dsq_manifest *m)
     free(m->sha256);
     free(m->job_name);
     free(m->submit_dir);
-    free(m->script);
     free(m->batch_file);
     free(m->shell);
     free(m->line_output);
-    free(m->submit_error);
-    dsq_plan_free(&m->plan);
-    dsq_strv_free(&m->sbatch);
-    dsq_strv_free(&m->job_ids);
+    for (size_t i = 0; i < m->nattempts; i++)
+        attempt_free(&m->attempts[i]);
+    free(m->attempts);
     memset(m, 0, sizeof *m);
+}
+
+struct dsq_attempt *
+dsq_manifest_add_attempt(struct dsq_manifest *m)
+{
+    struct dsq_attempt *v = realloc(m->attempts, (m->nattempts + 1) * sizeof *v);
+
+    if (!v)
+        return NULL;
+    m->attempts = v;
+    v = &m->attempts[m->nattempts++];
+    memset(v, 0, sizeof *v);
+    v->number = (unsigned)m->nattempts;
+    v->per_line.time_s = -1;
+    return v;
+}
+
+const struct dsq_attempt *
+dsq_manifest_attempt(const struct dsq_manifest *m, unsigned n)
+{
+    return n >= 1 && n <= m->nattempts ? &m->attempts[n - 1] : NULL;
 }
 
 static json_t *
@@ -57,36 +93,77 @@ strv_to_json(const struct dsq_strv *sv)
     return a;
 }
 
+static json_t *
+plan_to_json(const struct dsq_plan *p)
+{
+    json_t *arrays = json_array();
+
+    for (size_t i = 0; arrays && i < p->narrays; i++)
+        json_array_append_new(arrays,
+                              json_pack("{s:I,s:I}", "offset", (json_int_t)p->arrays[i].offset,
+                                        "count", (json_int_t)p->arrays[i].count));
+    return json_pack("{s:I,s:I,s:i,s:s,s:o}", "tasks", (json_int_t)p->tasks, "lines_per_task",
+                     (json_int_t)p->lines_per_task, "parallel", (int)p->parallel, "layout",
+                     dsq_layout_name(p->layout), "arrays", arrays);
+}
+
+static json_t *
+per_line_to_json(const struct dsq_resources *r)
+{
+    return json_pack("{s:i,s:I,s:I,s:i,s:I}", "cpus", (int)r->cpus, "mem_mib",
+                     (json_int_t)r->mem_mib, "mem_per_cpu_mib", (json_int_t)r->mem_per_cpu_mib,
+                     "gpus", (int)r->gpus, "time_s", (json_int_t)r->time_s);
+}
+
+static json_t *
+attempt_to_json(const struct dsq_attempt *a)
+{
+    return json_pack("{s:i,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "attempt",
+                     (int)a->number, "created", jstr(a->created), "lines_file", jstr(a->lines_file),
+                     "commands", (json_int_t)a->plan.ncmds, "plan", plan_to_json(&a->plan),
+                     "per_line", per_line_to_json(&a->per_line), "script", jstr(a->script),
+                     "job_name", jstr(a->job_name), "output", jstr(a->output), "max_jobs",
+                     a->max_jobs ? json_integer((json_int_t)a->max_jobs) : json_null(), "dry_run",
+                     a->dry_run, "sbatch", strv_to_json(&a->sbatch), "job_ids",
+                     strv_to_json(&a->job_ids), "submit_error", jstr(a->submit_error));
+}
+
 int
 dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
 {
-    json_t *root = NULL, *arrays = NULL;
+    json_t *root = NULL, *attempts = NULL;
+    const struct dsq_attempt *a1 = dsq_manifest_attempt(m, 1);
     struct dsq_buf path = {0}, body = {0};
     char *text = NULL;
     int rc = -1;
 
-    arrays = json_array();
-    for (size_t i = 0; arrays && i < m->plan.narrays; i++)
-        json_array_append_new(arrays, json_pack("{s:I,s:I}", "offset",
-                                                (json_int_t)m->plan.arrays[i].offset, "count",
-                                                (json_int_t)m->plan.arrays[i].count));
+    if (!a1)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                             "%s: internal error: a manifest without "
+                             "an attempt",
+                             m->run_dir);
+    attempts = json_array();
+    for (size_t i = 0; attempts && i < m->nattempts; i++) {
+        json_t *o = attempt_to_json(&m->attempts[i]);
+        if (!o || json_array_append_new(attempts, o) < 0) {
+            json_decref(attempts);
+            attempts = NULL;
+        }
+    }
+    /* The top level keeps format 1's fields, attempt 1's values, so that
+     * what reads a format 1 manifest still finds the original run there. */
     root = json_pack(
         "{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:f,s:b,"
-        "s:{s:I,s:I,s:i,s:s,s:o},s:{s:i,s:I,s:I,s:i,s:I},s:o,s:o,s:o}",
+        "s:o,s:o,s:o,s:o,s:o,s:o}",
         "format", DSQ_MANIFEST_FORMAT, "version", jstr(m->version), "run_id", jstr(m->run_id),
         "run_dir", jstr(m->run_dir), "created", jstr(m->created), "jobfile", jstr(m->jobfile),
         "sha256", jstr(m->sha256), "physical_lines", (json_int_t)m->physical_lines, "commands",
-        (json_int_t)m->plan.ncmds, "job_name", jstr(m->job_name), "submit_dir",
-        jstr(m->submit_dir), "script", jstr(m->script), "batch_file", jstr(m->batch_file),
-        "shell", jstr(m->shell), "line_output", jstr(m->line_output), "kill_grace",
-        m->kill_grace, "dry_run", m->dry_run, "plan", "tasks", (json_int_t)m->plan.tasks,
-        "lines_per_task", (json_int_t)m->plan.lines_per_task, "parallel", (int)m->plan.parallel,
-        "layout", dsq_layout_name(m->plan.layout), "arrays", arrays, "per_line", "cpus",
-        (int)m->per_line.cpus, "mem_mib", (json_int_t)m->per_line.mem_mib, "mem_per_cpu_mib",
-        (json_int_t)m->per_line.mem_per_cpu_mib, "gpus", (int)m->per_line.gpus, "time_s",
-        (json_int_t)m->per_line.time_s, "sbatch", strv_to_json(&m->sbatch), "job_ids",
-        strv_to_json(&m->job_ids), "submit_error", jstr(m->submit_error));
-    arrays = NULL; /* stolen by "o" even on failure */
+        (json_int_t)m->commands, "job_name", jstr(m->job_name), "submit_dir", jstr(m->submit_dir),
+        "script", jstr(a1->script), "batch_file", jstr(m->batch_file), "shell", jstr(m->shell),
+        "line_output", jstr(m->line_output), "kill_grace", m->kill_grace, "dry_run", a1->dry_run,
+        "plan", plan_to_json(&a1->plan), "per_line", per_line_to_json(&a1->per_line), "sbatch",
+        strv_to_json(&a1->sbatch), "job_ids", strv_to_json(&a1->job_ids), "submit_error",
+        jstr(a1->submit_error), "attempts", attempts);
     if (!root) {
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: cannot build the manifest", m->run_dir);
         goto out;
@@ -140,12 +217,71 @@ json_to_strv(json_t *a, struct dsq_strv *sv)
     return 0;
 }
 
+/* One attempt from o: an element of "attempts", or (format 1) the top
+ * level, whose fields are attempt 1's.  ncmds: its command count.  -1 with
+ * *what naming what is missing or bad; *what NULL when out of memory. */
+static int
+attempt_from_json(json_t *o, size_t ncmds, struct dsq_attempt *a, const char **what)
+{
+    json_t *plan = json_object_get(o, "plan"), *arrays, *pl, *v;
+    size_t i;
+
+    *what = "plan";
+    a->plan.ncmds = ncmds;
+    a->plan.tasks = get_size(plan, "tasks");
+    a->plan.lines_per_task = get_size(plan, "lines_per_task");
+    a->plan.parallel = (unsigned)get_size(plan, "parallel");
+    if (!json_is_string(json_object_get(plan, "layout")) ||
+        dsq_layout_parse(json_string_value(json_object_get(plan, "layout")), &a->plan.layout) < 0 ||
+        !a->plan.tasks || !a->plan.lines_per_task || !a->plan.parallel || !a->plan.ncmds)
+        return -1;
+    arrays = json_object_get(plan, "arrays");
+    a->plan.narrays = json_array_size(arrays);
+    a->plan.arrays = calloc(a->plan.narrays ? a->plan.narrays : 1, sizeof *a->plan.arrays);
+    if (!a->plan.arrays) {
+        *what = NULL;
+        return -1;
+    }
+    json_array_foreach(arrays, i, v)
+    {
+        a->plan.arrays[i].offset = get_size(v, "offset");
+        a->plan.arrays[i].count = get_size(v, "count");
+    }
+    pl = json_object_get(o, "per_line");
+    a->per_line.cpus = (unsigned)get_size(pl, "cpus");
+    a->per_line.mem_mib = get_size(pl, "mem_mib");
+    a->per_line.mem_per_cpu_mib = get_size(pl, "mem_per_cpu_mib");
+    a->per_line.gpus = (unsigned)get_size(pl, "gpus");
+    v = json_object_get(pl, "time_s");
+    a->per_line.time_s = json_is_integer(v) ? (long)json_integer_value(v) : -1;
+    a->created = get_str(o, "created");
+    a->script = get_str(o, "script");
+    a->job_name = get_str(o, "job_name");
+    a->output = get_str(o, "output");
+    a->max_jobs = get_size(o, "max_jobs");
+    a->dry_run = json_is_true(json_object_get(o, "dry_run"));
+    a->submit_error = get_str(o, "submit_error");
+    *what = NULL;
+    if (json_to_strv(json_object_get(o, "sbatch"), &a->sbatch) < 0 ||
+        json_to_strv(json_object_get(o, "job_ids"), &a->job_ids) < 0)
+        return -1;
+    if (a->number > 1) {
+        /* A rerun names its lines file; it must stay inside the run. */
+        a->lines_file = get_str(o, "lines_file");
+        *what = "lines_file";
+        if (!a->lines_file || a->lines_file[0] == '/' || strstr(a->lines_file, ".."))
+            return -1;
+    }
+    return 0;
+}
+
 int
 dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error *err)
 {
     struct dsq_buf path = {0};
     json_error_t jerr;
-    json_t *root = NULL, *plan, *arrays, *pl, *v;
+    json_t *root = NULL, *attempts, *v;
+    const char *what = NULL;
     char *data = NULL;
     size_t len, i;
     int rc = -1;
@@ -180,56 +316,51 @@ dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error 
     m->jobfile = get_str(root, "jobfile");
     m->sha256 = get_str(root, "sha256");
     m->physical_lines = get_size(root, "physical_lines");
+    m->commands = get_size(root, "commands");
     m->job_name = get_str(root, "job_name");
     m->submit_dir = get_str(root, "submit_dir");
-    m->script = get_str(root, "script");
     m->batch_file = get_str(root, "batch_file");
     m->shell = get_str(root, "shell");
     m->line_output = get_str(root, "line_output");
-    m->submit_error = get_str(root, "submit_error");
     v = json_object_get(root, "kill_grace");
     m->kill_grace = json_is_number(v) ? json_number_value(v) : 10.0;
-    m->dry_run = json_is_true(json_object_get(root, "dry_run"));
     /* The directory we were handed is the truth, even if it was moved. */
     m->run_dir = dsq_abspath(run_dir);
-
-    plan = json_object_get(root, "plan");
-    m->plan.ncmds = get_size(root, "commands");
-    m->plan.tasks = get_size(plan, "tasks");
-    m->plan.lines_per_task = get_size(plan, "lines_per_task");
-    m->plan.parallel = (unsigned)get_size(plan, "parallel");
-    if (!json_is_string(json_object_get(plan, "layout")) ||
-        dsq_layout_parse(json_string_value(json_object_get(plan, "layout")), &m->plan.layout) <
-            0 ||
-        !m->plan.tasks || !m->plan.lines_per_task || !m->plan.parallel || !m->plan.ncmds ||
-        !m->shell || !m->sha256) {
+    if (!m->commands || !m->shell || !m->sha256) {
         dsq_errprintf(err, DSQ_ERR_INPUT, "%s: manifest is incomplete (plan or shell missing)",
                       path.data);
         goto out;
     }
-    arrays = json_object_get(plan, "arrays");
-    m->plan.narrays = json_array_size(arrays);
-    m->plan.arrays = calloc(m->plan.narrays ? m->plan.narrays : 1, sizeof *m->plan.arrays);
-    if (!m->plan.arrays) {
-        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+
+    /* Format 1 has no "attempts": its top level is the one attempt. */
+    attempts = json_object_get(root, "attempts");
+    if (m->format >= 2 && (!json_is_array(attempts) || json_array_size(attempts) == 0)) {
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: manifest is incomplete (no attempts)", path.data);
         goto out;
     }
-    json_array_foreach(arrays, i, v)
-    {
-        m->plan.arrays[i].offset = get_size(v, "offset");
-        m->plan.arrays[i].count = get_size(v, "count");
-    }
-    pl = json_object_get(root, "per_line");
-    m->per_line.cpus = (unsigned)get_size(pl, "cpus");
-    m->per_line.mem_mib = get_size(pl, "mem_mib");
-    m->per_line.mem_per_cpu_mib = get_size(pl, "mem_per_cpu_mib");
-    m->per_line.gpus = (unsigned)get_size(pl, "gpus");
-    v = json_object_get(pl, "time_s");
-    m->per_line.time_s = json_is_integer(v) ? (long)json_integer_value(v) : -1;
-    if (json_to_strv(json_object_get(root, "sbatch"), &m->sbatch) < 0 ||
-        json_to_strv(json_object_get(root, "job_ids"), &m->job_ids) < 0) {
-        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-        goto out;
+    for (i = 0; i < (m->format >= 2 ? json_array_size(attempts) : 1); i++) {
+        json_t *o = m->format >= 2 ? json_array_get(attempts, i) : root;
+        struct dsq_attempt *a = dsq_manifest_add_attempt(m);
+
+        if (!a) {
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            goto out;
+        }
+        if (m->format >= 2 && (!json_is_object(o) || get_size(o, "attempt") != a->number)) {
+            dsq_errprintf(err, DSQ_ERR_INPUT, "%s: attempt %u is missing or out of order",
+                          path.data, a->number);
+            goto out;
+        }
+        if (attempt_from_json(o, a->number == 1 ? m->commands : get_size(o, "commands"), a, &what) <
+            0) {
+            if (!what)
+                dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            else
+                dsq_errprintf(err, DSQ_ERR_INPUT,
+                              "%s: manifest is incomplete (attempt %u: %s missing or bad)",
+                              path.data, a->number, what);
+            goto out;
+        }
     }
     rc = 0;
 out:
@@ -238,6 +369,165 @@ out:
     json_decref(root);
     free(data);
     dsq_buf_free(&path);
+    return rc;
+}
+
+int
+dsq_manifest_update(const char *run_dir, dsq_manifest_update_fn fn, void *arg,
+                    struct dsq_error *err)
+{
+    struct dsq_manifest m;
+    int fd, rc = -1, have = 0;
+
+    /* The run directory itself is the lock: nothing else to create or
+     * clean up, and every dsq that changes the manifest locks it. */
+    fd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return dsq_errno(err, DSQ_ERR_INPUT, errno, "%s", run_dir);
+    while (flock(fd, LOCK_EX) < 0) {
+        if (errno != EINTR) {
+            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s: cannot lock", run_dir);
+            goto out;
+        }
+    }
+    if (dsq_manifest_read(run_dir, &m, err) < 0)
+        goto out;
+    have = 1;
+    if (fn(&m, arg, err) < 0 || dsq_manifest_write(&m, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (have)
+        dsq_manifest_free(&m);
+    close(fd); /* releases the lock */
+    return rc;
+}
+
+int
+dsq_attempt_lines(const char *run_dir, const struct dsq_attempt *a, const struct dsq_jobfile *jf,
+                  size_t **lines, size_t *n, struct dsq_error *err)
+{
+    struct dsq_buf path = {0};
+    char *data = NULL, *p, *end;
+    size_t *v = NULL, k = 0, cap;
+    int rc = -1;
+
+    *lines = NULL;
+    *n = 0;
+    if (!a->lines_file) {
+        v = malloc((jf->ncmds ? jf->ncmds : 1) * sizeof *v);
+        if (!v)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        for (size_t i = 0; i < jf->ncmds; i++)
+            v[i] = jf->cmds[i].line;
+        *lines = v;
+        *n = jf->ncmds;
+        return 0;
+    }
+    if (dsq_buf_printf(&path, "%s/%s", run_dir, a->lines_file) < 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    if (dsq_read_file(path.data, &data, &cap, err) < 0) {
+        err->kind = DSQ_ERR_INPUT; /* a damaged run directory */
+        goto out;
+    }
+    end = data + cap;
+    cap = a->plan.ncmds ? a->plan.ncmds : 1;
+    v = malloc(cap * sizeof *v);
+    if (!v) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
+    for (p = data; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p)), *q;
+        unsigned long line;
+
+        if (!nl)
+            nl = end;
+        *nl = '\0';
+        q = p;
+        p = nl + 1;
+        if (!*q)
+            continue;
+        if (dsq_parse_ulong(q, 1, (unsigned long)-1, &line) < 0 ||
+            dsq_jobfile_find(jf, line) == (size_t)-1 || (k && line <= v[k - 1]) || k == cap) {
+            dsq_errprintf(err, DSQ_ERR_INPUT,
+                          "%s: line %zu ('%s') is not a command line of the job file in order, "
+                          "or more than the %zu the manifest planned; the run directory is "
+                          "damaged",
+                          path.data, k + 1, q, a->plan.ncmds);
+            goto out;
+        }
+        v[k++] = (size_t)line;
+    }
+    if (k != a->plan.ncmds) {
+        dsq_errprintf(err, DSQ_ERR_INPUT,
+                      "%s: %zu lines, but the manifest planned %zu; the run directory is "
+                      "damaged",
+                      path.data, k, a->plan.ncmds);
+        goto out;
+    }
+    *lines = v;
+    *n = k;
+    v = NULL;
+    rc = 0;
+out:
+    free(v);
+    free(data);
+    dsq_buf_free(&path);
+    return rc;
+}
+
+int
+dsq_attempt_lines_write(const char *run_dir, unsigned number, const size_t *lines, size_t n,
+                        char **rel, struct dsq_error *err)
+{
+    struct dsq_buf dir = {0}, path = {0}, body = {0}, name = {0};
+    int fd = -1, rc = -1;
+
+    if (dsq_buf_printf(&dir, "%s/attempts", run_dir) < 0 ||
+        dsq_buf_printf(&name, "attempts/%u.lines", number) < 0 ||
+        dsq_buf_printf(&path, "%s/%s", run_dir, name.data) < 0)
+        goto oom;
+    for (size_t i = 0; i < n; i++)
+        if (dsq_buf_printf(&body, "%zu\n", lines[i]) < 0)
+            goto oom;
+    if (dsq_mkdir_p(dir.data, 0755, err) < 0)
+        goto out;
+    /* O_EXCL claims the attempt number: two reruns never share a file. */
+    fd = open(path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+    if (fd < 0) {
+        dsq_errno(err, errno == EEXIST ? DSQ_ERR_INPUT : DSQ_ERR_SYSTEM, errno, "%s", path.data);
+        goto out;
+    }
+    for (size_t off = 0; off < body.len;) {
+        ssize_t w = write(fd, body.data + off, body.len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s", path.data);
+            unlink(path.data);
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) < 0) {
+        dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s", path.data);
+        unlink(path.data);
+        goto out;
+    }
+    *rel = name.data;
+    name.data = NULL;
+    rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    if (fd >= 0)
+        close(fd);
+    dsq_buf_free(&dir);
+    dsq_buf_free(&path);
+    dsq_buf_free(&body);
+    dsq_buf_free(&name);
     return rc;
 }
 
@@ -325,8 +615,9 @@ manifest_has_job(const char *dir, const char *job_id)
 
     if (dsq_manifest_read(dir, &m, &e) < 0)
         return 0;
-    for (size_t i = 0; i < m.job_ids.n && !found; i++)
-        found = !strcmp(m.job_ids.v[i], job_id);
+    for (size_t a = 0; a < m.nattempts && !found; a++)
+        for (size_t i = 0; i < m.attempts[a].job_ids.n && !found; i++)
+            found = !strcmp(m.attempts[a].job_ids.v[i], job_id);
     dsq_manifest_free(&m);
     return found;
 }

@@ -74,6 +74,10 @@ dsq_script_render(const char *tmpl, const struct dsq_script_params *p, char **ou
             return dsq_errprintf(err, DSQ_ERR_INPUT, "job name cannot hold a newline");
     if (p->output && strchr(p->output, '\n'))
         return dsq_errprintf(err, DSQ_ERR_INPUT, "--output pattern cannot hold a newline");
+    if (p->attempt > 1 && !strstr(tmpl, "{{ATTEMPT}}"))
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "batch template: no {{ATTEMPT}}, which a rerun needs (end its "
+                             "dsq run line with --attempt {{ATTEMPT}} \"$@\")");
     while (*s) {
         const char *open = strstr(s, "{{");
         const char *close;
@@ -104,6 +108,8 @@ dsq_script_render(const char *tmpl, const struct dsq_script_params *p, char **ou
             rc = dsq_buf_shell_quote(&b, p->run_dir, strlen(p->run_dir));
         } else if (n == 7 && !strncmp(open + 2, "VERSION", 7)) {
             rc = dsq_buf_puts(&b, p->version);
+        } else if (n == 7 && !strncmp(open + 2, "ATTEMPT", 7)) {
+            rc = dsq_buf_printf(&b, "%u", p->attempt ? p->attempt : 1);
         } else {
             dsq_buf_free(&b);
             return dsq_errprintf(err, DSQ_ERR_INPUT, "batch template: unknown placeholder {{%.*s}}",

@@ -18,11 +18,14 @@ struct dsq_script_params {
     const char *dsq_path;        /* absolute path of the dsq binary */
     const char *run_dir;         /* absolute */
     const char *version;
+    unsigned attempt; /* 1 for the run, N for a rerun (0: 1) */
 };
 
 /* Render template tmpl (borrowed) into *out (owned, free()).  Placeholders:
  * {{SBATCH}} the #SBATCH lines, {{DSQ}} and {{RUN_DIR}} shell-quoted words,
- * {{VERSION}}.  An unknown placeholder is an error. */
+ * {{VERSION}}, {{ATTEMPT}} the attempt number (for `dsq run --attempt`).
+ * An unknown placeholder is an error, and so is a template without
+ * {{ATTEMPT}} for a rerun: its script would run attempt 1's lines. */
 int dsq_script_render(const char *tmpl, const struct dsq_script_params *p, char **out,
                       struct dsq_error *err);
 

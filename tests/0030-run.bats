@@ -399,11 +399,17 @@ EOF
     for i in $(seq 6); do echo "echo \$DSQ_ATTEMPT > ran.$i"; done > jobs.txt
     run dsq --job-file jobs.txt --tasks 2 --layout block --status-dir runs
     rd=$(only_run_dir runs)
-    run dsq run --run-dir "$rd" --task 1 --attempt 2
+    run dsq run --run-dir "$rd" --task 1 --attempt 1
     [ "$status" -eq 0 ]
     [ "$(ls ran.* | sort | tr '\n' ' ')" = "ran.4 ran.5 ran.6 " ]
-    [ "$(cat ran.4)" = 2 ]
-    [ "$(ls "$rd/status")" = a2.t1.r0.jsonl ]
+    [ "$(cat ran.4)" = 1 ]
+    [ "$(ls "$rd/status")" = a1.t1.r0.jsonl ]
+    # --attempt N runs attempt N's own plan (a rerun, 0080-rerun.bats): the
+    # run has none yet.
+    run --separate-stderr dsq run --run-dir "$rd" --task 1 --attempt 2
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"has no attempt 2"* ]]
+    [ "$(ls "$rd/status")" = a1.t1.r0.jsonl ]
 }
 
 @test "a requeued task (SLURM_RESTART_COUNT) skips the lines that already ended ok" {

@@ -236,7 +236,7 @@ wait_for_start() {
     printf 'true\nexit 1\n' > jobs.txt
     dsq --job-file jobs.txt --dry-run --status-dir st >/dev/null || true
     run_dir=$(only_run_dir st)
-    jq '.job_ids = ["4242"]' "$run_dir/manifest.json" > m.json
+    jq '.attempts[0].job_ids = ["4242"]' "$run_dir/manifest.json" > m.json
     mv m.json "$run_dir/manifest.json"
     run --separate-stderr dsq report 4242 --status-dir st --json
     [ "$status" -eq 0 ]

@@ -132,5 +132,53 @@ main(void)
         dsq_plan_free(&p);
     }
     is_int(dsq_plan_advise_lines(2.0, 600, 1), 300, "2 s lines: 300 per 10-minute task");
+
+    /* A rerun plans the per-line options again: undo gives them back for
+     * any W and L the run was planned with. */
+    for (unsigned w = 1; w <= 3; w++) {
+        for (size_t l = 1; l <= 4; l += 3) {
+            struct dsq_plan_request r = {.ncmds = 12,
+                                         .lines_per_task = l,
+                                         .parallel = w,
+                                         .max_array_tasks = 1000,
+                                         .max_array_size = 1001};
+            struct dsq_resources again;
+            dsq_plan_make(&r, &p, &err);
+            dsq_sbopts_add(&o, "cpus-per-task", "2");
+            dsq_sbopts_add(&o, "mem", "1g");
+            dsq_sbopts_add(&o, "gpus-per-task", "1");
+            dsq_sbopts_add(&o, "gres", "gpu:a100:2,lic:3");
+            dsq_sbopts_add(&o, "time", "10");
+            dsq_sbopts_add(&o, "partition", "day");
+            ok(dsq_plan_resources(&p, &o, &res, &err) == 0 &&
+                   dsq_plan_resources_undo(&res, &o, &err) == 0,
+               "W=%u L=%zu: scaled and back", w, l);
+            is_str(dsq_sbopts_get(&o, "cpus-per-task", &found), "2", "W=%u: -c per line", w);
+            is_str(dsq_sbopts_get(&o, "mem", &found), "1024M", "W=%u: --mem per line", w);
+            is_str(dsq_sbopts_get(&o, "gpus-per-task", &found), "1", "W=%u: GPUs per line", w);
+            is_str(dsq_sbopts_get(&o, "gres", &found), "gpu:a100:2,lic:3",
+                   "W=%u: gpu gres per line, the others untouched", w);
+            is_str(dsq_sbopts_get(&o, "time", &found), "00:10:00", "W=%u L=%zu: -t per line", w, l);
+            is_str(dsq_sbopts_get(&o, "partition", &found), "day", "others untouched");
+            ok(dsq_plan_resources(&p, &o, &again, &err) == 0 && !memcmp(&again, &res, sizeof res),
+               "W=%u L=%zu: planned again, the same per-line resources", w, l);
+            dsq_sbopts_free(&o);
+            dsq_plan_free(&p);
+        }
+    }
+    {
+        struct dsq_plan_request r = {
+            .ncmds = 6, .parallel = 3, .max_array_tasks = 1000, .max_array_size = 1001};
+        dsq_plan_make(&r, &p, &err);
+        dsq_sbopts_add(&o, "partition", "day");
+        ok(dsq_plan_resources(&p, &o, &res, &err) == 0 &&
+               dsq_sbopts_get(&o, "cpus-per-task", &found) && found,
+           "W=3 without -c asks for 3 CPUs");
+        ok(dsq_plan_resources_undo(&res, &o, &err) == 0 &&
+               !dsq_sbopts_get(&o, "cpus-per-task", &found) && !found && o.n == 1,
+           "undo drops the CPUs dsq added");
+        dsq_sbopts_free(&o);
+        dsq_plan_free(&p);
+    }
     return done_testing();
 }

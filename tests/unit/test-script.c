@@ -54,5 +54,23 @@ main(void)
     ok(dsq_script_render("{{SBATCH}}", &p, &out, &err) < 0 && strstr(err.msg, "packjob"),
        "a value sbatch would rewrite is refused");
     dsq_sbopts_free(&o);
+
+    /* Reruns: {{ATTEMPT}} names the attempt the runner runs. */
+    p.attempt = 0;
+    ok(dsq_script_render("x --attempt {{ATTEMPT}} y", &p, &out, &err) == 0, "attempt 1");
+    is_str(out, "x --attempt 1 y", "no attempt set is attempt 1");
+    free(out);
+    p.attempt = 3;
+    ok(dsq_script_render("x --attempt {{ATTEMPT}} y", &p, &out, &err) == 0, "attempt 3");
+    is_str(out, "x --attempt 3 y", "attempt 3");
+    free(out);
+    out = NULL;
+    ok(dsq_script_render("exec {{DSQ}} run --run-dir {{RUN_DIR}} \"$@\"\n", &p, &out, &err) < 0 &&
+           strstr(err.msg, "{{ATTEMPT}}") && !out,
+       "a rerun's template must name {{ATTEMPT}}");
+    p.attempt = 1;
+    ok(dsq_script_render("exec {{DSQ}} run --run-dir {{RUN_DIR}} \"$@\"\n", &p, &out, &err) == 0,
+       "attempt 1 renders an older template without it");
+    free(out);
     return done_testing();
 }
