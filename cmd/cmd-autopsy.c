@@ -532,14 +532,6 @@ out:
     return rc;
 }
 
-static int
-parse_count(const char *opt, const char *val, unsigned long *out)
-{
-    if (dsq_parse_ulong(val, 1, 100000000UL, out) < 0)
-        return cmd_usage_error("autopsy", "%s '%s': must be a positive whole number", opt, val);
-    return 0;
-}
-
 /* Whether argv token tok names an sbatch option (so it is one, not a typo
  * of ours). */
 static int
@@ -609,17 +601,17 @@ cmd_autopsy_main(int argc, char **argv)
             planning = planning ? planning : "--force";
             break;
         case OPT_PARALLEL:
-            if (parse_count("--parallel", arg, &ra.parallel) != 0)
+            if (cmd_parse_count("autopsy", "--parallel", arg, &ra.parallel) != 0)
                 goto out;
             planning = planning ? planning : "--parallel";
             break;
         case OPT_LINES_PER_TASK:
-            if (parse_count("--lines-per-task", arg, &ra.lines_per_task) != 0)
+            if (cmd_parse_count("autopsy", "--lines-per-task", arg, &ra.lines_per_task) != 0)
                 goto out;
             planning = planning ? planning : "--lines-per-task";
             break;
         case OPT_TASKS:
-            if (parse_count("--tasks", arg, &ra.tasks) != 0)
+            if (cmd_parse_count("autopsy", "--tasks", arg, &ra.tasks) != 0)
                 goto out;
             planning = planning ? planning : "--tasks";
             break;
@@ -632,12 +624,12 @@ cmd_autopsy_main(int argc, char **argv)
             planning = planning ? planning : "--layout";
             break;
         case OPT_MAX_JOBS:
-            if (parse_count("--max-jobs", arg, &ra.max_jobs) != 0)
+            if (cmd_parse_count("autopsy", "--max-jobs", arg, &ra.max_jobs) != 0)
                 goto out;
             planning = planning ? planning : "--max-jobs";
             break;
         case OPT_MAX_ARRAY_TASKS:
-            if (parse_count("--max-array-tasks", arg, &ra.max_array_tasks) != 0)
+            if (cmd_parse_count("autopsy", "--max-array-tasks", arg, &ra.max_array_tasks) != 0)
                 goto out;
             planning = planning ? planning : "--max-array-tasks";
             break;

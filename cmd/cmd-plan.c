@@ -156,14 +156,6 @@ print_help(void)
     fputs(at + strlen("@SYSCONFDIR@"), stdout);
 }
 
-static int
-parse_count(const char *opt, const char *val, unsigned long *out)
-{
-    if (dsq_parse_ulong(val, 1, 100000000UL, out) < 0)
-        return cmd_usage_error("dsq", "%s '%s': must be a positive whole number", opt, val);
-    return 0;
-}
-
 /* Parse argv into a; returns -1 to go on, else an exit status. */
 static int
 parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args *a)
@@ -207,7 +199,7 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
             a->output = arg;
             break;
         case OPT_MAX_JOBS:
-            if (parse_count("--max-jobs", arg, &a->max_jobs) != 0)
+            if (cmd_parse_count("dsq", "--max-jobs", arg, &a->max_jobs) != 0)
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_STATUS_DIR:
@@ -225,15 +217,15 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
             a->dry_run = 1;
             break;
         case OPT_PARALLEL:
-            if (parse_count("--parallel", arg, &a->parallel) != 0)
+            if (cmd_parse_count("dsq", "--parallel", arg, &a->parallel) != 0)
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_LINES_PER_TASK:
-            if (parse_count("--lines-per-task", arg, &a->lines_per_task) != 0)
+            if (cmd_parse_count("dsq", "--lines-per-task", arg, &a->lines_per_task) != 0)
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_TASKS:
-            if (parse_count("--tasks", arg, &a->tasks) != 0)
+            if (cmd_parse_count("dsq", "--tasks", arg, &a->tasks) != 0)
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_LAYOUT:
@@ -248,7 +240,7 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
             a->line_output = arg;
             break;
         case OPT_MAX_ARRAY_TASKS:
-            if (parse_count("--max-array-tasks", arg, &a->max_array_tasks) != 0)
+            if (cmd_parse_count("dsq", "--max-array-tasks", arg, &a->max_array_tasks) != 0)
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_KILL_GRACE:

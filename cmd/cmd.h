@@ -46,6 +46,10 @@ enum {
 int cmd_opt_next(const struct cmd_opt *table, int argc, char **argv, int *i, const char **arg,
                  const char *cmdname);
 
+/* A positive whole count for option opt (1 to 10^8); 0, or the usage
+ * error's exit status (printed, naming the option and the value). */
+int cmd_parse_count(const char *cmdname, const char *opt, const char *val, unsigned long *out);
+
 /* "dsq: error: <msg>" on stderr; returns the exit status for err's kind. */
 int cmd_fail(const struct dsq_error *err);
 /* "dsq: error: <fmt>" and "Try 'dsq <cmd> --help'." on stderr; returns 2. */

@@ -108,6 +108,14 @@ cmd_opt_next(const struct cmd_opt *table, int argc, char **argv, int *i, const c
 }
 
 int
+cmd_parse_count(const char *cmdname, const char *opt, const char *val, unsigned long *out)
+{
+    if (dsq_parse_ulong(val, 1, 100000000UL, out) < 0)
+        return cmd_usage_error(cmdname, "%s '%s': must be a positive whole number", opt, val);
+    return 0;
+}
+
+int
 cmd_fail(const struct dsq_error *err)
 {
     fprintf(stderr, "dsq: error: %s\n", err->msg[0] ? err->msg : "unknown error");

@@ -12,17 +12,10 @@
 
 #include "lib/conf.h"
 #include "lib/sbatch.h"
+#include "fuzz/fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* A name with a directory, so relative batch-template paths are resolved. */
 #define NAME "/etc/dsq/config.yaml"

@@ -10,16 +10,9 @@
 #include <string.h>
 
 #include "lib/jobfile.h"
+#include "fuzz/fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* The job file's definition of a command line, written again from
  * jobfile.h's words rather than reusing dsq_jobfile_is_command(). */
