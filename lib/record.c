@@ -338,6 +338,18 @@ flat_number(const char *p, const char *end, struct rval *v)
      * that is not a JSON number to jansson. */
     if (!json_number(buf))
         return NULL;
+    if (!real && q - p <= 18) {
+        /* Most members are small integers: no strtoll() for them.  Up to 18
+         * digits cannot overflow a long long. */
+        const char *d = buf + (buf[0] == '-');
+        long long x = 0;
+        while (*d)
+            x = x * 10 + (*d++ - '0');
+        v->type = RV_INT;
+        v->i = buf[0] == '-' ? -x : x;
+        v->d = (double)v->i;
+        return q;
+    }
     errno = 0;
     if (real) {
         v->type = RV_REAL;
@@ -419,7 +431,8 @@ robj_get(const struct robj *o, const char *key, struct rval *v)
         size_t kl = strlen(key);
         /* The last of duplicate keys wins, as in jansson. */
         for (size_t k = o->f->n; k-- > 0;) {
-            if (o->f->klen[k] == kl && !memcmp(o->f->key[k], key, kl)) {
+            if (o->f->klen[k] == kl && o->f->key[k][0] == key[0] &&
+                !memcmp(o->f->key[k], key, kl)) {
                 *v = o->f->val[k];
                 return;
             }
@@ -511,7 +524,8 @@ get_str(const struct robj *o, const char *key, char *buf, size_t n, struct dsq_e
         while (len > 0 && ((unsigned char)v.s[len] & 0xC0) == 0x80)
             len--;
     }
-    snprintf(buf, n, "%.*s", (int)len, v.s);
+    memcpy(buf, v.s, len);
+    buf[len] = '\0';
     return 0;
 }
 
