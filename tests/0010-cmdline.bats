@@ -246,3 +246,23 @@ nothing_made() {
     [ "$status" -eq 2 ]
     [[ "$output" == *"--wait"*"--submit"* ]]
 }
+
+@test "large inputs are not errors: a 1 MiB command line runs, a 1,000,000-line job file plans" {
+    {
+        printf ': '
+        head -c 1048576 /dev/zero | tr '\0' y
+        printf '; echo "$DSQ_LINE" > mib.out\n'
+    } > mib.txt
+    run dsq --job-file mib.txt --dry-run --status-dir mib-runs
+    [ "$status" -eq 0 ]
+    [ "$(cat mib.out)" = 1 ]
+    seq 1 1000000 | sed 's/^/echo /' > million.txt
+    run dsq --job-file million.txt --batch-file million.sh --status-dir million-runs
+    [ "$status" -eq 0 ]
+    rd=$(only_run_dir million-runs)
+    [ "$(jq -r '.commands' "$rd/manifest.json")" = 1000000 ]
+    [ "$(jq -r '.plan.tasks' "$rd/manifest.json")" = 1000 ]
+    [ "$(jq -r '.plan.lines_per_task' "$rd/manifest.json")" = 1000 ]
+    grep -qx '#SBATCH --array=0-999' million.sh
+    cmp million.txt "$rd/jobfile"
+}
