@@ -39,6 +39,13 @@
 /* How often the progress callback is refreshed while lines run. */
 #define PROGRESS_PERIOD 0.25
 
+/* How long a line that died of SIGTERM, SIGINT or SIGHUP (or whose shell
+ * exited 128 + one of them) waits for the runner's own stop signal before
+ * its end record is written.  Slurm signals every process of a cancelled or
+ * timed-out job one after the other, lines often before the runner, and the
+ * runner must not call a line it reaped in between failed or signaled. */
+#define STOP_WAIT_MS 1000
+
 struct slot {
     pid_t pid; /* 0: free */
     size_t item;
@@ -476,14 +483,25 @@ signame(int sig)
     }
 }
 
+/* Whether a line ended the way Slurm's stop signals end it. */
+static int
+stop_like(int status)
+{
+    int sig = WIFSIGNALED(status)                                ? WTERMSIG(status)
+              : WIFEXITED(status) && WEXITSTATUS(status) > 128 ? WEXITSTATUS(status) - 128
+                                                               : 0;
+
+    return sig == SIGTERM || sig == SIGINT || sig == SIGHUP;
+}
+
 static void
-finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru)
+finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru, double reaped)
 {
     const struct dsq_pool_item *it = &p->items[sl->item];
     struct dsq_record r;
 
     record_init(p, &r, DSQ_EV_END, it, sl->pid);
-    r.elapsed = dsq_time_mono() - sl->start_mono;
+    r.elapsed = reaped - sl->start_mono;
     r.utime = (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6;
     r.stime = (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
     r.maxrss_kb = ru->ru_maxrss; /* KiB on Linux */
@@ -496,11 +514,12 @@ finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru)
         r.signal = 0;
         r.state = r.exit == 0 ? DSQ_ST_OK : DSQ_ST_FAILED;
     }
-    if (sl->termed || (p->terminating && WIFSIGNALED(status))) {
+    if (sl->termed || (p->terminating && (WIFSIGNALED(status) || stop_like(status)))) {
         /* Whatever it did after our SIGTERM, the line was cut short.  A
          * line killed by a signal while the task is being stopped counts
-         * too: Slurm signals every process of the job, often before the
-         * runner has read its own SIGTERM. */
+         * too (or whose shell exited 128 + the signal): Slurm signals every
+         * process of the job, often before the runner has read its own
+         * SIGTERM. */
         r.state = DSQ_ST_INTERRUPTED;
         if (p->res->stop_signal)
             reason_set(r.reason, sizeof r.reason, "runner received %s",
@@ -528,6 +547,27 @@ finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru)
     progress(p);
 }
 
+static void terminate(struct pool *p, int sig);
+
+/* A line died as a stopped task's lines die, and the runner has no stop
+ * signal yet: wait a moment for it (Slurm may be signalling the job's
+ * processes one by one), and obey it before the line is recorded. */
+static void
+await_stop(struct pool *p)
+{
+    struct timespec ts = {STOP_WAIT_MS / 1000, (long)(STOP_WAIT_MS % 1000) * 1000000L};
+    sigset_t stop;
+    int sig;
+
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGHUP);
+    sig = sigtimedwait(&stop, NULL, &ts);
+    if (sig > 0)
+        terminate(p, sig);
+}
+
 static void
 reap(struct pool *p)
 {
@@ -542,7 +582,11 @@ reap(struct pool *p)
             return;
         for (unsigned s = 0; s < p->nslots; s++) {
             if (p->slots[s].pid == pid) {
-                finish(p, &p->slots[s], status, &ru);
+                double reaped = dsq_time_mono();
+
+                if (!p->terminating && stop_like(status))
+                    await_stop(p); /* may reap other lines first */
+                finish(p, &p->slots[s], status, &ru, reaped);
                 break;
             }
         }
