@@ -104,7 +104,16 @@ dsq_jobfile_cmd(const struct dsq_jobfile *jf, size_t i)
 size_t
 dsq_jobfile_find(const struct dsq_jobfile *jf, size_t line)
 {
-    size_t lo = 0, hi = jf->ncmds;
+    size_t lo = 0, hi = jf->ncmds, skipped = jf->physical_lines - jf->ncmds;
+
+    /* Readers look up every line of big runs in task order, which makes the
+     * binary search miss the cache each time.  Most job files skip no line,
+     * or only some at the top: try those two places first. */
+    if (line >= 1 && line - 1 < jf->ncmds && jf->cmds[line - 1].line == line)
+        return line - 1;
+    if (line > skipped && line - 1 - skipped < jf->ncmds &&
+        jf->cmds[line - 1 - skipped].line == line)
+        return line - 1 - skipped;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

@@ -489,6 +489,32 @@ test_fuzz_regressions(void)
     }
 }
 
+/* The scanner's fast decimal path gives exactly what strtod() gives. */
+static void
+test_fast_decimals(void)
+{
+    struct dsq_record r;
+    struct dsq_error err;
+    char num[64], buf[256];
+    unsigned long bad = 0;
+
+    srand(7);
+    for (int i = 0; i < 200000; i++) {
+        long long ip = rand() % 2000000000LL, fp = 0;
+        int fd = 1 + rand() % 9;
+        for (int k = 0; k < fd; k++)
+            fp = fp * 10 + rand() % 10;
+        snprintf(num, sizeof num, "%s%lld.%0*lld", i % 7 ? "" : "-", ip, fd, fp);
+        snprintf(buf, sizeof buf,
+                 "{\"ev\":\"end\",\"line\":1,\"task\":0,\"attempt\":1,\"t\":1,\"state\":\"ok\","
+                 "\"elapsed\":%s}",
+                 num);
+        if (dsq_record_parse(buf, strlen(buf), &r, &err) < 0 || r.elapsed != strtod(num, NULL))
+            bad++;
+    }
+    is_int(bad, 0, "200000 decimals read exactly as strtod() reads them");
+}
+
 int
 main(void)
 {
@@ -501,6 +527,7 @@ main(void)
     test_utf8();
     test_parse_errors();
     test_scanner_agrees();
+    test_fast_decimals();
     test_fuzz_regressions();
     test_path();
     if (dir) {
