@@ -95,7 +95,8 @@ on_record(const struct dsq_record *rec, void *arg)
     struct dsq_report *r = c->r;
     size_t i = dsq_jobfile_find(r->jf, rec->line);
     struct merge *m;
-    char host[sizeof rec->host], reason[sizeof rec->reason];
+    /* dsq_record_parse() leaves both NUL-terminated within their fields. */
+    const char *host = rec->host, *reason = rec->reason;
 
     if (i == (size_t)-1) {
         if (!c->stray++)
@@ -103,8 +104,6 @@ on_record(const struct dsq_record *rec, void *arg)
         return 0;
     }
     m = &c->mg[i];
-    snprintf(host, sizeof host, "%s", rec->host);
-    snprintf(reason, sizeof reason, "%s", rec->reason);
     if (c->nseen == c->capseen) {
         size_t cap = c->capseen ? c->capseen * 2 : 1024;
         struct seen *s = realloc(c->seen, cap * sizeof *s);
