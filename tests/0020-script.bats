@@ -21,11 +21,11 @@ hostile='we ird $(touch PWNED-dollar) `touch PWNED-tick` "q" '"'s'"' ;touch PWNE
     # The exec line names the run directory as one quoted word.
     rd=$(only_run_dir "$hostile/st \`y\`")
     grep -q "^exec '.*' run --run-dir '" "$hostile/b.sh"
-    ! ls PWNED-* "$hostile"/PWNED-* 2>/dev/null
+    ! ls PWNED-* "$hostile"/PWNED-* 2>/dev/null || false
     # Run by hand, outside Slurm, as task 0: line 1 runs and is recorded.
     SLURM_ARRAY_TASK_ID=0 bash "$hostile/b.sh"
     [ "$(cat "$hostile/st \`y\`/one.out")" = "line one ran" ]
-    ! ls PWNED-* "$hostile"/PWNED-* 2>/dev/null
+    ! ls PWNED-* "$hostile"/PWNED-* 2>/dev/null || false
     [ "$(cat "$rd"/status/*.jsonl | jq -s 'map(select(.ev=="end")) | .[0].line')" = 1 ]
     [ "$(cat "$rd"/status/*.jsonl | jq -rs 'map(select(.ev=="end")) | .[0].state')" = ok ]
 }

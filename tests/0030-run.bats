@@ -326,7 +326,7 @@ EOF
     [ "$(echo "$output" | jq -r '.states.interrupted')" = 3 ]
     # Not one process of any line's group is left, background jobs included.
     for p in $(recs | jq -r 'select(.ev == "start") | .pid'); do
-        ! pgrep -g "$p" >/dev/null
+        ! pgrep -g "$p" >/dev/null || false
     done
 }
 

@@ -129,8 +129,8 @@ EOF
     [ "$(jq -r .shell "$rd/manifest.json")" = /bin/bash ]
     bf=$(batch_file)
     grep -qx '#SBATCH --partition=env' "$bf"
-    ! grep -q 'partition=user' "$bf"
-    ! grep -q 'qos=user' "$bf"
+    ! grep -q 'partition=user' "$bf" || false
+    ! grep -q 'qos=user' "$bf" || false
 }
 
 @test "the command line beats the configuration" {

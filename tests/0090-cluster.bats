@@ -97,7 +97,7 @@ c2" ]
     run "$SLURM_CLUSTER" node-pids "$DSQ_TEST_CLUSTER_DIR" c1
     [ "$status" -eq 0 ]
     grep -qx "$pid" <<<"$output"
-    ! grep -qx "$pid2" <<<"$output"
+    ! grep -qx "$pid2" <<<"$output" || false
     [ "$(cat "/proc/$pid/comm")" = slurmd ]
     run "$SLURM_CLUSTER" node-pids "$DSQ_TEST_CLUSTER_DIR" c9
     [ "$status" -ne 0 ]
@@ -173,10 +173,10 @@ c2" ]
     [ "$status" -eq 0 ]
     [ -z "$(cluster_leftovers "$dir")" ]
     for ns in $DSQ_TEST_NETNS; do
-        ! ip netns list | grep -q "^$ns\b"
+        ! ip netns list | grep -q "^$ns\b" || false
     done
     # no sleep of that job survives (its slurmstepd was killed with it)
-    ! pgrep -f "^sleep 300\.$tag\$"
+    ! pgrep -f "^sleep 300\.$tag\$" || false
     run "$SLURM_CLUSTER" stop "$dir"
     [ "$status" -eq 0 ]
 }
