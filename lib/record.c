@@ -245,11 +245,61 @@ struct rval {
 
 #define FLAT_MAX 32
 
+/* The members a record may have.  The scanner files each member under its
+ * key as it reads it, so that the checks find a member without comparing
+ * names again (readers parse millions of records). */
+enum rkey {
+    K_EV,
+    K_LINE,
+    K_TASK,
+    K_ATTEMPT,
+    K_RESTART,
+    K_HOST,
+    K_PID,
+    K_T,
+    K_JOB,
+    K_STATE,
+    K_EXIT,
+    K_SIGNAL,
+    K_ELAPSED,
+    K_UTIME,
+    K_STIME,
+    K_MAXRSS_KB,
+    K_REASON,
+    K__N
+};
+
+static const char *const rkey_names[K__N] = {
+    "ev", "line", "task", "attempt", "restart", "host", "pid", "t", "job", "state", "exit", "signal", "elapsed", "utime", "stime", "maxrss_kb", "reason",
+};
+
+/* The key of a member name, or -1 for a member dsq does not read.  Length,
+ * first and third character tell dsq's keys apart; one memcmp confirms. */
+static int
+rkey_find(const char *name, size_t n)
+{
+    int k = -1;
+
+    switch (n) {
+    case 1: k = K_T; break;
+    case 2: k = K_EV; break;
+    case 3: k = name[0] == 'p' ? K_PID : K_JOB; break;
+    case 4: k = name[0] == 'l' ? K_LINE : name[0] == 't' ? K_TASK : name[0] == 'h' ? K_HOST : K_EXIT; break;
+    case 5: k = name[0] == 'u' ? K_UTIME : name[2] == 'a' ? K_STATE : K_STIME; break;
+    case 6: k = name[0] == 's' ? K_SIGNAL : K_REASON; break;
+    case 7: k = name[0] == 'a' ? K_ATTEMPT : name[0] == 'r' ? K_RESTART : K_ELAPSED; break;
+    case 9: k = K_MAXRSS_KB; break;
+    default: return -1;
+    }
+    return memcmp(name, rkey_names[k], n) ? -1 : k;
+}
+
 struct flat {
     size_t n;
     const char *key[FLAT_MAX];
     size_t klen[FLAT_MAX];
     struct rval val[FLAT_MAX];
+    int slot[K__N]; /* the member holding that key (the last one), or -1 */
 };
 
 /* The object whose members the checks read: exactly one of j, f is set. */
@@ -406,6 +456,8 @@ flat_parse(const char *text, size_t len, struct flat *f)
     const char *p = text, *end = text + len;
 
     f->n = 0;
+    for (int k = 0; k < K__N; k++)
+        f->slot[k] = -1;
     p = skip_ws(p, end);
     if (p >= end || *p++ != '{')
         return -1;
@@ -446,6 +498,12 @@ flat_parse(const char *text, size_t len, struct flat *f)
         }
         if (!p)
             return -1;
+        {
+            /* The last of duplicate keys wins, as in jansson. */
+            int k = rkey_find(f->key[f->n], f->klen[f->n]);
+            if (k >= 0)
+                f->slot[k] = (int)f->n;
+        }
         f->n++;
         p = skip_ws(p, end);
         if (p < end && *p == ',') {
@@ -459,22 +517,17 @@ flat_parse(const char *text, size_t len, struct flat *f)
 }
 
 static void
-robj_get(const struct robj *o, const char *key, struct rval *v)
+robj_get(const struct robj *o, enum rkey key, struct rval *v)
 {
+    json_t *j;
+
     memset(v, 0, sizeof *v);
     if (o->f) {
-        size_t kl = strlen(key);
-        /* The last of duplicate keys wins, as in jansson. */
-        for (size_t k = o->f->n; k-- > 0;) {
-            if (o->f->klen[k] == kl && o->f->key[k][0] == key[0] &&
-                !memcmp(o->f->key[k], key, kl)) {
-                *v = o->f->val[k];
-                return;
-            }
-        }
+        if (o->f->slot[key] >= 0)
+            *v = o->f->val[o->f->slot[key]];
         return;
     }
-    json_t *j = json_object_get(o->j, key);
+    j = json_object_get(o->j, rkey_names[key]);
     if (!j)
         return;
     if (json_is_string(j)) {
@@ -501,7 +554,7 @@ rval_is(const struct rval *v, const char *s)
 
 /* An integer member in [min, max]; absent is 0 unless required. */
 static int
-get_int(const struct robj *o, const char *key, int required, long long min, long long max,
+get_int(const struct robj *o, enum rkey key, int required, long long min, long long max,
         long long *out, struct dsq_error *err)
 {
     struct rval v;
@@ -509,18 +562,18 @@ get_int(const struct robj *o, const char *key, int required, long long min, long
     robj_get(o, key, &v);
     if (v.type == RV_NONE) {
         if (required)
-            return dsq_errprintf(err, DSQ_ERR_INPUT, "record has no \"%s\"", key);
+            return dsq_errprintf(err, DSQ_ERR_INPUT, "record has no \"%s\"", rkey_names[key]);
         *out = 0;
         return 0;
     }
     if (v.type != RV_INT || v.i < min || v.i > max)
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", key);
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", rkey_names[key]);
     *out = v.i;
     return 0;
 }
 
 static int
-get_real(const struct robj *o, const char *key, int required, double *out,
+get_real(const struct robj *o, enum rkey key, int required, double *out,
          struct dsq_error *err)
 {
     struct rval v;
@@ -528,18 +581,18 @@ get_real(const struct robj *o, const char *key, int required, double *out,
     robj_get(o, key, &v);
     if (v.type == RV_NONE) {
         if (required)
-            return dsq_errprintf(err, DSQ_ERR_INPUT, "record has no \"%s\"", key);
+            return dsq_errprintf(err, DSQ_ERR_INPUT, "record has no \"%s\"", rkey_names[key]);
         *out = 0;
         return 0;
     }
     if (v.type != RV_INT && v.type != RV_REAL)
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", key);
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", rkey_names[key]);
     *out = v.d;
     return 0;
 }
 
 static int
-get_str(const struct robj *o, const char *key, char *buf, size_t n, struct dsq_error *err)
+get_str(const struct robj *o, enum rkey key, char *buf, size_t n, struct dsq_error *err)
 {
     struct rval v;
     size_t len;
@@ -550,7 +603,7 @@ get_str(const struct robj *o, const char *key, char *buf, size_t n, struct dsq_e
         return 0;
     }
     if (v.type != RV_STR)
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", key);
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"%s\"", rkey_names[key]);
     len = v.slen;
     if (len >= n) {
         /* Cut a long string between characters: half a UTF-8 sequence would
@@ -571,7 +624,7 @@ record_fill(const struct robj *o, struct dsq_record *r, struct dsq_error *err)
     struct rval v;
     long long i = 0;
 
-    robj_get(o, "ev", &v);
+    robj_get(o, K_EV, &v);
     if (v.type != RV_STR)
         return dsq_errprintf(err, DSQ_ERR_INPUT, "record has no \"ev\"");
     if (rval_is(&v, "start"))
@@ -581,48 +634,48 @@ record_fill(const struct robj *o, struct dsq_record *r, struct dsq_error *err)
     else
         return dsq_errprintf(err, DSQ_ERR_INPUT, "record has an unknown \"ev\": %.*s",
                              (int)(v.slen > 32 ? 32 : v.slen), v.s);
-    if (get_int(o, "line", 1, 1, LLONG_MAX, &i, err) < 0)
+    if (get_int(o, K_LINE, 1, 1, LLONG_MAX, &i, err) < 0)
         return -1;
     r->line = (size_t)i;
-    if (get_int(o, "task", 1, 0, LLONG_MAX, &i, err) < 0)
+    if (get_int(o, K_TASK, 1, 0, LLONG_MAX, &i, err) < 0)
         return -1;
     r->task = (size_t)i;
-    if (get_int(o, "attempt", 1, 0, UINT_MAX, &i, err) < 0)
+    if (get_int(o, K_ATTEMPT, 1, 0, UINT_MAX, &i, err) < 0)
         return -1;
     r->attempt = (unsigned)i;
-    if (get_int(o, "restart", 0, 0, UINT_MAX, &i, err) < 0)
+    if (get_int(o, K_RESTART, 0, 0, UINT_MAX, &i, err) < 0)
         return -1;
     r->restart = (unsigned)i;
-    if (get_int(o, "pid", 0, 0, LONG_MAX, &i, err) < 0)
+    if (get_int(o, K_PID, 0, 0, LONG_MAX, &i, err) < 0)
         return -1;
     r->pid = (long)i;
-    if (get_real(o, "t", 1, &r->t, err) < 0 ||
-        get_str(o, "host", r->host, sizeof r->host, err) < 0 ||
-        get_str(o, "job", r->job, sizeof r->job, err) < 0)
+    if (get_real(o, K_T, 1, &r->t, err) < 0 ||
+        get_str(o, K_HOST, r->host, sizeof r->host, err) < 0 ||
+        get_str(o, K_JOB, r->job, sizeof r->job, err) < 0)
         return -1;
     r->state = DSQ_ST_RUNNING;
     if (r->ev == DSQ_EV_END) {
         char state[32];
-        robj_get(o, "state", &v);
+        robj_get(o, K_STATE, &v);
         if (v.type != RV_STR || v.slen >= sizeof state)
             return dsq_errprintf(err, DSQ_ERR_INPUT, "end record has no valid \"state\"");
         memcpy(state, v.s, v.slen);
         state[v.slen] = '\0';
         if (dsq_state_parse(state, &r->state) < 0)
             return dsq_errprintf(err, DSQ_ERR_INPUT, "end record has no valid \"state\"");
-        if (get_int(o, "exit", 0, -1, 255, &i, err) < 0)
+        if (get_int(o, K_EXIT, 0, -1, 255, &i, err) < 0)
             return -1;
         r->exit = (int)i;
-        if (get_int(o, "signal", 0, 0, 255, &i, err) < 0)
+        if (get_int(o, K_SIGNAL, 0, 0, 255, &i, err) < 0)
             return -1;
         r->signal = (int)i;
-        if (get_int(o, "maxrss_kb", 0, 0, LONG_MAX, &i, err) < 0)
+        if (get_int(o, K_MAXRSS_KB, 0, 0, LONG_MAX, &i, err) < 0)
             return -1;
         r->maxrss_kb = (long)i;
-        if (get_real(o, "elapsed", 0, &r->elapsed, err) < 0 ||
-            get_real(o, "utime", 0, &r->utime, err) < 0 ||
-            get_real(o, "stime", 0, &r->stime, err) < 0 ||
-            get_str(o, "reason", r->reason, sizeof r->reason, err) < 0)
+        if (get_real(o, K_ELAPSED, 0, &r->elapsed, err) < 0 ||
+            get_real(o, K_UTIME, 0, &r->utime, err) < 0 ||
+            get_real(o, K_STIME, 0, &r->stime, err) < 0 ||
+            get_str(o, K_REASON, r->reason, sizeof r->reason, err) < 0)
             return -1;
     }
     return 0;
