@@ -166,8 +166,8 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
 
     /* The config's default sbatch options come first; the command line wins. */
     for (int j = 0; j < (int)conf->sbatch_options.n;) {
-        if (dsq_sbatch_take((int)conf->sbatch_options.n, conf->sbatch_options.v, &j, &a->sb,
-                            &err) < 0) {
+        if (dsq_sbatch_take((int)conf->sbatch_options.n, conf->sbatch_options.v, &j, &a->sb, &err) <
+            0) {
             fprintf(stderr, "dsq: error: configuration sbatch-options: %s\n", err.msg);
             return DSQ_EXIT_USAGE;
         }
@@ -305,8 +305,7 @@ digits(size_t n)
 }
 
 static int
-copy_jobfile(const char *run_dir, const struct dsq_jobfile *jf, char hex[65],
-             struct dsq_error *err)
+copy_jobfile(const char *run_dir, const struct dsq_jobfile *jf, char hex[65], struct dsq_error *err)
 {
     struct dsq_buf path = {0};
     int rc;
@@ -404,8 +403,8 @@ cmd_plan_main(int argc, char **argv)
     stem = jobfile_stem(a.job_file);
     localtime_r(&now, &tm);
     strftime(date, sizeof date, "%Y-%m-%d", &tm);
-    if (!stem || (a.job_name ? dsq_buf_puts(&name, a.job_name)
-                             : dsq_buf_printf(&name, "dsq-%s", stem)) < 0)
+    if (!stem ||
+        (a.job_name ? dsq_buf_puts(&name, a.job_name) : dsq_buf_printf(&name, "dsq-%s", stem)) < 0)
         goto oom;
     if ((a.output ? dsq_buf_puts(&output, a.output)
                   : dsq_buf_printf(&output, "dsq-%s-%%A_%%%zua-%%N.out", stem,

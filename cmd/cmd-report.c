@@ -12,8 +12,8 @@
 
 #include "cmd/cmd.h"
 #include "lib/report.h"
-#include "lib/util.h"
 #include "lib/rundir.h"
+#include "lib/util.h"
 
 enum {
     OPT_STATUS_DIR = 1,

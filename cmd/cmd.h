@@ -33,13 +33,13 @@ struct cmd_opt {
     const char *long_name; /* without "--" */
     char short_name;       /* or 0 */
     int has_arg;
-    int id;                /* > 0 */
+    int id; /* > 0 */
 };
 enum {
-    CMD_OPT_END = -3,        /* no more arguments */
-    CMD_OPT_ERROR = -2,      /* usage error printed (missing value, ...) */
-    CMD_OPT_UNKNOWN = -1,    /* argv[*i] is an option not in the table; *i unchanged */
-    CMD_OPT_POSITIONAL = 0,  /* *arg = argv[*i], advanced */
+    CMD_OPT_END = -3,       /* no more arguments */
+    CMD_OPT_ERROR = -2,     /* usage error printed (missing value, ...) */
+    CMD_OPT_UNKNOWN = -1,   /* argv[*i] is an option not in the table; *i unchanged */
+    CMD_OPT_POSITIONAL = 0, /* *arg = argv[*i], advanced */
 };
 /* Parse argv[*i]; on a match return its id with *arg its value (or NULL)
  * and *i advanced past what was used.  "--" makes the rest positional. */
@@ -53,7 +53,8 @@ int cmd_parse_count(const char *cmdname, const char *opt, const char *val, unsig
 /* "dsq: error: <msg>" on stderr; returns the exit status for err's kind. */
 int cmd_fail(const struct dsq_error *err);
 /* "dsq: error: <fmt>" and "Try 'dsq <cmd> --help'." on stderr; returns 2. */
-int cmd_usage_error(const char *cmdname, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cmd_usage_error(const char *cmdname, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Print warnings from lib/ as "dsq: warning: ..." on stderr. */
 void cmd_install_warnings(void);
 

@@ -5,16 +5,16 @@
 #ifndef DSQ_AUTOPSY_H
 #define DSQ_AUTOPSY_H
 
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "record.h"
 #include "report.h"
 
 /* A set of states as a bit mask (1u << state). */
-#define DSQ_AUTOPSY_DEFAULT_STATES                                                    \
-    ((1u << DSQ_ST_FAILED) | (1u << DSQ_ST_SIGNALED) | (1u << DSQ_ST_INTERRUPTED) |   \
+#define DSQ_AUTOPSY_DEFAULT_STATES                                                                 \
+    ((1u << DSQ_ST_FAILED) | (1u << DSQ_ST_SIGNALED) | (1u << DSQ_ST_INTERRUPTED) |                \
      (1u << DSQ_ST_LOST) | (1u << DSQ_ST_NOT_RUN))
 
 /* Parse "failed,lost,..." (state names, or "all") into a mask; errors

@@ -12,15 +12,15 @@
 #include "util.h"
 
 struct dsq_conf {
-    char *status_dir;              /* owned; "status-dir", default "." */
-    struct dsq_strv sbatch_options;/* "sbatch-options": default sbatch options
-                                      (each a token, e.g. "--partition=day") */
-    size_t max_array_tasks;        /* "max-array-tasks", default 1000 */
-    enum dsq_layout layout;        /* "layout", default stripe */
-    char *shell;                   /* owned; "shell", default "/bin/sh" */
-    unsigned signal_lead;          /* "signal-lead" seconds, default 60 */
-    char *batch_template;          /* owned or NULL; "batch-template": path */
-    double kill_grace;             /* "kill-grace" seconds, default 10 */
+    char *status_dir;               /* owned; "status-dir", default "." */
+    struct dsq_strv sbatch_options; /* "sbatch-options": default sbatch options
+                                       (each a token, e.g. "--partition=day") */
+    size_t max_array_tasks;         /* "max-array-tasks", default 1000 */
+    enum dsq_layout layout;         /* "layout", default stripe */
+    char *shell;                    /* owned; "shell", default "/bin/sh" */
+    unsigned signal_lead;           /* "signal-lead" seconds, default 60 */
+    char *batch_template;           /* owned or NULL; "batch-template": path */
+    double kill_grace;              /* "kill-grace" seconds, default 10 */
 };
 
 /* Built-in defaults.  Free with dsq_conf_free(), which may be called more
@@ -30,8 +30,7 @@ void dsq_conf_free(struct dsq_conf *c);
 
 /* Apply one YAML file over c.  A missing file is not an error when
  * optional; anything malformed is DSQ_ERR_INPUT naming file, line and key. */
-int dsq_conf_load_file(struct dsq_conf *c, const char *path, int optional,
-                       struct dsq_error *err);
+int dsq_conf_load_file(struct dsq_conf *c, const char *path, int optional, struct dsq_error *err);
 
 /* The system layer: DSQ_SYSCONFDIR comes from the Makefile ($sysconfdir). */
 #define DSQ_CONF_SYSTEM_PATH DSQ_SYSCONFDIR "/dsq/config.yaml"

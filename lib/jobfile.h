@@ -10,16 +10,16 @@
 #include "error.h"
 
 struct dsq_cmdline {
-    size_t line;   /* 1-based physical line number */
-    size_t off;    /* offset of the command in the job file's bytes */
-    size_t len;    /* length, without "\n" or "\r\n" */
+    size_t line; /* 1-based physical line number */
+    size_t off;  /* offset of the command in the job file's bytes */
+    size_t len;  /* length, without "\n" or "\r\n" */
 };
 
 struct dsq_jobfile {
-    char *data;                 /* owned: the file's bytes, NUL after len */
+    char *data; /* owned: the file's bytes, NUL after len */
     size_t len;
-    size_t physical_lines;      /* lines in the file, the last one may lack "\n" */
-    struct dsq_cmdline *cmds;   /* owned: the command lines, in file order */
+    size_t physical_lines;    /* lines in the file, the last one may lack "\n" */
+    struct dsq_cmdline *cmds; /* owned: the command lines, in file order */
     size_t ncmds;
 };
 

@@ -36,8 +36,7 @@ ceil_div(size_t a, size_t b)
 }
 
 int
-dsq_plan_make(const struct dsq_plan_request *req, struct dsq_plan *plan,
-              struct dsq_error *err)
+dsq_plan_make(const struct dsq_plan_request *req, struct dsq_plan *plan, struct dsq_error *err)
 {
     size_t n = req->ncmds, cap, per_array, L, T;
 
@@ -53,8 +52,8 @@ dsq_plan_make(const struct dsq_plan_request *req, struct dsq_plan *plan,
     per_array = req->max_array_size ? req->max_array_size : DSQ_FALLBACK_MAX_ARRAY_SIZE;
     if (req->slurm_max_tasks && req->slurm_max_tasks < per_array)
         per_array = req->slurm_max_tasks;
-    cap = req->max_array_tasks && req->max_array_tasks < per_array ? req->max_array_tasks
-                                                                   : per_array;
+    cap =
+        req->max_array_tasks && req->max_array_tasks < per_array ? req->max_array_tasks : per_array;
     if (req->lines_per_task) {
         L = req->lines_per_task < n ? req->lines_per_task : n;
         T = ceil_div(n, L);
@@ -101,7 +100,7 @@ dsq_plan_task_size(const struct dsq_plan *p, size_t k)
         return 0;
     if (p->layout == DSQ_LAYOUT_BLOCK) {
         size_t first = k * p->lines_per_task;
-        return first >= p->ncmds ? 0
+        return first >= p->ncmds                      ? 0
                : p->ncmds - first < p->lines_per_task ? p->ncmds - first
                                                       : p->lines_per_task;
     }
@@ -164,8 +163,8 @@ set_opt(struct dsq_sbopts *o, const char *name, const char *value, struct dsq_er
 }
 
 int
-dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts,
-                   struct dsq_resources *r, struct dsq_error *err)
+dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts, struct dsq_resources *r,
+                   struct dsq_error *err)
 {
     unsigned W = p->parallel;
     const char *v;
@@ -179,8 +178,7 @@ dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts,
     if (found) {
         if (!v || dsq_parse_ulong(v, 1, 100000, &ul) < 0)
             return dsq_errprintf(err, DSQ_ERR_INPUT,
-                                 "--cpus-per-task '%s': not a positive whole number",
-                                 v ? v : "");
+                                 "--cpus-per-task '%s': not a positive whole number", v ? v : "");
         r->cpus = (unsigned)ul;
     }
     v = dsq_sbopts_get(opts, "mem", &found);

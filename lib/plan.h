@@ -19,25 +19,25 @@ int dsq_layout_parse(const char *s, enum dsq_layout *l);
 #define DSQ_FALLBACK_MAX_ARRAY_SIZE 1001
 
 struct dsq_plan_request {
-    size_t ncmds;             /* > 0 */
-    size_t lines_per_task;    /* 0: choose */
-    size_t tasks;             /* 0: choose; not with lines_per_task */
-    unsigned parallel;        /* W: lines at once per task, >= 1 */
+    size_t ncmds;          /* > 0 */
+    size_t lines_per_task; /* 0: choose */
+    size_t tasks;          /* 0: choose; not with lines_per_task */
+    unsigned parallel;     /* W: lines at once per task, >= 1 */
     enum dsq_layout layout;
-    size_t max_array_tasks;   /* config: default packing target (1000) */
-    size_t max_array_size;    /* Slurm MaxArraySize (indices < it) */
-    size_t slurm_max_tasks;   /* Slurm max_array_tasks, 0 when unknown */
+    size_t max_array_tasks; /* config: default packing target (1000) */
+    size_t max_array_size;  /* Slurm MaxArraySize (indices < it) */
+    size_t slurm_max_tasks; /* Slurm max_array_tasks, 0 when unknown */
 };
 
 struct dsq_array {
-    size_t offset;            /* first task of this array */
-    size_t count;             /* tasks in it: indices 0..count-1 */
+    size_t offset; /* first task of this array */
+    size_t count;  /* tasks in it: indices 0..count-1 */
 };
 
 struct dsq_plan {
     size_t ncmds;
-    size_t tasks;             /* T */
-    size_t lines_per_task;    /* L: the most any task holds */
+    size_t tasks;          /* T */
+    size_t lines_per_task; /* L: the most any task holds */
     unsigned parallel;
     enum dsq_layout layout;
     struct dsq_array *arrays; /* owned, narrays >= 1 */
@@ -46,8 +46,7 @@ struct dsq_plan {
 
 /* Errors are DSQ_ERR_INPUT (e.g. both tasks and lines_per_task).  Fill plan;
  * free with dsq_plan_free(). */
-int dsq_plan_make(const struct dsq_plan_request *req, struct dsq_plan *plan,
-                  struct dsq_error *err);
+int dsq_plan_make(const struct dsq_plan_request *req, struct dsq_plan *plan, struct dsq_error *err);
 void dsq_plan_free(struct dsq_plan *plan);
 
 /* Number of commands task k runs, and the j-th of them (0-based command

@@ -487,7 +487,7 @@ signame(int sig)
 static int
 stop_like(int status)
 {
-    int sig = WIFSIGNALED(status)                                ? WTERMSIG(status)
+    int sig = WIFSIGNALED(status)                              ? WTERMSIG(status)
               : WIFEXITED(status) && WEXITSTATUS(status) > 128 ? WEXITSTATUS(status) - 128
                                                                : 0;
 

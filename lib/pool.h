@@ -14,8 +14,8 @@
 
 /* One line to run.  cmd is borrowed (not NUL-terminated), valid for the run. */
 struct dsq_pool_item {
-    size_t line;       /* 1-based physical line */
-    size_t task;       /* array task it was planned for (after offset) */
+    size_t line; /* 1-based physical line */
+    size_t task; /* array task it was planned for (after offset) */
     const char *cmd;
     size_t len;
 };
@@ -31,29 +31,29 @@ typedef void (*dsq_pool_progress_fn)(size_t done, size_t failed, size_t total, s
                                      void *arg);
 
 struct dsq_pool_opts {
-    unsigned slots;             /* W >= 1 */
-    const char *shell;          /* e.g. "/bin/sh" */
-    const char *workdir;        /* chdir for each line, or NULL */
-    const char *run_dir;        /* DSQ_RUN_DIR; also holds tmp/ for long lines */
-    const char *job_id;         /* DSQ_JOB_ID ("" when not on Slurm) */
-    const char *line_output;    /* pattern (%L %A %a %j) or NULL: inherit */
-    const char *array_job_id;   /* for %A ("" -> "local") */
-    unsigned attempt;           /* DSQ_ATTEMPT, records */
-    unsigned restart;           /* records */
-    double kill_grace;          /* seconds from SIGTERM to SIGKILL */
+    unsigned slots;           /* W >= 1 */
+    const char *shell;        /* e.g. "/bin/sh" */
+    const char *workdir;      /* chdir for each line, or NULL */
+    const char *run_dir;      /* DSQ_RUN_DIR; also holds tmp/ for long lines */
+    const char *job_id;       /* DSQ_JOB_ID ("" when not on Slurm) */
+    const char *line_output;  /* pattern (%L %A %a %j) or NULL: inherit */
+    const char *array_job_id; /* for %A ("" -> "local") */
+    unsigned attempt;         /* DSQ_ATTEMPT, records */
+    unsigned restart;         /* records */
+    double kill_grace;        /* seconds from SIGTERM to SIGKILL */
     dsq_pool_writer_fn writer;
     void *writer_arg;
-    dsq_pool_progress_fn progress;  /* or NULL */
+    dsq_pool_progress_fn progress; /* or NULL */
     void *progress_arg;
 };
 
 struct dsq_pool_result {
     size_t started;
     size_t ok;
-    size_t not_ok;             /* failed + signaled + interrupted */
-    int stop_signal;           /* SIGTERM/SIGINT/SIGHUP/SIGUSR1 received, or 0 */
-    size_t total;              /* lines the run was given: every line ended
-                                * ok exactly when ok == total */
+    size_t not_ok;   /* failed + signaled + interrupted */
+    int stop_signal; /* SIGTERM/SIGINT/SIGHUP/SIGUSR1 received, or 0 */
+    size_t total;    /* lines the run was given: every line ended
+                      * ok exactly when ok == total */
 };
 
 /* Run items in order.  Blocks SIGCHLD, SIGTERM, SIGINT, SIGUSR1 (and

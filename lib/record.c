@@ -270,7 +270,8 @@ enum rkey {
 };
 
 static const char *const rkey_names[K__N] = {
-    "ev", "line", "task", "attempt", "restart", "host", "pid", "t", "job", "state", "exit", "signal", "elapsed", "utime", "stime", "maxrss_kb", "reason",
+    "ev",    "line", "task",   "attempt", "restart", "host",  "pid",       "t",      "job",
+    "state", "exit", "signal", "elapsed", "utime",   "stime", "maxrss_kb", "reason",
 };
 
 /* The key of a member name, or -1 for a member dsq does not read.  Length,
@@ -281,15 +282,32 @@ rkey_find(const char *name, size_t n)
     int k = -1;
 
     switch (n) {
-    case 1: k = K_T; break;
-    case 2: k = K_EV; break;
-    case 3: k = name[0] == 'p' ? K_PID : K_JOB; break;
-    case 4: k = name[0] == 'l' ? K_LINE : name[0] == 't' ? K_TASK : name[0] == 'h' ? K_HOST : K_EXIT; break;
-    case 5: k = name[0] == 'u' ? K_UTIME : name[2] == 'a' ? K_STATE : K_STIME; break;
-    case 6: k = name[0] == 's' ? K_SIGNAL : K_REASON; break;
-    case 7: k = name[0] == 'a' ? K_ATTEMPT : name[0] == 'r' ? K_RESTART : K_ELAPSED; break;
-    case 9: k = K_MAXRSS_KB; break;
-    default: return -1;
+    case 1:
+        k = K_T;
+        break;
+    case 2:
+        k = K_EV;
+        break;
+    case 3:
+        k = name[0] == 'p' ? K_PID : K_JOB;
+        break;
+    case 4:
+        k = name[0] == 'l' ? K_LINE : name[0] == 't' ? K_TASK : name[0] == 'h' ? K_HOST : K_EXIT;
+        break;
+    case 5:
+        k = name[0] == 'u' ? K_UTIME : name[2] == 'a' ? K_STATE : K_STIME;
+        break;
+    case 6:
+        k = name[0] == 's' ? K_SIGNAL : K_REASON;
+        break;
+    case 7:
+        k = name[0] == 'a' ? K_ATTEMPT : name[0] == 'r' ? K_RESTART : K_ELAPSED;
+        break;
+    case 9:
+        k = K_MAXRSS_KB;
+        break;
+    default:
+        return -1;
     }
     return memcmp(name, rkey_names[k], n) ? -1 : k;
 }
@@ -573,8 +591,7 @@ get_int(const struct robj *o, enum rkey key, int required, long long min, long l
 }
 
 static int
-get_real(const struct robj *o, enum rkey key, int required, double *out,
-         struct dsq_error *err)
+get_real(const struct robj *o, enum rkey key, int required, double *out, struct dsq_error *err)
 {
     struct rval v;
 

@@ -32,23 +32,23 @@ enum dsq_ev { DSQ_EV_START, DSQ_EV_END };
 
 struct dsq_record {
     enum dsq_ev ev;
-    size_t line;        /* 1-based physical line of the job file */
-    size_t task;        /* array task, after offset */
-    unsigned attempt;   /* 1 for the first submission; reruns count up */
-    unsigned restart;   /* SLURM_RESTART_COUNT of the array task */
+    size_t line;      /* 1-based physical line of the job file */
+    size_t task;      /* array task, after offset */
+    unsigned attempt; /* 1 for the first submission; reruns count up */
+    unsigned restart; /* SLURM_RESTART_COUNT of the array task */
     char host[256];
-    long pid;           /* the line's process (and process group) */
-    double t;           /* epoch seconds */
-    char job[64];       /* Slurm job id as "<array job>_<task>", or "" */
+    long pid;     /* the line's process (and process group) */
+    double t;     /* epoch seconds */
+    char job[64]; /* Slurm job id as "<array job>_<task>", or "" */
     /* end records only */
     enum dsq_state state;
-    int exit;           /* exit status, or -1 when killed by a signal */
-    int signal;         /* terminating signal, or 0 */
-    double elapsed;     /* wall seconds */
-    double utime;       /* user CPU seconds */
-    double stime;       /* system CPU seconds */
+    int exit;       /* exit status, or -1 when killed by a signal */
+    int signal;     /* terminating signal, or 0 */
+    double elapsed; /* wall seconds */
+    double utime;   /* user CPU seconds */
+    double stime;   /* system CPU seconds */
     long maxrss_kb;
-    char reason[256];   /* why dsq itself failed the line ("" normally) */
+    char reason[256]; /* why dsq itself failed the line ("" normally) */
 };
 
 /* Writer.  Opens path with O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC|O_NOFOLLOW.

@@ -188,8 +188,8 @@ line_alive(const char *host, long pid)
 
 /* Slurm's end states that explain a line which did not succeed. */
 static const char *const explain_states[] = {
-    NULL, "TIMEOUT", "CANCELLED", "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED", "BOOT_FAIL",
-    "DEADLINE",
+    NULL,        "TIMEOUT",   "CANCELLED", "NODE_FAIL", "OUT_OF_MEMORY",
+    "PREEMPTED", "BOOT_FAIL", "DEADLINE",
 };
 
 static unsigned char
@@ -1085,15 +1085,17 @@ fmt_advice(const struct stats *s, char *buf, size_t n)
     fmt_dur(s->advice_median, med, sizeof med);
     fmt_about(s->advice_task_s, about, sizeof about);
     if (s->advice_tasks == 1)
-        snprintf(buf, n,
-                 "median successful line takes %s: --tasks 1 runs all %zu lines in one array task of "
-                 "about %s",
-                 med, s->advice_lines, about);
+        snprintf(
+            buf, n,
+            "median successful line takes %s: --tasks 1 runs all %zu lines in one array task of "
+            "about %s",
+            med, s->advice_lines, about);
     else
-        snprintf(buf, n,
-                 "median successful line takes %s: --lines-per-task %zu gives array tasks of about %s "
-                 "(%zu tasks)",
-                 med, s->advice_lines, about, s->advice_tasks);
+        snprintf(
+            buf, n,
+            "median successful line takes %s: --lines-per-task %zu gives array tasks of about %s "
+            "(%zu tasks)",
+            med, s->advice_lines, about, s->advice_tasks);
 }
 
 /* --- text -------------------------------------------------------------- */
@@ -1540,8 +1542,8 @@ dsq_report_print_progress(const struct dsq_report *r, double now, FILE *out)
         if (!r->over && rate > 0)
             fmt_dur((double)(r->nlines - done) / rate, eta, sizeof eta);
     }
-    if (fprintf(out, "[%s] %zu/%zu done (%zu ok, %zu not ok), %zu running, %zu pending", bar,
-                done, r->nlines, r->counts[DSQ_ST_OK], bad, r->counts[DSQ_ST_RUNNING],
+    if (fprintf(out, "[%s] %zu/%zu done (%zu ok, %zu not ok), %zu running, %zu pending", bar, done,
+                r->nlines, r->counts[DSQ_ST_OK], bad, r->counts[DSQ_ST_RUNNING],
                 r->counts[DSQ_ST_PENDING]) < 0)
         return -1;
     if (rate > 0 && fprintf(out, ", %.1f lines/s", rate) < 0)

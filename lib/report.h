@@ -7,8 +7,8 @@
 #ifndef DSQ_REPORT_H
 #define DSQ_REPORT_H
 
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "jobfile.h"
@@ -16,25 +16,25 @@
 #include "rundir.h"
 
 struct dsq_line_info {
-    size_t line;            /* 1-based physical line */
-    size_t task;            /* array task of the line in attempt `planned` */
-    unsigned planned;       /* the latest attempt that includes the line */
+    size_t line;      /* 1-based physical line */
+    size_t task;      /* array task of the line in attempt `planned` */
+    unsigned planned; /* the latest attempt that includes the line */
     enum dsq_state state;
-    int exit;               /* -1 unknown / signaled */
+    int exit; /* -1 unknown / signaled */
     int signal;
-    const char *host;       /* borrowed from the report, NULL unknown */
-    double start, end;      /* epoch seconds, 0 unknown */
+    const char *host;  /* borrowed from the report, NULL unknown */
+    double start, end; /* epoch seconds, 0 unknown */
     double elapsed, utime, stime;
     long maxrss_kb;
-    unsigned attempt;       /* latest attempt seen, 0 none */
-    unsigned attempts;      /* distinct (attempt, restart) pairs seen */
-    const char *reason;     /* borrowed from the report: why dsq itself
-                               failed the line, NULL normally */
-    const char *slurm_state;/* static: Slurm's final state of the line's
-                               array task where it explains a line that did
-                               not succeed (TIMEOUT, CANCELLED, NODE_FAIL,
-                               OUT_OF_MEMORY, PREEMPTED, BOOT_FAIL,
-                               DEADLINE), else NULL */
+    unsigned attempt;        /* latest attempt seen, 0 none */
+    unsigned attempts;       /* distinct (attempt, restart) pairs seen */
+    const char *reason;      /* borrowed from the report: why dsq itself
+                                failed the line, NULL normally */
+    const char *slurm_state; /* static: Slurm's final state of the line's
+                                array task where it explains a line that did
+                                not succeed (TIMEOUT, CANCELLED, NODE_FAIL,
+                                OUT_OF_MEMORY, PREEMPTED, BOOT_FAIL,
+                                DEADLINE), else NULL */
 };
 
 /* One (attempt, restart) of a line, for report --history. */
@@ -49,14 +49,14 @@ struct dsq_history {
 
 struct dsq_report {
     struct dsq_manifest m;
-    struct dsq_jobfile *jf;         /* the run's job file copy */
-    struct dsq_line_info *lines;    /* owned, jf->ncmds entries, file order */
+    struct dsq_jobfile *jf;      /* the run's job file copy */
+    struct dsq_line_info *lines; /* owned, jf->ncmds entries, file order */
     size_t nlines;
     size_t counts[DSQ_ST__COUNT];
-    int queue_known;                /* Slurm answered for the job ids */
-    int over;                       /* nothing pending or running */
-    struct dsq_strv strings;        /* owned: the hosts and reasons lines
-                                       point to (few distinct ones) */
+    int queue_known;         /* Slurm answered for the job ids */
+    int over;                /* nothing pending or running */
+    struct dsq_strv strings; /* owned: the hosts and reasons lines
+                                point to (few distinct ones) */
     /* After dsq_report_load_history(), else NULL: line i's entries are
      * history[hist_first[i] .. hist_first[i + 1]), by attempt, restart. */
     struct dsq_history *history; /* owned */

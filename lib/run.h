@@ -14,18 +14,18 @@
 
 struct dsq_run_opts {
     const char *run_dir;
-    long task;                 /* array index before offset; -1: all (dry run) */
-    size_t offset;             /* added to task (split arrays) */
-    unsigned attempt;          /* which attempt's plan and lines (0: 1); also
-                                * written in the records */
-    unsigned restart;          /* SLURM_RESTART_COUNT */
-    unsigned slots;            /* 0: manifest's parallel (capped by Slurm CPUs) */
-    const char *job_id;        /* SLURM_ARRAY_JOB_ID or "" */
+    long task;          /* array index before offset; -1: all (dry run) */
+    size_t offset;      /* added to task (split arrays) */
+    unsigned attempt;   /* which attempt's plan and lines (0: 1); also
+                         * written in the records */
+    unsigned restart;   /* SLURM_RESTART_COUNT */
+    unsigned slots;     /* 0: manifest's parallel (capped by Slurm CPUs) */
+    const char *job_id; /* SLURM_ARRAY_JOB_ID or "" */
     dsq_pool_progress_fn progress;
     void *progress_arg;
-    unsigned cpus;             /* CPUs Slurm gave this task (SLURM_CPUS_PER_TASK,
-                                * else SLURM_CPUS_ON_NODE); 0: not on Slurm.
-                                * Slots are capped at cpus / per-line CPUs. */
+    unsigned cpus; /* CPUs Slurm gave this task (SLURM_CPUS_PER_TASK,
+                    * else SLURM_CPUS_ON_NODE); 0: not on Slurm.
+                    * Slots are capped at cpus / per-line CPUs. */
 };
 
 /* 0 when the task(s) ran (see res: every line ok exactly when res->ok ==
@@ -33,7 +33,6 @@ struct dsq_run_opts {
  * a job file copy that does not match the manifest, records unwritable).
  * A requeued task (restart > 0) skips the lines that already ended ok in
  * this attempt; they count in res->ok and res->total. */
-int dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res,
-                 struct dsq_error *err);
+int dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct dsq_error *err);
 
 #endif

@@ -23,38 +23,38 @@
  * some of its lines (dsq autopsy --submit / --dry-run) in the same run
  * directory, with the same line numbers. */
 struct dsq_attempt {
-    unsigned number;          /* 1, 2, ...: its index in attempts + 1 */
-    char *created;            /* ISO 8601 local time */
-    char *lines_file;         /* "attempts/<N>.lines" relative to the run
-                                 directory, or NULL: every command line */
-    struct dsq_plan plan;     /* slices the attempt's own lines */
+    unsigned number;      /* 1, 2, ...: its index in attempts + 1 */
+    char *created;        /* ISO 8601 local time */
+    char *lines_file;     /* "attempts/<N>.lines" relative to the run
+                             directory, or NULL: every command line */
+    struct dsq_plan plan; /* slices the attempt's own lines */
     struct dsq_resources per_line;
-    char *script;             /* file name of its batch script in run_dir */
-    char *job_name;           /* Slurm job name */
-    char *output;             /* Slurm output pattern, NULL when not known
-                                 (format 1) */
-    unsigned long max_jobs;   /* array throttle %N, 0 none */
-    int dry_run;              /* run here with --dry-run, not submitted */
-    struct dsq_strv sbatch;   /* final "#SBATCH" options, "--name[=value]" */
-    struct dsq_strv job_ids;  /* Slurm job ids, one per array, once known */
-    char *submit_error;       /* why sbatch refused (its words), or NULL */
+    char *script;            /* file name of its batch script in run_dir */
+    char *job_name;          /* Slurm job name */
+    char *output;            /* Slurm output pattern, NULL when not known
+                                (format 1) */
+    unsigned long max_jobs;  /* array throttle %N, 0 none */
+    int dry_run;             /* run here with --dry-run, not submitted */
+    struct dsq_strv sbatch;  /* final "#SBATCH" options, "--name[=value]" */
+    struct dsq_strv job_ids; /* Slurm job ids, one per array, once known */
+    char *submit_error;      /* why sbatch refused (its words), or NULL */
 };
 
 struct dsq_manifest {
-    int format;               /* DSQ_MANIFEST_FORMAT */
-    char *version;            /* dsq version that planned it */
+    int format;    /* DSQ_MANIFEST_FORMAT */
+    char *version; /* dsq version that planned it */
     char *run_id;
-    char *run_dir;            /* absolute */
-    char *created;            /* ISO 8601 local time */
-    char *jobfile;            /* absolute path of the user's job file */
-    char *sha256;             /* of the copy */
+    char *run_dir; /* absolute */
+    char *created; /* ISO 8601 local time */
+    char *jobfile; /* absolute path of the user's job file */
+    char *sha256;  /* of the copy */
     size_t physical_lines;
-    size_t commands;          /* command lines of the job file */
+    size_t commands; /* command lines of the job file */
     char *job_name;
-    char *submit_dir;         /* absolute: where lines run */
-    char *batch_file;         /* where the user's copy was written, or NULL */
+    char *submit_dir; /* absolute: where lines run */
+    char *batch_file; /* where the user's copy was written, or NULL */
     char *shell;
-    char *line_output;        /* pattern or NULL */
+    char *line_output; /* pattern or NULL */
     double kill_grace;
     struct dsq_attempt *attempts; /* owned, nattempts >= 1 once read */
     size_t nattempts;
@@ -111,7 +111,6 @@ int dsq_rundir_create(const char *status_dir, const char *name, char **run_dir, 
  * under status_dir; else, when run is NULL, the most recently created run
  * under status_dir.  *run_dir owned.
  * Not found is DSQ_ERR_INPUT saying what was looked at. */
-int dsq_rundir_find(const char *status_dir, const char *run, char **run_dir,
-                    struct dsq_error *err);
+int dsq_rundir_find(const char *status_dir, const char *run, char **run_dir, struct dsq_error *err);
 
 #endif

@@ -14,8 +14,8 @@
 enum dsq_sbarg { DSQ_SBARG_NONE, DSQ_SBARG_REQUIRED, DSQ_SBARG_OPTIONAL };
 
 struct dsq_sbatch_def {
-    const char *name;     /* long name without "--" */
-    char short_name;      /* or 0 */
+    const char *name; /* long name without "--" */
+    char short_name;  /* or 0 */
     enum dsq_sbarg arg;
 };
 

@@ -12,11 +12,11 @@
 
 struct dsq_script_params {
     const char *job_name;
-    const char *output;          /* -o pattern */
-    const char *array;           /* e.g. "0-999%10" */
+    const char *output;            /* -o pattern */
+    const char *array;             /* e.g. "0-999%10" */
     const struct dsq_sbopts *opts; /* final options (already scaled) */
-    const char *dsq_path;        /* absolute path of the dsq binary */
-    const char *run_dir;         /* absolute */
+    const char *dsq_path;          /* absolute path of the dsq binary */
+    const char *run_dir;           /* absolute */
     const char *version;
     unsigned attempt; /* 1 for the run, N for a rerun (0: 1) */
 };

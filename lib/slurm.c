@@ -30,8 +30,8 @@
 #ifdef HAVE_SLURM
 
 static const char *const state_names[] = {
-    "PENDING", "RUNNING", "SUSPENDED", "COMPLETED", "CANCELLED", "FAILED",
-    "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "OUT_OF_MEMORY",
+    "PENDING", "RUNNING",   "SUSPENDED", "COMPLETED", "CANCELLED", "FAILED",
+    "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE",  "OUT_OF_MEMORY",
 };
 
 /* Child side: print one line per array task: "task <index> <base> <name>".
@@ -40,8 +40,8 @@ static void
 print_task(FILE *out, unsigned long index, uint32_t state)
 {
     uint32_t base = state & JOB_STATE_BASE;
-    const char *name = base < sizeof state_names / sizeof state_names[0] ? state_names[base]
-                                                                        : "UNKNOWN";
+    const char *name =
+        base < sizeof state_names / sizeof state_names[0] ? state_names[base] : "UNKNOWN";
 
     /* A requeued task on its way back to the queue is not over. */
     if (state & (JOB_REQUEUE | JOB_REQUEUE_HOLD | JOB_SPECIAL_EXIT))
@@ -256,7 +256,8 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
     *tasks = NULL;
     *n = 0;
     if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id", job_id ? job_id : "");
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
+                             job_id ? job_id : "");
     if (ask("job", job_id, &ans, err) < 0)
         return -1;
     for (line = strtok_r(ans, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -277,9 +278,9 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
             cap = nc;
         }
         v[cnt].index = idx;
-        v[cnt].state = base == JOB_PENDING                          ? DSQ_Q_PENDING
+        v[cnt].state = base == JOB_PENDING                            ? DSQ_Q_PENDING
                        : base == JOB_RUNNING || base == JOB_SUSPENDED ? DSQ_Q_RUNNING
-                                                                       : DSQ_Q_DONE;
+                                                                      : DSQ_Q_DONE;
         snprintf(v[cnt].slurm_state, sizeof v[cnt].slurm_state, "%s", name);
         cnt++;
     }
@@ -296,7 +297,8 @@ dsq_slurm_array_limits(size_t *max_array_size, size_t *max_tasks, struct dsq_err
 {
     (void)max_array_size;
     (void)max_tasks;
-    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm cannot be asked: dsq was built without libslurm");
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                         "Slurm cannot be asked: dsq was built without libslurm");
 }
 
 int
@@ -306,7 +308,8 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
     (void)job_id;
     *tasks = NULL;
     *n = 0;
-    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm cannot be asked: dsq was built without libslurm");
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                         "Slurm cannot be asked: dsq was built without libslurm");
 }
 
 #endif

@@ -18,13 +18,13 @@ enum dsq_qstate {
     DSQ_Q_UNKNOWN = 0, /* Slurm cannot be asked, or does not know the job */
     DSQ_Q_PENDING,
     DSQ_Q_RUNNING,
-    DSQ_Q_DONE,        /* over: completed, failed, cancelled, timeout, ... */
+    DSQ_Q_DONE, /* over: completed, failed, cancelled, timeout, ... */
 };
 
 struct dsq_slurm_task {
-    size_t index;          /* array index within that job */
+    size_t index; /* array index within that job */
     enum dsq_qstate state;
-    char slurm_state[32];  /* Slurm's name, e.g. "TIMEOUT", or "" */
+    char slurm_state[32]; /* Slurm's name, e.g. "TIMEOUT", or "" */
 };
 
 /* The array tasks of job_id as Slurm knows them (pending ranges expanded,
