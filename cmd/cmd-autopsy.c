@@ -195,6 +195,49 @@ struct rerun_args {
     struct dsq_sbopts sb; /* sbatch options given again */
 };
 
+/* "--name" of a planning option (they only make sense with --submit or
+ * --dry-run), or NULL for the others. */
+static const char *
+planning_name(int id)
+{
+    switch (id) {
+    case OPT_FORCE:
+        return "--force";
+    case OPT_PARALLEL:
+        return "--parallel";
+    case OPT_LINES_PER_TASK:
+        return "--lines-per-task";
+    case OPT_TASKS:
+        return "--tasks";
+    case OPT_LAYOUT:
+        return "--layout";
+    case OPT_MAX_JOBS:
+        return "--max-jobs";
+    case OPT_MAX_ARRAY_TASKS:
+        return "--max-array-tasks";
+    default:
+        return NULL;
+    }
+}
+
+/* Where a count planning option goes. */
+static unsigned long *
+count_field(struct rerun_args *a, int id)
+{
+    switch (id) {
+    case OPT_PARALLEL:
+        return &a->parallel;
+    case OPT_LINES_PER_TASK:
+        return &a->lines_per_task;
+    case OPT_TASKS:
+        return &a->tasks;
+    case OPT_MAX_JOBS:
+        return &a->max_jobs;
+    default:
+        return &a->max_array_tasks;
+    }
+}
+
 /* The attempt being added, for the manifest update (under its lock). */
 struct rerun {
     const struct rerun_args *a;
@@ -556,6 +599,8 @@ cmd_autopsy_main(int argc, char **argv)
     int i = 1, id, npos = 0, rc = DSQ_EXIT_USAGE;
 
     while ((id = cmd_opt_next(autopsy_opts, argc, argv, &i, &arg, "autopsy")) != CMD_OPT_END) {
+        if (!planning && planning_name(id))
+            planning = planning_name(id);
         switch (id) {
         case CMD_OPT_ERROR:
             goto out;
@@ -598,22 +643,14 @@ cmd_autopsy_main(int argc, char **argv)
             break;
         case OPT_FORCE:
             ra.force = 1;
-            planning = planning ? planning : "--force";
             break;
         case OPT_PARALLEL:
-            if (cmd_parse_count("autopsy", "--parallel", arg, &ra.parallel) != 0)
-                goto out;
-            planning = planning ? planning : "--parallel";
-            break;
         case OPT_LINES_PER_TASK:
-            if (cmd_parse_count("autopsy", "--lines-per-task", arg, &ra.lines_per_task) != 0)
-                goto out;
-            planning = planning ? planning : "--lines-per-task";
-            break;
         case OPT_TASKS:
-            if (cmd_parse_count("autopsy", "--tasks", arg, &ra.tasks) != 0)
+        case OPT_MAX_JOBS:
+        case OPT_MAX_ARRAY_TASKS:
+            if (cmd_parse_count("autopsy", planning_name(id), arg, count_field(&ra, id)) != 0)
                 goto out;
-            planning = planning ? planning : "--tasks";
             break;
         case OPT_LAYOUT:
             if (dsq_layout_parse(arg, &ra.layout) < 0) {
@@ -621,17 +658,6 @@ cmd_autopsy_main(int argc, char **argv)
                 goto out;
             }
             ra.have_layout = 1;
-            planning = planning ? planning : "--layout";
-            break;
-        case OPT_MAX_JOBS:
-            if (cmd_parse_count("autopsy", "--max-jobs", arg, &ra.max_jobs) != 0)
-                goto out;
-            planning = planning ? planning : "--max-jobs";
-            break;
-        case OPT_MAX_ARRAY_TASKS:
-            if (cmd_parse_count("autopsy", "--max-array-tasks", arg, &ra.max_array_tasks) != 0)
-                goto out;
-            planning = planning ? planning : "--max-array-tasks";
             break;
         case OPT_HELP:
             fputs(autopsy_usage, stdout);
