@@ -32,13 +32,16 @@
  * are interned in the report's string table (a few distinct ones). */
 struct merge {
     unsigned s_att, s_rst, e_att, e_rst;
+    unsigned k_att, k_rst; /* the (attempt, restart) of the line's first record */
     double s_t, e_t;
     long s_pid;
     const char *s_host, *e_host;
     unsigned char has_s, has_e;
 };
 
-/* (line index, attempt, restart) seen, for counting attempts per line. */
+/* (line index, attempt, restart) of a record whose pair is not its line's
+ * first one, for counting attempts per line.  Most lines have one pair
+ * only, so this list stays short (empty for a run never rerun). */
 struct seen {
     size_t idx;
     unsigned att, rst;
@@ -104,20 +107,25 @@ on_record(const struct dsq_record *rec, void *arg)
         return 0;
     }
     m = &c->mg[i];
-    if (c->nseen == c->capseen) {
-        size_t cap = c->capseen ? c->capseen * 2 : 1024;
-        struct seen *s = realloc(c->seen, cap * sizeof *s);
-        if (!s) {
-            c->oom = 1;
-            return -1;
+    if (!m->has_s && !m->has_e) {
+        m->k_att = rec->attempt;
+        m->k_rst = rec->restart;
+    } else if (rec->attempt != m->k_att || rec->restart != m->k_rst) {
+        if (c->nseen == c->capseen) {
+            size_t cap = c->capseen ? c->capseen * 2 : 1024;
+            struct seen *s = realloc(c->seen, cap * sizeof *s);
+            if (!s) {
+                c->oom = 1;
+                return -1;
+            }
+            c->seen = s;
+            c->capseen = cap;
         }
-        c->seen = s;
-        c->capseen = cap;
+        c->seen[c->nseen].idx = i;
+        c->seen[c->nseen].att = rec->attempt;
+        c->seen[c->nseen].rst = rec->restart;
+        c->nseen++;
     }
-    c->seen[c->nseen].idx = i;
-    c->seen[c->nseen].att = rec->attempt;
-    c->seen[c->nseen].rst = rec->restart;
-    c->nseen++;
 
     if (rec->ev == DSQ_EV_START) {
         if (m->has_s && key_cmp(rec->attempt, rec->restart, rec->t, m->s_att, m->s_rst, m->s_t) < 0)
@@ -400,7 +408,11 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
                  "line %zu); ignored",
                  run_dir, c.stray, c.stray == 1 ? "" : "s", c.stray_line);
 
-    if (c.nseen) /* qsort(NULL, 0) is undefined: a run with no records yet */
+    /* Attempts: the first pair of each line that has records, and the
+     * distinct other pairs. */
+    for (size_t i = 0; i < r->nlines; i++)
+        r->lines[i].attempts = c.mg[i].has_s || c.mg[i].has_e;
+    if (c.nseen) /* qsort(NULL, 0) is undefined: a run never rerun */
         qsort(c.seen, c.nseen, sizeof *c.seen, seen_cmp);
     for (size_t k = 0; k < c.nseen; k++) {
         if (k == 0 || seen_cmp(&c.seen[k], &c.seen[k - 1]))
@@ -734,12 +746,20 @@ struct stats {
     int have_advice;
 };
 
-static int
-double_cmp(const void *a, const void *b)
+/* The median of v[0..n), n > 0, reordering v: afterwards v[0..n/2) holds
+ * the smaller half and v[n/2..n) the larger. */
+static double
+median_of(double *v, size_t n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
+    double hi = dsq_select_double(v, n, n / 2), lo;
 
-    return x < y ? -1 : x > y;
+    if (n % 2)
+        return hi;
+    lo = v[0];
+    for (size_t k = 1; k < n / 2; k++)
+        if (v[k] > lo)
+            lo = v[k];
+    return (lo + hi) / 2;
 }
 
 static int
@@ -818,7 +838,7 @@ stats_free(struct stats *s)
 #define ADVICE_TARGET_S 600.0
 
 static void
-stats_advice(const struct dsq_report *r, const double *ok_el, size_t nok, struct stats *s)
+stats_advice(const struct dsq_report *r, double *ok_el, size_t nok, struct stats *s)
 {
     /* Packing is advice for planning the whole job file: attempt 1's plan. */
     const struct dsq_plan *p = &r->m.attempts[0].plan;
@@ -830,7 +850,7 @@ stats_advice(const struct dsq_report *r, const double *ok_el, size_t nok, struct
     /* One task has no scheduling overhead to save. */
     if (nok == 0 || r->nlines < 2 || p->tasks < 2)
         return;
-    median = nok % 2 ? ok_el[nok / 2] : (ok_el[nok / 2 - 1] + ok_el[nok / 2]) / 2;
+    median = median_of(ok_el, nok);
     task_s = ceil((double)cur / w) * median;
     if (task_s >= ADVICE_SHORT_S)
         return;
@@ -898,20 +918,23 @@ stats_make(const struct dsq_report *r, struct stats *s)
         }
     }
     if (s->finished) {
-        size_t n = s->finished;
-        qsort(el, n, sizeof *el, double_cmp);
-        s->min = el[0];
-        s->max = el[n - 1];
-        s->median = n % 2 ? el[n / 2] : (el[n / 2 - 1] + el[n / 2]) / 2;
-        /* Nearest rank. */
-        s->p95 = el[(size_t)ceil(0.95 * (double)n) - 1];
+        size_t n = s->finished, p95 = (size_t)ceil(0.95 * (double)n) - 1; /* nearest rank */
+
+        s->min = s->max = el[0];
+        for (size_t k = 1; k < n; k++) {
+            if (el[k] < s->min)
+                s->min = el[k];
+            if (el[k] > s->max)
+                s->max = el[k];
+        }
+        s->median = median_of(el, n);
+        /* median_of() left el[n/2..n) holding the largest values. */
+        s->p95 = dsq_select_double(el + n / 2, n - n / 2, p95 - n / 2);
     }
     if (s->wall > 0) {
         s->cpu_eff = s->cpu / s->wall_cpus;
         s->have_eff = 1;
     }
-    if (nok)
-        qsort(ok_el, nok, sizeof *ok_el, double_cmp);
     stats_advice(r, ok_el, nok, s);
 
     qsort(s->members, s->nmembers, sizeof *s->members, member_cmp);

@@ -58,6 +58,11 @@ char *dsq_abspath(const char *path);
 int dsq_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 int dsq_parse_double(const char *s, double min, double max, double *out);
 
+/* The k-th smallest of v[0..n) (k < n), in linear expected time: v is
+ * reordered so that v[k] is that value, v[0..k) holds none larger and
+ * v(k..n) none smaller.  For medians and percentiles without sorting. */
+double dsq_select_double(double *v, size_t n, size_t k);
+
 /* Clocks, in seconds. */
 double dsq_time_real(void);
 double dsq_time_mono(void);
