@@ -275,7 +275,7 @@ static const char *const rkey_names[K__N] = {
 };
 
 /* The key of a member name, or -1 for a member dsq does not read.  Length,
- * first and third character tell dsq's keys apart; one memcmp confirms. */
+ * first and third character tell dsq's keys apart; one comparison confirms. */
 static int
 rkey_find(const char *name, size_t n)
 {
@@ -309,7 +309,11 @@ rkey_find(const char *name, size_t n)
     default:
         return -1;
     }
-    return memcmp(name, rkey_names[k], n) ? -1 : k;
+    /* A loop, not memcmp(): a call costs more than these few bytes. */
+    for (size_t i = 0; i < n; i++)
+        if (name[i] != rkey_names[k][i])
+            return -1;
+    return k;
 }
 
 struct flat {
@@ -354,116 +358,88 @@ flat_string(const char *p, const char *end, const char **s, size_t *n)
     return q + 1;
 }
 
-/* JSON's number grammar, the whole of s: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-static int
-json_number(const char *s)
-{
-    if (*s == '-')
-        s++;
-    if (*s == '0') {
-        s++;
-    } else if (*s >= '1' && *s <= '9') {
-        while (*s >= '0' && *s <= '9')
-            s++;
-    } else {
-        return 0;
-    }
-    if (*s == '.') {
-        if (*++s < '0' || *s > '9')
-            return 0;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    if (*s == 'e' || *s == 'E') {
-        if (*++s == '+' || *s == '-')
-            s++;
-        if (*s < '0' || *s > '9')
-            return 0;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    return *s == '\0';
-}
-
-/* "123.456" with at most 15 digits, no exponent: the digits as an integer
- * and the power of ten are both exact doubles, so their quotient is the
- * correctly rounded value, exactly what strtod() gives (Clinger's fast
- * path).  The times in records are all of this form.  0: not that form. */
-static int
-fast_decimal(const char *s, double *out)
-{
-    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-    long long m = 0;
-    int digits = 0, frac = -1, neg = *s == '-';
-
-    for (s += neg; *s; s++) {
-        if (*s == '.' && frac < 0) {
-            frac = 0;
-            continue;
-        }
-        if (*s < '0' || *s > '9' || ++digits > 15)
-            return 0;
-        m = m * 10 + (*s - '0');
-        if (frac >= 0)
-            frac++;
-    }
-    if (frac < 0 || digits == 0)
-        return 0;
-    *out = (double)m / pow10[frac];
-    if (neg)
-        *out = -*out;
-    return 1;
-}
-
+/* A JSON number at p (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), read in
+ * one pass.  Integers of up to 18 digits cannot overflow a long long; a
+ * decimal of up to 15 digits without exponent has its digits and its power
+ * of ten both exact as doubles, so their quotient is the correctly rounded
+ * value, exactly what strtod() gives (Clinger's fast path): the times in
+ * records are all of that form.  Anything longer goes to strtod()/strtoll().
+ * What follows the number is the caller's to check, so "01" or "1.5x" fail
+ * there, and jansson has the last word. */
 static const char *
 flat_number(const char *p, const char *end, struct rval *v)
 {
-    char buf[64];
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
     const char *q = p;
-    int real = 0;
-    char *e;
+    long long m = 0;
+    int digits = 0, frac = 0, neg = 0, exp = 0;
 
-    while (q < end && ((*q >= '0' && *q <= '9') || *q == '-' || *q == '+' || *q == '.' ||
-                       *q == 'e' || *q == 'E')) {
-        real |= *q == '.' || *q == 'e' || *q == 'E';
+    if (q < end && *q == '-')
+        neg = 1, q++;
+    if (q >= end || *q < '0' || *q > '9')
+        return NULL;
+    if (*q == '0') {
         q++;
-    }
-    if (q == p || (size_t)(q - p) >= sizeof buf)
-        return NULL;
-    memcpy(buf, p, (size_t)(q - p));
-    buf[q - p] = '\0';
-    /* strtod() takes more than JSON does ("1.", "1.e5", "01"): leave anything
-     * that is not a JSON number to jansson. */
-    if (!json_number(buf))
-        return NULL;
-    if (!real && q - p <= 18) {
-        /* Most members are small integers: no strtoll() for them.  Up to 18
-         * digits cannot overflow a long long. */
-        const char *d = buf + (buf[0] == '-');
-        long long x = 0;
-        while (*d)
-            x = x * 10 + (*d++ - '0');
-        v->type = RV_INT;
-        v->i = buf[0] == '-' ? -x : x;
-        v->d = (double)v->i;
-        return q;
-    }
-    if (real && fast_decimal(buf, &v->d)) {
-        v->type = RV_REAL;
-        return q;
-    }
-    errno = 0;
-    if (real) {
-        v->type = RV_REAL;
-        v->d = strtod(buf, &e);
     } else {
-        v->type = RV_INT;
-        v->i = strtoll(buf, &e, 10);
-        v->d = (double)v->i;
+        while (q < end && *q >= '0' && *q <= '9') {
+            if (++digits <= 18)
+                m = m * 10 + (*q - '0');
+            q++;
+        }
     }
-    if (*e || errno)
-        return NULL;
+    if (q < end && *q == '.') {
+        if (++q >= end || *q < '0' || *q > '9')
+            return NULL;
+        while (q < end && *q >= '0' && *q <= '9') {
+            if (++digits <= 18)
+                m = m * 10 + (*q - '0');
+            frac++;
+            q++;
+        }
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        exp = 1;
+        if (++q < end && (*q == '+' || *q == '-'))
+            q++;
+        if (q >= end || *q < '0' || *q > '9')
+            return NULL;
+        while (q < end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    if (!frac && !exp && digits <= 18) {
+        v->type = RV_INT;
+        v->i = neg ? -m : m;
+        v->d = (double)v->i;
+        return q;
+    }
+    if (frac && !exp && digits <= 15) {
+        v->type = RV_REAL;
+        v->d = (double)m / pow10[frac];
+        if (neg)
+            v->d = -v->d;
+        return q;
+    }
+    {
+        char buf[64];
+        char *e;
+
+        if ((size_t)(q - p) >= sizeof buf)
+            return NULL;
+        memcpy(buf, p, (size_t)(q - p));
+        buf[q - p] = '\0';
+        errno = 0;
+        if (frac || exp) {
+            v->type = RV_REAL;
+            v->d = strtod(buf, &e);
+        } else {
+            v->type = RV_INT;
+            v->i = strtoll(buf, &e, 10);
+            v->d = (double)v->i;
+        }
+        if (*e || errno)
+            return NULL;
+    }
     return q;
 }
 

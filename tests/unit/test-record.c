@@ -2,6 +2,7 @@
  * garbage lines are skipped with a warning naming file and line). */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
@@ -452,6 +453,62 @@ test_fuzz_regressions(void)
             ok(dsq_record_parse(text, strlen(text), &r, &err) == 0 && r.t == strtod(good[i], NULL),
                "fuzz: number %s read", good[i]);
         }
+    }
+
+    /* The scanner reads numbers in one pass, with its own arithmetic where
+     * that is exact: every value must be strtod()'s/strtoll()'s exactly,
+     * across digit counts on both sides of the fast paths' limits. */
+    {
+        static const char *const fixed[] = {"999999999999999",       "9999999999999999",
+                                            "999999999999999999",     "9223372036854775807",
+                                            "0.000000000000001",      "123456789.012345",
+                                            "1234567890.1234567",     "0.1",
+                                            "1795000000.123456",      "-1795000000.123456",
+                                            "0.30000000000000004441", "12345678901234567.5"};
+        char text[160], num[64];
+        unsigned seed = 7;
+        int bad = 0, n = 0;
+
+        for (int i = 0; i < 20000 + (int)(sizeof fixed / sizeof *fixed); i++) {
+            if (i < (int)(sizeof fixed / sizeof *fixed)) {
+                snprintf(num, sizeof num, "%s", fixed[i]);
+            } else {
+                int len = 0, digits, point;
+
+                seed = seed * 1103515245u + 12345u;
+                digits = 1 + (int)(seed >> 16) % 20;
+                point = (int)(seed >> 8) % (digits + 1);
+                if (seed & 1)
+                    num[len++] = '-';
+                for (int d = 0; d < digits; d++) {
+                    seed = seed * 1103515245u + 12345u;
+                    if (d == point && d > 0)
+                        num[len++] = '.';
+                    num[len++] = (char)('0' + (d == 0 && point != 1 ? 1 + (seed >> 16) % 9
+                                                                    : (seed >> 16) % 10));
+                }
+                num[len] = '\0';
+            }
+            snprintf(text, sizeof text,
+                     "{\"ev\":\"end\",\"line\":1,\"task\":0,\"attempt\":1,\"t\":%s,"
+                     "\"state\":\"ok\",\"elapsed\":%s}",
+                     num, num);
+            n++;
+            errno = 0;
+            if (!strchr(num, '.') && (strtoll(num, NULL, 10), errno == ERANGE)) {
+                /* An integer beyond long long: refused (jansson agrees). */
+                if (dsq_record_parse(text, strlen(text), &r, &err) == 0 && bad++ < 5)
+                    printf("#   %s read, should be refused\n", num);
+                continue;
+            }
+            if (dsq_record_parse(text, strlen(text), &r, &err) < 0 ||
+                r.t != strtod(num, NULL) || r.elapsed != r.t) {
+                if (bad++ < 5)
+                    printf("#   %s read as %.17g, strtod says %.17g\n", num, r.t,
+                           strtod(num, NULL));
+            }
+        }
+        is_int(bad, 0, "numbers: %d values read exactly as strtod() reads them (or refused beyond long long)", n);
     }
 
     /* A time read back from a record may be any finite double; rounding it
