@@ -365,8 +365,8 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
         goto out;
     }
     r->nlines = r->jf->ncmds;
-    r->lines = calloc(r->nlines ? r->nlines : 1, sizeof *r->lines);
-    c.mg = calloc(r->nlines ? r->nlines : 1, sizeof *c.mg);
+    r->lines = dsq_calloc_big(r->nlines, sizeof *r->lines);
+    c.mg = dsq_calloc_big(r->nlines, sizeof *c.mg);
     why = calloc(r->nlines ? r->nlines : 1, 1);
     nat = r->m.nattempts;
     ai = calloc(nat, sizeof *ai);
@@ -874,8 +874,8 @@ stats_make(const struct dsq_report *r, struct stats *s)
     int rc = -1;
 
     memset(s, 0, sizeof *s);
-    el = malloc((r->nlines ? r->nlines : 1) * sizeof *el);
-    ok_el = malloc((r->nlines ? r->nlines : 1) * sizeof *ok_el);
+    el = dsq_calloc_big(r->nlines, sizeof *el);
+    ok_el = dsq_calloc_big(r->nlines, sizeof *ok_el);
     s->members = malloc((r->nlines ? r->nlines : 1) * sizeof *s->members);
     if (!el || !ok_el || !s->members)
         goto out;

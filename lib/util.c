@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -346,6 +347,24 @@ dsq_parse_double(const char *s, double min, double max, double *out)
         return -1;
     *out = v;
     return 0;
+}
+
+void *
+dsq_calloc_big(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+
+#ifdef MADV_HUGEPAGE
+    /* Only worth it, and only aligned parts, of arrays several huge pages
+     * long; madvise() failing (no THP in this kernel) changes nothing. */
+    if (p && n > (8u << 20) / (size ? size : 1)) {
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = ((uintptr_t)p + page - 1) & ~(page - 1);
+        uintptr_t b = ((uintptr_t)p + n * size) & ~(page - 1);
+        if (b > a)
+            (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+    }
+#endif
+    return p;
 }
 
 static int

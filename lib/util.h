@@ -58,6 +58,12 @@ char *dsq_abspath(const char *path);
 int dsq_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 int dsq_parse_double(const char *s, double min, double max, double *out);
 
+/* calloc() for arrays of one element per job file line: on Linux, memory
+ * the kernel may back with huge pages (madvise MADV_HUGEPAGE), which saves
+ * most page faults when a million lines' array is first touched (a tenth of
+ * report's time over 1,000,000 lines).  free() as usual. */
+void *dsq_calloc_big(size_t n, size_t size);
+
 /* The k-th smallest of v[0..n) (k < n), in linear expected time: v is
  * reordered so that v[k] is that value, v[0..k) holds none larger and
  * v(k..n) none smaller.  For medians and percentiles without sorting. */

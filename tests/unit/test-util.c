@@ -107,6 +107,20 @@ main(void)
         is_int(bad, 0, "select: k-th smallest and partition, 5 shapes, n 1..64 and 100001");
     }
 
+    {
+        size_t n = 3u << 20, nonzero = 0;
+        unsigned char *p = dsq_calloc_big(n, 4), *z = dsq_calloc_big(0, 8);
+        if (p) {
+            for (size_t i = 0; i < 4 * n; i++)
+                nonzero += p[i] != 0;
+            memset(p, 0xab, 4 * n); /* all of it is writable */
+        }
+        ok(p && nonzero == 0, "calloc_big: 12 MiB, all zero");
+        ok(z != NULL, "calloc_big: zero elements still give a pointer to free");
+        free(p);
+        free(z);
+    }
+
     s = dsq_abspath("/x/y");
     is_str(s, "/x/y", "absolute path unchanged");
     free(s);
