@@ -358,7 +358,8 @@ dsq_calloc_big(size_t n, size_t size)
     /* Only worth it, and only aligned parts, of arrays several huge pages
      * long; madvise() failing (no THP in this kernel) changes nothing. */
     if (p && n > (8u << 20) / (size ? size : 1)) {
-        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = ((uintptr_t)p + page - 1) & ~(page - 1);
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE),
+                  a = ((uintptr_t)p + page - 1) & ~(page - 1);
         uintptr_t b = ((uintptr_t)p + n * size) & ~(page - 1);
         if (b > a)
             (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
