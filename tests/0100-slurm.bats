@@ -81,6 +81,16 @@ run_of_job() {
     jid=${lines[0]}
     run dsq report --status-dir runs --json
     [ "$(jq -c '[.states.pending,.over]' <<<"$output")" = '[2,false]' ]
+    # A rerun of a run still in the queue is refused, naming the job, and
+    # adds nothing to the run directory.
+    rd=$(run_of_job "$jid")
+    before=$(ls -A "$rd")
+    run dsq autopsy --status-dir runs --submit
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"is not over: lines 1 (pending), 2 (pending) are pending or running (Slurm job $jid)"* ]]
+    [[ "$output" == *"give --force"* ]]
+    [ "$(jq -r '.attempts | length' "$rd/manifest.json")" = 1 ]
+    [ "$(ls -A "$rd")" = "$before" ]
     scontrol release "$jid"
     for _ in $(seq 1 60); do
         s=$(dsq report --status-dir runs --json 2>/dev/null | jq -r .states.running)
