@@ -338,31 +338,9 @@ side_line() {
     jid=$(jq -r '.job_ids[0]' "$rd/manifest.json")
     [ "$(jq -r '.plan.tasks' "$rd/manifest.json")" = 1000 ]
     [ "$(jq -r '.job_ids | length' "$rd/manifest.json")" = 1 ]
-    # Slurm 22.05 itself now and then loses an array task at launch: slurmd
-    # takes the new step's socket for a vestigial one and purges its batch
-    # script before slurmstepd execs it ("execve(): .../slurm_script: No
-    # such file or directory" in its log; the task ends FAILED and dsq never
-    # runs).  Such a line has no record and must be not_run -- accounted
-    # for -- and a rerun of exactly those lines finishes the job.  Any other
-    # line that is not ok fails the test.
-    missed=$(dsq report "$rd" --json --lines | jq -r '.lines[] | select(.state != "ok") | "\(.line) \(.state) \(.task)"')
-    while read -r line state task; do
-        [ -n "$line" ] || continue
-        echo "line $line: $state (task $task)"
-        [ "$state" = not_run ]
-        [ -z "$(recs | jq -r --argjson l "$line" 'select(.line == $l)')" ]
-        raw=$(job_field "${jid}_$task" JobId)
-        [ "$(job_field "${jid}_$task" JobState)" = FAILED ]
-        grep -q "\[$raw\.batch\] error: execve(): .*/slurm_script: No such file or directory" \
-            "$DSQ_TEST_CLUSTER_DIR"/log/slurmd-*.log
-    done <<<"$missed"
-    if [ -n "$missed" ]; then
-        [ "$status" -eq 1 ]
-        echo "# Slurm lost $(wc -l <<<"$missed") of 1000 tasks at launch; rerunning their lines" >&3
-        run timeout 120 dsq autopsy "$rd" --submit --wait
-        echo "$output"
-    fi
-    [ "$status" -eq 0 ]
+    # Lines Slurm lost at launch (see cluster_launch_losses) are rerun;
+    # any other line that is not ok fails the test.
+    missed=$(cluster_settle_launch_losses "$rd" "$status")
     # One file per task that ran, each whole: every record is a line of JSON.
     [ "$(find "$rd/status" -name 'a1.*.jsonl' | wc -l)" = $((1000 - $(grep -c . <<<"$missed" || :))) ]
     run jq -e -c . "$rd"/status/*.jsonl
