@@ -138,19 +138,20 @@ dsq_recw_close(struct dsq_recw *w)
 /* Format */
 
 /* Seconds rounded to the microsecond: the clocks are no finer, and it keeps
- * "0.1" from being printed as "0.10000000000000001". */
+ * "0.1" from being printed as "0.10000000000000001".  Only below 1e9 s:
+ * from there on the 16 significant digits records are written with hold
+ * no more than microseconds anyway, and s * 1e6 comes within a rounding of
+ * a half, so that a value read back would round to the next microsecond and
+ * be written differently (the fuzzer found such a value).  Below
+ * 1e9 s the product's error is under 0.2 us: the text is a fixed point. */
 static double
 round_us(double s)
 {
-    double us = s * 1e6;
-
     if (!isfinite(s))
         return 0;
-    /* Past 1.8e302 s the product overflows, and there is nothing to round:
-     * jansson refuses infinity, so the record would not format at all. */
-    if (!isfinite(us))
+    if (fabs(s) >= 1e9)
         return s;
-    return round(us) / 1e6;
+    return round(s * 1e6) / 1e6;
 }
 
 char *

@@ -511,6 +511,54 @@ test_fuzz_regressions(void)
         is_int(bad, 0, "numbers: %d values read exactly as strtod() reads them (or refused beyond long long)", n);
     }
 
+    /* A record written, read back and written again is the same text, for
+     * times of every magnitude (rounding to the microsecond near 1e10 s
+     * moved a value read back by one microsecond, found by the fuzzer). */
+    {
+        struct dsq_record w = {0}, p;
+        unsigned long long seed = 1;
+        int bad = 0, n = 0;
+
+        w.ev = DSQ_EV_END;
+        w.line = 1;
+        w.attempt = 1;
+        w.state = DSQ_ST_OK;
+        /* The regression inputs of fuzz/regress/record/format-unstable-*. */
+        static const double fixed[] = {3.8160575458127547e+142, 4476923891.3970604,
+                                       4494035549.4599514};
+        const int nfixed = (int)(sizeof fixed / sizeof *fixed);
+
+        for (int i = -nfixed; i < 200000; i++) {
+            char *a, *b;
+            double x;
+
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            x = (double)(seed >> 11) / 9007199254740992.0;
+            if (i < 0)
+                x = fixed[i + nfixed];
+            else if (i % 3 == 0)
+                x = 999999999.0 + 2 * x; /* around the 1e9 s bound */
+            else
+                x = (x + 0.1) * pow(10, i % 2 ? (int)((seed >> 33) % 300) - 10
+                                               : 6 + (int)((seed >> 33) % 6));
+            if (i >= 0 && i % 5 == 0)
+                x = -x;
+            w.t = w.elapsed = w.utime = x;
+            a = dsq_record_format(&w);
+            b = NULL;
+            if (a && dsq_record_parse(a, strlen(a) - 1, &p, &err) == 0)
+                b = dsq_record_format(&p);
+            n++;
+            if (!a || !b || strcmp(a, b)) {
+                if (bad++ < 3)
+                    printf("#   %.17g: %s   then %s", x, a ? a : "(null)\n", b ? b : "(null)\n");
+            }
+            free(a);
+            free(b);
+        }
+        is_int(bad, 0, "times: %d records of every magnitude are a fixed point of write + read", n);
+    }
+
     /* A time read back from a record may be any finite double; rounding it
      * to the microsecond overflowed to infinity, which jansson refuses. */
     {
