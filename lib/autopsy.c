@@ -178,15 +178,13 @@ split_jobfile(const char *data, size_t len, struct dsq_pline **lines, size_t *n)
         const char *nl = memchr(data + pos, '\n', len - pos);
         size_t l = nl ? (size_t)(nl - (data + pos)) : len - pos;
 
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
-            struct dsq_pline *nv = realloc(v, ncap * sizeof *nv);
+        {
+            struct dsq_pline *nv = dsq_grow(v, &cap, count + 1, sizeof *nv, 256);
             if (!nv) {
                 free(v);
                 return -1;
             }
             v = nv;
-            cap = ncap;
         }
         v[count].off = pos;
         v[count].len = l > 0 && data[pos + l - 1] == '\r' ? l - 1 : l;

@@ -52,15 +52,13 @@ dsq_jobfile_parse(char *data, size_t len, const char *name, struct dsq_error *er
                           name, line);
             goto fail;
         }
-        if (jf->ncmds == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
-            struct dsq_cmdline *c = realloc(jf->cmds, ncap * sizeof *c);
+        {
+            struct dsq_cmdline *c = dsq_grow(jf->cmds, &cap, jf->ncmds + 1, sizeof *c, 256);
             if (!c) {
                 dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: out of memory", name);
                 goto fail;
             }
             jf->cmds = c;
-            cap = ncap;
         }
         jf->cmds[jf->ncmds].line = line;
         jf->cmds[jf->ncmds].off = (size_t)(start - data);

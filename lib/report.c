@@ -111,16 +111,12 @@ on_record(const struct dsq_record *rec, void *arg)
         m->k_att = rec->attempt;
         m->k_rst = rec->restart;
     } else if (rec->attempt != m->k_att || rec->restart != m->k_rst) {
-        if (c->nseen == c->capseen) {
-            size_t cap = c->capseen ? c->capseen * 2 : 1024;
-            struct seen *s = realloc(c->seen, cap * sizeof *s);
-            if (!s) {
-                c->oom = 1;
-                return -1;
-            }
-            c->seen = s;
-            c->capseen = cap;
+        struct seen *s = dsq_grow(c->seen, &c->capseen, c->nseen + 1, sizeof *s, 1024);
+        if (!s) {
+            c->oom = 1;
+            return -1;
         }
+        c->seen = s;
         c->seen[c->nseen].idx = i;
         c->seen[c->nseen].att = rec->attempt;
         c->seen[c->nseen].rst = rec->restart;
@@ -585,16 +581,12 @@ on_history_record(const struct dsq_record *rec, void *arg)
 
     if (i == (size_t)-1)
         return 0;
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 1024;
-        struct hrec *v = realloc(h->v, cap * sizeof *v);
-        if (!v) {
-            h->c.oom = 1;
-            return -1;
-        }
-        h->v = v;
-        h->cap = cap;
+    e = dsq_grow(h->v, &h->cap, h->n + 1, sizeof *e, 1024);
+    if (!e) {
+        h->c.oom = 1;
+        return -1;
     }
+    h->v = e;
     snprintf(host, sizeof host, "%s", rec->host);
     e = &h->v[h->n++];
     e->idx = i;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sbatch.h"
+#include "util.h"
 
 #define N DSQ_SBARG_NONE
 #define R DSQ_SBARG_REQUIRED
@@ -146,15 +147,13 @@ dsq_sbopts_add(struct dsq_sbopts *o, const char *name, const char *value)
 
     if (value && !(v = strdup(value)))
         return -1;
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 8;
-        struct dsq_sbopt *p = realloc(o->v, cap * sizeof *p);
+    {
+        struct dsq_sbopt *p = dsq_grow(o->v, &o->cap, o->n + 1, sizeof *p, 8);
         if (!p) {
             free(v);
             return -1;
         }
         o->v = p;
-        o->cap = cap;
     }
     o->v[o->n].name = name;
     o->v[o->n].value = v;

@@ -266,16 +266,14 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
         char name[32];
         if (sscanf(line, "task %lu %u %31s", &idx, &base, name) != 3)
             continue;
-        if (cnt == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            struct dsq_slurm_task *p = realloc(v, nc * sizeof *p);
+        {
+            struct dsq_slurm_task *p = dsq_grow(v, &cap, cnt + 1, sizeof *p, 64);
             if (!p) {
                 free(v);
                 free(ans);
                 return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
             }
             v = p;
-            cap = nc;
         }
         v[cnt].index = idx;
         v[cnt].state = base == JOB_PENDING                            ? DSQ_Q_PENDING

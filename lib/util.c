@@ -99,13 +99,11 @@ dsq_strv_pushn(struct dsq_strv *sv, const char *s, size_t n)
 {
     char *copy;
 
-    if (sv->n + 2 > sv->cap) {
-        size_t cap = sv->cap ? sv->cap * 2 : 8;
-        char **v = realloc(sv->v, cap * sizeof *v);
+    {
+        char **v = dsq_grow(sv->v, &sv->cap, sv->n + 2, sizeof *v, 8);
         if (!v)
             return -1;
         sv->v = v;
-        sv->cap = cap;
     }
     copy = malloc(n + 1);
     if (!copy)
@@ -347,6 +345,24 @@ dsq_parse_double(const char *s, double min, double max, double *out)
         return -1;
     *out = v;
     return 0;
+}
+
+void *
+dsq_grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
+{
+    size_t c = *cap;
+
+    if (need <= c)
+        return v;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / size)
+            return NULL;
+        c = c ? c * 2 : first;
+    }
+    v = realloc(v, c * size);
+    if (v)
+        *cap = c;
+    return v;
 }
 
 void *

@@ -58,6 +58,12 @@ char *dsq_abspath(const char *path);
 int dsq_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 int dsq_parse_double(const char *s, double min, double max, double *out);
 
+/* Room for at least `need` elements of `size` bytes in the growable array
+ * v of *cap elements: v itself when it has room, else v reallocated to twice
+ * its capacity (`first` elements at first) or more, *cap updated.  NULL when
+ * out of memory: v and *cap are then unchanged, and v is still the caller's. */
+void *dsq_grow(void *v, size_t *cap, size_t need, size_t size, size_t first);
+
 /* calloc() for arrays of one element per job file line: on Linux, memory
  * the kernel may back with huge pages (madvise MADV_HUGEPAGE), which saves
  * most page faults when a million lines' array is first touched (a tenth of

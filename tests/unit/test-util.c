@@ -121,6 +121,23 @@ main(void)
         free(z);
     }
 
+    {
+        int *v = NULL, *g;
+        size_t cap = 0, n, keep = 1;
+        for (n = 0; n < 1000; n++) {
+            if (!(g = dsq_grow(v, &cap, n + 1, sizeof *v, 4)))
+                break;
+            v = g;
+            v[n] = (int)n;
+        }
+        for (size_t i = 0; i < n; i++)
+            keep &= v[i] == (int)i;
+        ok(n == 1000 && keep && cap >= 1000 && cap == 1024, "grow: doubling from 4, contents kept");
+        ok(dsq_grow(v, &cap, SIZE_MAX / 2, sizeof *v, 4) == NULL && cap == 1024,
+           "grow: a size that cannot be had is NULL, the array untouched");
+        free(v);
+    }
+
     s = dsq_abspath("/x/y");
     is_str(s, "/x/y", "absolute path unchanged");
     free(s);
