@@ -141,28 +141,38 @@ autopsy_dsq(const char *jobfile, const char *tsv)
     return DSQ_EXIT_OK;
 }
 
+/* The run to read, loaded: RUN (a run directory or job id, or the latest
+ * under status_dir).  A regular file is refused with a usage error whose
+ * hint (what a file would mean) is the caller's.  0, or the exit status. */
+static int
+load_run(const char *status_dir, const char *run, const char *file_hint, char **run_dir,
+         struct dsq_report **r)
+{
+    struct dsq_error err = {0};
+    struct stat st;
+
+    if (run && stat(run, &st) == 0 && S_ISREG(st.st_mode))
+        return cmd_usage_error("autopsy", "%s is a file, not a run: %s", run, file_hint);
+    if (dsq_rundir_find(status_dir, run, run_dir, &err) < 0 ||
+        !(*r = dsq_report_load(*run_dir, &err)))
+        return cmd_fail(&err);
+    return 0;
+}
+
 static int
 autopsy_run(const char *status_dir, const char *run, unsigned mask)
 {
-    struct dsq_error err = {0};
     struct dsq_report *r = NULL;
     char *run_dir = NULL, *summary = NULL;
-    struct stat st;
     size_t n;
     int rc;
 
-    if (run && stat(run, &st) == 0 && S_ISREG(st.st_mode)) {
-        rc = cmd_usage_error("autopsy",
-                             "%s is a file, not a run: dSQ's form takes the job file and its "
-                             "status file (dsq-autopsy JOBFILE job_<id>_status.tsv)",
-                             run);
+    rc = load_run(status_dir, run,
+                  "dSQ's form takes the job file and its status file (dsq-autopsy JOBFILE "
+                  "job_<id>_status.tsv)",
+                  &run_dir, &r);
+    if (rc)
         goto out;
-    }
-    if (dsq_rundir_find(status_dir, run, &run_dir, &err) < 0 ||
-        !(r = dsq_report_load(run_dir, &err))) {
-        rc = cmd_fail(&err);
-        goto out;
-    }
     if (dsq_autopsy_write(r, mask, stdout, &n) < 0) {
         rc = write_failed();
         goto out;
@@ -494,21 +504,11 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
     char *run_dir = NULL, *summary = NULL, *self = NULL;
     size_t *lines = NULL, n = 0;
     struct rerun rr = {.a = a, .conf = conf, .max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE};
-    struct stat st;
     int rc;
 
-    if (run && stat(run, &st) == 0 && S_ISREG(st.st_mode)) {
-        rc = cmd_usage_error("autopsy",
-                             "%s is a file, not a run: only a dsq run can be rerun "
-                             "in place",
-                             run);
+    rc = load_run(status_dir, run, "only a dsq run can be rerun in place", &run_dir, &r);
+    if (rc)
         goto out;
-    }
-    if (dsq_rundir_find(status_dir, run, &run_dir, &err) < 0 ||
-        !(r = dsq_report_load(run_dir, &err))) {
-        rc = cmd_fail(&err);
-        goto out;
-    }
     summary = dsq_autopsy_summary(r->counts);
     fprintf(stderr, "%s\n", summary ? summary : "");
     if (!r->over && !a->force) {
