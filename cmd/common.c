@@ -232,8 +232,11 @@ submit_script(const char *script, const char *array, size_t offset, char *job_id
     }
     fflush(NULL);
     pid = fork();
-    if (pid < 0)
-        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "fork");
+    if (pid < 0) {
+        int e = errno;
+        close(outp[0]), close(outp[1]), close(errp[0]), close(errp[1]);
+        return dsq_errno(err, DSQ_ERR_SYSTEM, e, "fork");
+    }
     if (pid == 0) {
         dup2(outp[1], 1);
         dup2(errp[1], 2);
