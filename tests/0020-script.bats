@@ -26,8 +26,8 @@ hostile='we ird $(touch PWNED-dollar) `touch PWNED-tick` "q" '"'s'"' ;touch PWNE
     SLURM_ARRAY_TASK_ID=0 bash "$hostile/b.sh"
     [ "$(cat "$hostile/st \`y\`/one.out")" = "line one ran" ]
     ! ls PWNED-* "$hostile"/PWNED-* 2>/dev/null || false
-    [ "$(cat "$rd"/status/*.jsonl | jq -s 'map(select(.ev=="end")) | .[0].line')" = 1 ]
-    [ "$(cat "$rd"/status/*.jsonl | jq -rs 'map(select(.ev=="end")) | .[0].state')" = ok ]
+    [ "$(recs "$rd" | jq -s 'map(select(.ev=="end")) | .[0].line')" = 1 ]
+    [ "$(recs "$rd" | jq -rs 'map(select(.ev=="end")) | .[0].state')" = ok ]
 }
 
 @test "hostile job name and output pattern reach #SBATCH lines intact" {

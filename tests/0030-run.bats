@@ -11,39 +11,6 @@ setup() {
     setup_dsq
 }
 
-# All records of the only run directory under $RUNS (default .).
-recs() {
-    cat "$(only_run_dir "${RUNS:-.}")"/status/*.jsonl
-}
-
-# The end record's FIELD for LINE (empty when there is none).
-end_field() {
-    recs | jq -r --argjson l "$1" "select(.ev == \"end\" and .line == \$l) | .$2"
-}
-
-# Wait (at most 20 s) until PATH exists.
-wait_for() {
-    local i
-    for ((i = 0; i < 400; i++)); do
-        [ -e "$1" ] && return 0
-        sleep 0.05
-    done
-    echo "timed out waiting for $1" >&2
-    return 1
-}
-
-# Wait until the run has N start records.
-wait_starts() {
-    local i n
-    for ((i = 0; i < 400; i++)); do
-        n=$(cat ./*/status/*.jsonl 2>/dev/null | jq -s '[.[] | select(.ev == "start")] | length' 2>/dev/null || echo 0)
-        [ "${n:-0}" -ge "$1" ] && return 0
-        sleep 0.05
-    done
-    echo "timed out waiting for $1 start records" >&2
-    return 1
-}
-
 @test "dsq run --help prints usage to stdout and exits 0" {
     run --separate-stderr dsq run --help
     [ "$status" -eq 0 ]
@@ -141,7 +108,7 @@ EOF
     grep -qx "DSQ_RUN_DIR=$rd" out/env.2
     grep -qx 'DSQ_JOB_ID=' out/env.2
     # Line 4 is the second command: task 1 of 2.
-    [ "$(cat runs/*/status/*.jsonl | jq -r 'select(.line == 4 and .ev == "end") | .task')" = 1 ]
+    [ "$(end_field 4 task runs)" = 1 ]
     [ "$(cat out/stdin.4)" = /dev/null ]
     [ -e out/cat.4 ] && [ ! -s out/cat.4 ]
 }
@@ -228,16 +195,15 @@ EOF
     run dsq --job-file jobs.txt --status-dir runs
     [ "$status" -eq 0 ]
     rd=$(only_run_dir runs)
-    RUNS=runs
     touch "$rd/tmp" # a file where the directory should go
     run dsq run --run-dir "$rd" --task 0
     [ "$status" -eq 1 ]
     run dsq run --run-dir "$rd" --task 1
     [ "$status" -eq 0 ]
     [ "$(cat short.out)" = short ]
-    [ "$(end_field 1 state)" = failed ]
-    [[ "$(end_field 1 reason)" == *"too long"*"tmp"* ]]
-    [ "$(end_field 2 state)" = ok ]
+    [ "$(end_field 1 state "$rd")" = failed ]
+    [[ "$(end_field 1 reason "$rd")" == *"too long"*"tmp"* ]]
+    [ "$(end_field 2 state "$rd")" = ok ]
 }
 
 @test "--shell runs each line with that shell" {
@@ -304,7 +270,7 @@ echo never > never.out
 EOF
     dsq --job-file jobs.txt --dry-run --parallel 3 --kill-grace 1 > out.txt 2>&1 &
     pid=$!
-    wait_starts 3
+    wait_recs "$(started 1 2 3)"
     kill -TERM "$pid"
     rc=0
     wait "$pid" || rc=$?
@@ -334,7 +300,7 @@ EOF
     printf 'sleep 300\nsleep 300\n' > jobs.txt
     dsq --job-file jobs.txt --dry-run --parallel 1 --kill-grace 1 > out.txt 2>&1 &
     pid=$!
-    wait_starts 1
+    wait_recs "$(started 1)"
     kill -INT "$pid"
     rc=0
     wait "$pid" || rc=$?

@@ -21,19 +21,6 @@ merge_run() {
     echo "$WORK/merge"
 }
 
-# Wait until some line of the only run under st/ has started.
-wait_for_start() {
-    local i
-    for i in $(seq 1 100); do
-        if cat st/*/status/*.jsonl 2>/dev/null | grep -q '"ev":"start"'; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "no line started" >&2
-    return 1
-}
-
 @test "report --help prints usage to stdout and exits 0" {
     run --separate-stderr dsq report --help
     [ "$status" -eq 0 ]
@@ -197,7 +184,7 @@ wait_for_start() {
     printf 'sleep 30\nsleep 30\necho never\n' > jobs.txt
     dsq --job-file jobs.txt --dry-run --parallel 1 --status-dir st >out 2>&1 3>&- &
     pid=$!
-    wait_for_start
+    wait_recs "$(started 1)" 10 st
     run --separate-stderr dsq report --status-dir st --json
     [ "$(jq -c '[.states.running, .states.pending, .over]' <<<"$output")" = '[1,2,false]' ]
     kill -TERM "$pid"
@@ -217,7 +204,7 @@ wait_for_start() {
     printf 'sleep 30\necho never\n' > jobs.txt
     dsq --job-file jobs.txt --dry-run --parallel 1 --status-dir st >out 2>&1 3>&- &
     pid=$!
-    wait_for_start
+    wait_recs "$(started 1)" 10 st
     kill -KILL "$pid"
     wait "$pid" || true
     line_pid=$(jq -r 'select(.ev == "start") | .pid' st/*/status/*.jsonl)

@@ -70,10 +70,7 @@ FIX="$DSQ_SRCDIR/tests/fixtures"
     printf 'echo done\nsleep 30\nsleep 30 # second\necho never\n' > jobs.txt
     dsq --job-file jobs.txt --dry-run --parallel 1 --status-dir st >out 2>&1 3>&- &
     pid=$!
-    for i in $(seq 1 100); do
-        grep -q '"line":2' st/*/status/*.jsonl 2>/dev/null && break
-        sleep 0.1
-    done
+    wait_recs "$(started 2)" 10 st
     # While it runs: the waiting lines are not printed, and autopsy says so.
     run --separate-stderr dsq autopsy --status-dir st
     [ "$status" -eq 0 ]

@@ -216,11 +216,8 @@ refusing_sbatch() {
     printf 'exit 1\ntouch started; sleep 30\n' > jobs.txt
     dsq --job-file jobs.txt --dry-run --parallel 2 --status-dir st >bg.out 2>&1 3>&- &
     BG=$!
-    for i in $(seq 1 100); do
-        [ -e started ] && grep -q '"line":1,.*"ev":"end"\|"ev":"end","line":1' st/*/status/*.jsonl 2>/dev/null && break
-        sleep 0.1
-    done
-    [ -e started ]
+    wait_for started 10
+    wait_recs "$(ended 1)" 10 st
     rd=$WORK/$(only_run_dir st)
 
     run --separate-stderr dsq autopsy "$rd" --dry-run

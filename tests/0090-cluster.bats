@@ -4,6 +4,7 @@
 # namespaces, jobs and arrays really run on both, its settings, fault
 # injection, a second cluster beside it, and stop leaves nothing behind.
 
+load helper
 load slurm-helper
 
 setup_file() {
@@ -107,12 +108,8 @@ c2" ]
     # c1's tasks outlast the kill and the restart, so the reruns go to c2
     jid=$(sbatch --parsable --array=0-3 --output='kill-%a.out' \
         --wrap 'echo "$SLURMD_NODENAME ${SLURM_RESTART_COUNT:-0}"; if [ "$SLURMD_NODENAME" = c1 ]; then sleep 9; else sleep 2; fi')
-    for ((i = 0; i < 100; i++)); do
-        [ "$(squeue -h -j "$jid" -t R -w c2 | wc -l)" -eq 2 ] &&
-            [ "$(squeue -h -j "$jid" -t R | wc -l)" -eq 4 ] && break
-        sleep 0.1
-    done
-    [ "$i" -lt 100 ]
+    wait_until 15 eval '[ "$(squeue -h -j "$jid" -t R -w c2 | wc -l)" -eq 2 ] &&
+        [ "$(squeue -h -j "$jid" -t R | wc -l)" -eq 4 ]'
     on_c2=$(squeue -h -j "$jid" -t R -w c2 -o %i)
     cluster_kill_node c2
     [[ "$(sinfo -h -n c2 -o %T)" == down* ]]
@@ -165,10 +162,7 @@ c2" ]
     [ -n "$(cluster_procs "$dir")" ]
     tag=$RANDOM$RANDOM
     jid=$(sbatch --parsable --output=/dev/null --array=0-3 --wrap "sleep 300.$tag")
-    for ((i = 0; i < 100; i++)); do
-        [ "$(squeue -h -j "$jid" -t R | wc -l)" -eq 4 ] && break
-        sleep 0.1
-    done
+    wait_until 15 eval '[ "$(squeue -h -j "$jid" -t R | wc -l)" -eq 4 ]'
     run "$SLURM_CLUSTER" stop "$dir"
     [ "$status" -eq 0 ]
     [ -z "$(cluster_leftovers "$dir")" ]

@@ -92,12 +92,7 @@ run_of_job() {
     [ "$(jq -r '.attempts | length' "$rd/manifest.json")" = 1 ]
     [ "$(ls -A "$rd")" = "$before" ]
     scontrol release "$jid"
-    for _ in $(seq 1 60); do
-        s=$(dsq report --status-dir runs --json 2>/dev/null | jq -r .states.running)
-        [ "$s" = 2 ] && break
-        sleep 0.5
-    done
-    [ "$s" = 2 ]
+    wait_until 45 eval 'dsq report --status-dir runs --json 2>/dev/null | jq -e ".states.running == 2" >/dev/null'
     run dsq report --status-dir runs
     [[ "$output" == *"in progress"* ]]
     # --watch: plain progress lines on a pipe until the job is over, then the summary.
@@ -174,7 +169,7 @@ run_of_job() {
     # The second array's indices restart at 0 and its runner adds the offset.
     [ "$(jq -r '.lines[1009].task' <<<"$output")" = 1009 ]
     # (Attempt 1's records: a line Slurm lost at launch has only a rerun's.)
-    cat "$rd"/status/*.jsonl | jq -e -s --arg j "$jid2" '
+    recs "$rd" | jq -e -s --arg j "$jid2" '
         map(select(.ev == "end" and .attempt == 1 and .line > 1001)) |
         length > 0 and all(.job == "\($j)_\(.line - 1002)")'
 }

@@ -62,32 +62,6 @@ submit() {
     rd=$(cd "$(only_run_dir runs)" && pwd)
 }
 
-# recs: every record of the run, one per line.
-recs() {
-    cat "$rd"/status/*.jsonl
-}
-
-# wait_recs JQ TIMEOUT: waits until `recs | jq -s JQ` is true.
-wait_recs() {
-    local deadline=$((SECONDS + $2))
-    until recs 2>/dev/null | jq -e -s "$1" >/dev/null 2>&1; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "records never satisfied $1 in $2 s:" >&2
-            recs >&2
-            squeue >&2
-            return 1
-        fi
-        sleep 0.2
-    done
-}
-
-# started LINE...: a jq test that each LINE has a start record.
-started() {
-    local l e='true'
-    for l in "$@"; do e+=" and any(.[]; .ev == \"start\" and .line == $l)"; done
-    echo "$e"
-}
-
 # long_procs: pids (not zombies) of processes anywhere on this machine (the
 # nodes share its pid space) running a line's `sleep $LONG`.
 long_procs() {
@@ -105,15 +79,11 @@ long_procs() {
 
 # no_long_procs [TIMEOUT]: waits (default 10 s) until no line process is left.
 no_long_procs() {
-    local deadline=$((SECONDS + ${1:-10})) left
-    while left=$(long_procs) && [ -n "$left" ]; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "line processes survive the job:" >&2
-            for p in $left; do ps -o pid,pgid,stat,args -p "$p" >&2; done
-            return 1
-        fi
-        sleep 0.2
-    done
+    local p
+    wait_until "${1:-10}" eval '[ -z "$(long_procs)" ]' && return 0
+    echo "line processes survive the job:" >&2
+    for p in $(long_procs); do ps -o pid,pgid,stat,args -p "$p" >&2; done
+    return 1
 }
 
 # gone PID: neither PID nor any member of its process group is alive.
@@ -156,7 +126,7 @@ side_line() {
         echo 'echo never >> never.out'
     } > jobs.txt
     submit --lines-per-task 3 --layout block --kill-grace 2
-    wait_recs "$(started 3 6)" 60
+    wait_recs "$(started 3 6)" 60 "$rd"
     # Both long lines run, on the cluster's nodes.
     [ "$(long_procs | wc -l)" -ge 2 ]
     for p in $(long_procs); do in_netns "$p" >/dev/null; done
@@ -175,16 +145,16 @@ side_line() {
         '[[2,"ok"],[3,"interrupted"],[4,"not_run"],[5,"ok"],[6,"interrupted"],[7,"not_run"]]' ]
     [ "$(jq -r '[.lines[] | select(.state == "interrupted") | .slurm_state] | unique | join(" ")' <<<"$j")" = CANCELLED ]
     # The records say why: the runner's SIGTERM; line 6 needed the KILL.
-    [ "$(recs | jq -r 'select(.ev == "end" and .line == 3) | .reason')" = "runner received SIGTERM" ]
-    [ "$(recs | jq -r 'select(.ev == "end" and .line == 6) | .signal')" = 9 ]
+    [ "$(end_field 3 reason "$rd")" = "runner received SIGTERM" ]
+    [ "$(end_field 6 signal "$rd")" = 9 ]
     # Lines 4 and 7 never started: no record, no side effect.
-    [ -z "$(recs | jq -r 'select(.line == 4 or .line == 7)')" ]
+    [ -z "$(recs "$rd" | jq -r 'select(.line == 4 or .line == 7)')" ]
     [ ! -e never.out ]
     [ "$(cat side.2)" = $'start 1 0\nend 1 0' ]
     [ "$(cat side.3)" = 'start 1 0' ]
     # The pids in the start records (process group leaders) are gone, and so
     # is every member of their groups.
-    for p in $(recs | jq -r 'select(.ev == "start") | .pid'); do
+    for p in $(recs "$rd" | jq -r 'select(.ev == "start") | .pid'); do
         gone "$p"
     done
     for k in 0 1; do [ "$(job_field "${jid}_$k" JobState)" = CANCELLED ]; done
@@ -222,15 +192,15 @@ side_line() {
     [[ "$output" == *"interrupted (Slurm: TIMEOUT): 1 line"* ]]
     # The drain, in the records: line 3's slot fell free well before the
     # limit, and no line started after that.
-    e3=$(recs | jq -r 'select(.ev == "end" and .line == 3) | .t')
-    e1=$(recs | jq -r 'select(.ev == "end" and .line == 1) | .t')
-    s1=$(recs | jq -r 'select(.ev == "start" and .line == 1) | .t')
-    last_start=$(recs | jq -s 'map(select(.ev == "start") | .t) | max')
+    e3=$(end_field 3 t "$rd")
+    e1=$(end_field 1 t "$rd")
+    s1=$(start_field 1 t "$rd")
+    last_start=$(recs "$rd" | jq -s 'map(select(.ev == "start") | .t) | max')
     awk -v a="$last_start" -v b="$e3" 'BEGIN { exit !(a < b) }'
     awk -v e1="$e1" -v e3="$e3" 'BEGIN { exit !(e1 - e3 >= 10) }'
     awk -v e1="$e1" -v s1="$s1" 'BEGIN { exit !(e1 - s1 >= 59) }'
-    [ "$(recs | jq -r 'select(.ev == "end" and .line == 1) | .reason')" = "runner received SIGTERM" ]
-    [ -z "$(recs | jq -r 'select(.line == 4)')" ]
+    [ "$(end_field 1 reason "$rd")" = "runner received SIGTERM" ]
+    [ -z "$(recs "$rd" | jq -r 'select(.line == 4)')" ]
     [ ! -e never.out ]
     [ "$(dsq autopsy "$rd" 2>/dev/null)" = "$(sed -n '1p;4p' jobs.txt)" ]
 }
@@ -246,10 +216,10 @@ side_line() {
         side_line 'until [ -e go ]; do sleep 0.1; done'
     } > jobs.txt
     submit --lines-per-task 2 --layout block --parallel 2 --exclusive --no-requeue
-    wait_recs "$(started 1 2 3 4)"' and ([.[] | select(.ev == "end")] | length) == 2' 60
-    node=$(recs | jq -r 'select(.line == 3 and .ev == "start") | .host')
-    [ "$node" != "$(recs | jq -r 'select(.line == 1 and .ev == "start") | .host')" ]
-    task=$(recs | jq -r 'select(.line == 3 and .ev == "start") | .job')
+    wait_recs "$(started 1 2 3 4)"' and ([.[] | select(.ev == "end")] | length) == 2' 60 "$rd"
+    node=$(start_field 3 host "$rd")
+    [ "$node" != "$(start_field 1 host "$rd")" ]
+    task=$(start_field 3 job "$rd")
     cluster_kill_node "$node"
     # Not running forever: lost as soon as Slurm says the task is over.
     wait_job_done "$jid" 60
@@ -272,8 +242,8 @@ side_line() {
     [ "$(jq -c '.states.ok' <<<"$j")" = 4 ]
     [ "$(jq '[.states[]] | add' <<<"$j")" = 4 ]
     # Exactly the lost lines ran again, once each.
-    [ "$(recs | jq -s -c '[.[] | select(.attempt == 2 and .ev == "start") | .line] | sort')" = '[3,4]' ]
-    [ "$(recs | jq -s -c '[.[] | select(.attempt == 2 and .ev == "end" and .state == "ok") | .line] | sort')" = '[3,4]' ]
+    [ "$(recs "$rd" | jq -s -c '[.[] | select(.attempt == 2 and .ev == "start") | .line] | sort')" = '[3,4]' ]
+    [ "$(recs "$rd" | jq -s -c '[.[] | select(.attempt == 2 and .ev == "end" and .state == "ok") | .line] | sort')" = '[3,4]' ]
     # Side effects: the lines that ended ok ran once; the lost ones were cut
     # after their start and completed by the rerun.
     [ "$(cat side.1)" = $'start 1 0\nend 1 0' ]
@@ -293,17 +263,13 @@ side_line() {
         side_line true
     } > jobs.txt
     submit --lines-per-task 4
-    wait_recs "$(started 3)" 60
-    node=$(recs | jq -r 'select(.line == 3 and .ev == "start") | .host')
+    wait_recs "$(started 3)" 60 "$rd"
+    node=$(start_field 3 host "$rd")
     cluster_kill_node "$node"
     touch go
     # Slurm requeues the task (held back by its BeginTime): still pending,
     # so line 3 is pending again, not lost, and line 4 is pending.
-    deadline=$((SECONDS + 60))
-    until [ "$(squeue -h -r -j "$jid" -o %T 2>/dev/null)" = PENDING ]; do
-        [ "$SECONDS" -lt "$deadline" ]
-        sleep 0.2
-    done
+    wait_until 60 eval '[ "$(squeue -h -r -j "$jid" -o %T 2>/dev/null)" = PENDING ]'
     j=$(report_json)
     [ "$(jq -c '[.lines[] | .state]' <<<"$j")" = '["ok","ok","pending","pending"]' ]
     cluster_requeue_now "$jid"
@@ -346,10 +312,10 @@ side_line() {
     run jq -e -c . "$rd"/status/*.jsonl
     [ "$status" -eq 0 ]
     [ "$(cat "$rd"/status/*.jsonl | wc -l)" = 2000 ]
-    [ "$(recs | jq -s length)" = 2000 ]
+    [ "$(recs "$rd" | jq -s length)" = 2000 ]
     # One start and one end per line, each pair from one process; the first
     # attempt's from the task each line was planned for.
-    recs | jq -e -s 'group_by(.line) | length == 1000 and all(
+    recs "$rd" | jq -e -s 'group_by(.line) | length == 1000 and all(
         length == 2 and (map(.ev) | sort) == ["end", "start"] and .[0].pid == .[1].pid and
         (.[0].attempt > 1 or .[0].task == .[0].line - 1))'
     run dsq report "$rd" --json

@@ -40,3 +40,64 @@ only_run_dir() {
 }
 
 # JSON in tests is read with jq (installed by .ci/run and the README).
+
+# recs [DIR]: every status record of run directory DIR, or of the only run
+# directory under DIR (default .), one per line.
+recs() {
+    local d=${1:-.}
+    [ -e "$d/manifest.json" ] || d=$(only_run_dir "$d") || return 1
+    cat "$d"/status/*.jsonl
+}
+
+# end_field LINE FIELD [DIR]: FIELD of LINE's end record(s) (recs DIR);
+# nothing when there is none.
+end_field() {
+    recs "${3:-}" | jq -r --argjson l "$1" "select(.ev == \"end\" and .line == \$l) | .$2"
+}
+
+# start_field LINE FIELD [DIR]: the same for LINE's start record(s).
+start_field() {
+    recs "${3:-}" | jq -r --argjson l "$1" "select(.ev == \"start\" and .line == \$l) | .$2"
+}
+
+# started LINE... / ended LINE...: a jq test on all records (for wait_recs)
+# that each LINE has a start / an end record.
+started() { _has_recs start "$@"; }
+ended() { _has_recs end "$@"; }
+_has_recs() {
+    local ev=$1 l e='true'
+    shift
+    for l in "$@"; do e+=" and any(.[]; .ev == \"$ev\" and .line == $l)"; done
+    echo "$e"
+}
+
+# wait_until SECONDS CMD...: runs CMD every 0.2 s until it succeeds; after
+# SECONDS fails, naming CMD.
+wait_until() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "timed out waiting for: $*" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+# wait_for PATH [SECONDS]: waits (default 20 s) until PATH exists.
+wait_for() {
+    wait_until "${2:-20}" test -e "$1"
+}
+
+# wait_recs JQ [SECONDS [DIR]]: waits (default 20 s) until `recs DIR | jq -s
+# JQ` is true; on timeout shows the records (and a test cluster's queue).
+wait_recs() {
+    wait_until "${2:-20}" _recs_match "$1" "${3:-}" && return 0
+    recs "${3:-}" >&2
+    [ -z "${DSQ_TEST_CLUSTER_DIR:-}" ] || squeue >&2
+    return 1
+}
+_recs_match() {
+    recs "$2" 2>/dev/null | jq -e -s "$1" >/dev/null 2>&1
+}
