@@ -10,12 +10,6 @@ setup() {
     today=$(date +%Y-%m-%d)
 }
 
-# No run directory and no batch file left in the work directory.
-nothing_made() {
-    [ -z "$(find . -name manifest.json)" ] || { find . >&2; return 1; }
-    [ -z "$(find . -maxdepth 1 -name 'dsq-*.sh')" ] || { ls >&2; return 1; }
-}
-
 @test "--help prints usage to stdout and exits 0" {
     run dsq --help
     [ "$status" -eq 0 ]
@@ -227,11 +221,10 @@ nothing_made() {
 @test "sbatch refusing the job: its words verbatim, exit 3, run dir marked not submitted" {
     # A stand-in sbatch for this failure path only; real submission is tested
     # against the real cluster in 01xx-slurm-*.bats.
-    mkdir fakebin
-    printf '#!/bin/sh\necho "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2\nexit 1\n' > fakebin/sbatch
-    chmod +x fakebin/sbatch
-    PATH="$PWD/fakebin:$PATH" run dsq --job-file jobs.txt --submit -p nosuch
+    refusing_sbatch
+    run dsq --job-file jobs.txt --submit -p nosuch
     [ "$status" -eq 3 ]
+    [ -e sbatch-called ]
     [[ "$output" == *"sbatch: error: Batch job submission failed: Invalid partition name specified"* ]]
     [[ "$output" == *"not submitted"* ]]
     rd=$(only_run_dir)

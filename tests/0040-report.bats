@@ -12,15 +12,6 @@ teardown() {
     for p in ${ORPHANS:-}; do kill -KILL -- "-$p" 2>/dev/null || true; done
 }
 
-FIX="$DSQ_SRCDIR/tests/fixtures"
-
-# A private copy of the fixture run directory (run dirs are found by path).
-merge_run() {
-    cp -R "$FIX/report-merge" "$WORK/merge"
-    chmod -R u+w "$WORK/merge" # the source tree may be read-only (distcheck)
-    echo "$WORK/merge"
-}
-
 @test "report --help prints usage to stdout and exits 0" {
     run --separate-stderr dsq report --help
     [ "$status" -eq 0 ]
@@ -64,7 +55,7 @@ merge_run() {
 }
 
 @test "report merges attempts and restarts: the latest wins" {
-    run_dir=$(merge_run)
+    run_dir=$(fixture_copy report-merge "$WORK/merge")
     run --separate-stderr dsq report "$run_dir" --json --lines
     [ "$status" -eq 0 ]
     # The torn last record and the record for a comment line are warnings.
@@ -94,7 +85,7 @@ merge_run() {
 }
 
 @test "report statistics: wall time, CPU, memory, slowest, failure groups, advice" {
-    run_dir=$(merge_run)
+    run_dir=$(fixture_copy report-merge "$WORK/merge")
     run --separate-stderr dsq report "$run_dir" --json
     [ "$status" -eq 0 ]
     j="$output"
@@ -108,7 +99,7 @@ merge_run() {
 }
 
 @test "report text summary" {
-    run_dir=$(merge_run)
+    run_dir=$(fixture_copy report-merge "$WORK/merge")
     run --separate-stderr dsq report "$run_dir"
     [ "$status" -eq 0 ]
     [[ "$output" == *"run:         report-merge"* ]]
@@ -128,7 +119,7 @@ merge_run() {
 }
 
 @test "report --tsv: header, one row per line, empty unknowns" {
-    run_dir=$(merge_run)
+    run_dir=$(fixture_copy report-merge "$WORK/merge")
     run --separate-stderr dsq report "$run_dir" --tsv
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "$(printf 'line\tstate\texit\tsignal\thost\tstart\tend\telapsed\tattempts\tcommand')" ]
@@ -138,7 +129,7 @@ merge_run() {
 }
 
 @test "report --check exits 1 unless every line is ok" {
-    run_dir=$(merge_run)
+    run_dir=$(fixture_copy report-merge "$WORK/merge")
     run dsq report "$run_dir" --check
     [ "$status" -eq 1 ]
     printf 'true\necho hi\n' > ok.txt

@@ -5,8 +5,6 @@ load helper
 setup() { setup_dsq; }
 bats_require_minimum_version 1.5.0
 
-FIX="$DSQ_SRCDIR/tests/fixtures"
-
 @test "autopsy --help prints usage to stdout and exits 0" {
     run --separate-stderr dsq autopsy --help
     [ "$status" -eq 0 ]
@@ -95,8 +93,8 @@ FIX="$DSQ_SRCDIR/tests/fixtures"
 }
 
 @test "dsq-autopsy JOBFILE STATUSFILE reads dSQ's status TSV" {
-    cp "$FIX/dsq-jobs.txt" "$FIX/dsq-job_42_status.tsv" .
-    chmod u+w dsq-jobs.txt dsq-job_42_status.tsv
+    fixture_copy dsq-jobs.txt >/dev/null
+    fixture_copy dsq-job_42_status.tsv >/dev/null
     run --separate-stderr dsq-autopsy dsq-jobs.txt dsq-job_42_status.tsv
     [ "$status" -eq 0 ]
     dsq-autopsy dsq-jobs.txt dsq-job_42_status.tsv 2>/dev/null | cmp - "$FIX/dsq-rerun.txt"

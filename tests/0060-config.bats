@@ -17,19 +17,6 @@ batch_file() {
     printf '%s\n' "${f[0]}"
 }
 
-# Nothing was left behind: no run directory under . or DIR, no batch file.
-nothing_written() {
-    local d m
-    for d in . "$@"; do
-        for m in "$d"/*/manifest.json; do
-            [ ! -e "$m" ] || { echo "left behind: $m" >&2; return 1; }
-        done
-    done
-    for m in dsq-*.sh; do
-        [ ! -e "$m" ] || { echo "left behind: $m" >&2; return 1; }
-    done
-}
-
 @test "no configuration: built-in defaults" {
     run dsq --job-file jobs.txt
     [ "$status" -eq 0 ]
@@ -177,7 +164,7 @@ EOF
     [ "$status" -eq 2 ]
     [[ "$output" == *"dsq: error: $PWD/bad.yaml:5: YAML syntax error"* ]]
     [[ "$output" == *"key 'sbatch-options'"* ]]
-    nothing_written runs
+    nothing_made
 }
 
 @test "unknown key: exit 2 naming file, line and key, with a suggestion; nothing written" {
@@ -185,7 +172,7 @@ EOF
     run dsq --job-file jobs.txt --submit
     [ "$status" -eq 2 ]
     [[ "$output" == *"dsq: error: $USERCONF:3: unknown key 'status_dir' (did you mean 'status-dir'?)"* ]]
-    nothing_written runs
+    nothing_made
 }
 
 @test "bad values: exit 2 naming file, line and key; nothing written" {
@@ -207,7 +194,7 @@ EOF
         [ "$status" -eq 2 ]
         [[ "$output" == *"$PWD/bad.yaml:${cases[i + 1]}: "* ]]
         [[ "$output" == *"${cases[i + 2]}"* ]]
-        nothing_written
+        nothing_made
     done
 }
 
@@ -218,12 +205,12 @@ EOF
     [ "$status" -eq 2 ]
     [[ "$output" == *"$USERCONF:1: key 'layout'"* ]]
     [ ! -e ran.1 ]
-    nothing_written
+    nothing_made
 }
 
 @test "DSQ_CONFIG naming a missing file is an error" {
     DSQ_CONFIG=$PWD/missing.yaml run dsq --job-file jobs.txt
     [ "$status" -eq 2 ]
     [[ "$output" == *"DSQ_CONFIG"*"$PWD/missing.yaml"* ]]
-    nothing_written
+    nothing_made
 }

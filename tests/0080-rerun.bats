@@ -32,14 +32,6 @@ record_lines() {
     cat "$1"/status/a"$2".t*.jsonl | jq -s -c '[.[] | select(.ev == "end") | .line] | sort'
 }
 
-# A stand-in sbatch that refuses, as a cluster does for a bad partition.
-refusing_sbatch() {
-    mkdir -p fakebin
-    printf '#!/bin/sh\ntouch "%s/sbatch-called"\necho "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2\nexit 1\n' "$WORK" > fakebin/sbatch
-    chmod +x fakebin/sbatch
-    PATH="$WORK/fakebin:$PATH"
-}
-
 @test "autopsy --dry-run reruns exactly the failed lines as attempt 2, same line numbers" {
     flaky_jobs
     run dsq --job-file jobs.txt --dry-run --status-dir st
@@ -189,8 +181,7 @@ refusing_sbatch() {
 
 @test "a format-1 manifest still reports, and reruns as attempt 2" {
     # The fixture predates reruns.
-    cp -R "$DSQ_SRCDIR/tests/fixtures/report-merge" merge
-    chmod -R u+w merge
+    fixture_copy report-merge "$WORK/merge" >/dev/null
     [ "$(jq .format merge/manifest.json)" -eq 1 ]
     run --separate-stderr dsq report merge --json --lines --history
     [ "$status" -eq 0 ]

@@ -39,6 +39,34 @@ only_run_dir() {
     printf '%s\n' "${found[0]}"
 }
 
+# The fixtures (hand-made run directories, dSQ files) in the source tree.
+FIX="${DSQ_SRCDIR:-}/tests/fixtures"
+
+# fixture_copy NAME [DEST]: a private, writable copy of fixture NAME at DEST
+# (default $WORK/NAME; the source tree may be read-only, as under distcheck);
+# prints DEST.
+fixture_copy() {
+    local dest=${2:-$WORK/$1}
+    cp -R "$FIX/$1" "$dest" || return 1
+    chmod -R u+w "$dest" || return 1
+    printf '%s\n' "$dest"
+}
+
+# nothing_made: no run directory anywhere under . and no batch file in it.
+nothing_made() {
+    [ -z "$(find . -name manifest.json)" ] || { find . >&2; return 1; }
+    [ -z "$(find . -maxdepth 1 -name 'dsq-*.sh')" ] || { ls >&2; return 1; }
+}
+
+# refusing_sbatch: puts first on PATH a stand-in sbatch that refuses, as a
+# cluster does for a bad partition, and touches $WORK/sbatch-called.
+refusing_sbatch() {
+    mkdir -p "$WORK/fakebin"
+    printf '#!/bin/sh\ntouch "%s/sbatch-called"\necho "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2\nexit 1\n' "$WORK" > "$WORK/fakebin/sbatch"
+    chmod +x "$WORK/fakebin/sbatch"
+    PATH="$WORK/fakebin:$PATH"
+}
+
 # JSON in tests is read with jq (installed by .ci/run and the README).
 
 # recs [DIR]: every status record of run directory DIR, or of the only run
