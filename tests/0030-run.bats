@@ -60,8 +60,8 @@ setup() {
     [ "$status" -eq 1 ]
     rd=$(only_run_dir)
     # Physical line numbers: the comment and the blank line keep their place.
-    [ "$(recs | jq -s -c '[.[] | select(.ev == "start") | .line] | sort')" = "[1,4,5,6]" ]
-    [ "$(recs | jq -s -c '[.[] | select(.ev == "end") | .line] | sort')" = "[1,4,5,6]" ]
+    json_eq "$(recs | jq -s -c '[.[] | select(.ev == "start") | .line] | sort')" '[1,4,5,6]'
+    json_eq "$(recs | jq -s -c '[.[] | select(.ev == "end") | .line] | sort')" '[1,4,5,6]'
     [ "$(end_field 1 state)" = ok ]
     [ "$(end_field 1 exit)" = 0 ]
     [ "$(end_field 4 state)" = failed ]
@@ -87,7 +87,7 @@ setup() {
     printf 'true\necho x\n' > jobs.txt
     run dsq --job-file jobs.txt --dry-run
     [ "$status" -eq 0 ]
-    [ "$(recs | jq -s -c '[.[] | select(.ev == "end") | .state]')" = '["ok","ok"]' ]
+    json_eq "$(recs | jq -s -c '[.[] | select(.ev == "end") | .state]')" '["ok","ok"]'
 }
 
 @test "lines see the DSQ_* environment, the submit directory and /dev/null on stdin" {
@@ -345,7 +345,7 @@ EOF
     [ "$(ls ran.* | sort | tr '\n' ' ')" = "ran.2 ran.5 " ]
     [ "$(cat ran.2)" = 1 ]
     [ "$(ls "$rd/status")" = a1.t1.r0.jsonl ]
-    [ "$(jq -s -c '[.[] | select(.ev == "end") | .line]' "$rd/status/a1.t1.r0.jsonl")" = "[2,5]" ]
+    json_eq "$(jq -s -c '[.[] | select(.ev == "end") | .line]' "$rd/status/a1.t1.r0.jsonl")" '[2,5]'
     jq -e -s 'all(.job == "777_1" and .task == 1)' "$rd/status/a1.t1.r0.jsonl"
 
     # --offset: index 0 of a second array that starts at task 2.
@@ -390,7 +390,7 @@ EOF
     [ "$(wc -l < runs.1)" -eq 1 ]
     [ "$(wc -l < runs.2)" -eq 2 ]
     [ "$(wc -l < runs.3)" -eq 1 ]
-    [ "$(jq -s -c '[.[] | select(.ev == "end") | [.line, .state, .restart]]' "$rd/status/a1.t0.r1.jsonl")" = '[[2,"ok",1]]' ]
+    json_eq "$(jq -s -c '[.[] | select(.ev == "end") | [.line, .state, .restart]]' "$rd/status/a1.t0.r1.jsonl")" '[[2,"ok",1]]'
 }
 
 @test "on Slurm, slots never exceed the CPUs granted" {

@@ -62,25 +62,25 @@ teardown() {
     [[ "$stderr" == *"a1.t8.r0.jsonl:3"* ]]
     [[ "$stderr" == *"1 record for lines that are not commands"* ]]
     j="$output"
-    [ "$(jq -c .states <<<"$j")" = '{"ok":3,"failed":2,"signaled":1,"interrupted":0,"lost":2,"pending":0,"running":0,"not_run":1}' ]
+    json_eq "$(jq -c .states <<<"$j")" '{"ok":3,"failed":2,"signaled":1,"interrupted":0,"lost":2,"pending":0,"running":0,"not_run":1}'
     [ "$(jq -r '.run, .jobfile, .total, .over, .queue_known' <<<"$j" | paste -sd' ')" = \
         "report-merge /home/user/jobs.txt 9 true false" ]
-    [ "$(jq -c .job_ids <<<"$j")" = '[]' ]
+    json_eq "$(jq -c .job_ids <<<"$j")" '[]'
     # Line 1: attempt 1 failed, attempt 2 ok.
-    [ "$(jq -c '.lines[0] | [.line,.state,.exit,.signal,.host,.start,.end,.elapsed,.attempts,.command]' <<<"$j")" = \
-        '[1,"ok",0,null,"node1",2000,2010,10,2,"echo first"]' ]
+    json_eq "$(jq -c '.lines[0] | [.line,.state,.exit,.signal,.host,.start,.end,.elapsed,.attempts,.command]' <<<"$j")" \
+        '[1,"ok",0,null,"node1",2000,2010,10,2,"echo first"]'
     # Line 3: restart 0 interrupted, restart 1 of the same attempt ok.
-    [ "$(jq -c '.lines[1] | [.line,.state,.host,.elapsed,.attempts]' <<<"$j")" = '[3,"ok","node3",20,2]' ]
+    json_eq "$(jq -c '.lines[1] | [.line,.state,.host,.elapsed,.attempts]' <<<"$j")" '[3,"ok","node3",20,2]'
     # Line 4: started on another host, no end record, no queue: lost.
-    [ "$(jq -c '.lines[2] | [.line,.state,.exit,.signal,.host,.start,.end,.elapsed,.attempts]' <<<"$j")" = \
-        '[4,"lost",null,null,"node-gone",1000,null,null,1]' ]
-    [ "$(jq -c '.lines[5] | [.line,.state,.exit,.signal]' <<<"$j")" = '[7,"signaled",null,9]' ]
+    json_eq "$(jq -c '.lines[2] | [.line,.state,.exit,.signal,.host,.start,.end,.elapsed,.attempts]' <<<"$j")" \
+        '[4,"lost",null,null,"node-gone",1000,null,null,1]'
+    json_eq "$(jq -c '.lines[5] | [.line,.state,.exit,.signal]' <<<"$j")" '[7,"signaled",null,9]'
     # Line 8: attempt 1 ended ok, attempt 2 started and vanished: lost.
-    [ "$(jq -c '.lines[6] | [.line,.state,.attempts,.host]' <<<"$j")" = '[8,"lost",2,"node-gone"]' ]
-    [ "$(jq -c '.lines[7]' <<<"$j")" = \
-        '{"line":9,"state":"not_run","exit":null,"signal":null,"host":null,"start":null,"end":null,"elapsed":null,"attempts":0,"command":"never run","task":7,"cpu_seconds":null,"maxrss_kb":null,"reason":null,"slurm_state":null}' ]
+    json_eq "$(jq -c '.lines[6] | [.line,.state,.attempts,.host]' <<<"$j")" '[8,"lost",2,"node-gone"]'
+    json_eq "$(jq -c '.lines[7]' <<<"$j")" \
+        '{"line":9,"state":"not_run","exit":null,"signal":null,"host":null,"start":null,"end":null,"elapsed":null,"attempts":0,"command":"never run","task":7,"cpu_seconds":null,"maxrss_kb":null,"reason":null,"slurm_state":null}'
     # Line 10: its end record precedes its start record in the file.
-    [ "$(jq -c '.lines[8] | [.line,.state,.start,.end,.elapsed]' <<<"$j")" = '[10,"ok",1000,1030,30]' ]
+    json_eq "$(jq -c '.lines[8] | [.line,.state,.start,.end,.elapsed]' <<<"$j")" '[10,"ok",1000,1030,30]'
     [ "$(jq '.lines | length' <<<"$j")" -eq 9 ]
 }
 
@@ -90,12 +90,12 @@ teardown() {
     [ "$status" -eq 0 ]
     j="$output"
     [ "$(jq 'has("lines")' <<<"$j")" = false ]
-    [ "$(jq -c .elapsed <<<"$j")" = '{"min":10,"median":35,"p95":60,"max":60}' ]
-    [ "$(jq -c '[.finished, .cpu_seconds, .cpu_efficiency, .maxrss_kb]' <<<"$j")" = '[6,57,0.2714,204800]' ]
-    [ "$(jq -c '[.slowest[].line]' <<<"$j")" = '[7,6,5,10,3]' ]
-    [ "$(jq -c '.failures' <<<"$j")" = \
-        '[{"state":"failed","exit":4,"signal":null,"count":2,"lines":[5,6]},{"state":"lost","exit":null,"signal":null,"count":2,"lines":[4,8]},{"state":"signaled","exit":null,"signal":9,"count":1,"lines":[7]}]' ]
-    [ "$(jq -c '.advice | [.lines_per_task, .tasks, .task_seconds]' <<<"$j")" = '[9,1,180]' ]
+    json_eq "$(jq -c .elapsed <<<"$j")" '{"min":10,"median":35,"p95":60,"max":60}'
+    json_eq "$(jq -c '[.finished, .cpu_seconds, .cpu_efficiency, .maxrss_kb]' <<<"$j")" '[6,57,0.2714,204800]'
+    json_eq "$(jq -c '[.slowest[].line]' <<<"$j")" '[7,6,5,10,3]'
+    json_eq "$(jq -c '.failures' <<<"$j")" \
+        '[{"state":"failed","exit":4,"signal":null,"count":2,"lines":[5,6]},{"state":"lost","exit":null,"signal":null,"count":2,"lines":[4,8]},{"state":"signaled","exit":null,"signal":9,"count":1,"lines":[7]}]'
+    json_eq "$(jq -c '.advice | [.lines_per_task, .tasks, .task_seconds]' <<<"$j")" '[9,1,180]'
 }
 
 @test "report text summary" {
@@ -146,16 +146,16 @@ teardown() {
     run --separate-stderr dsq report --status-dir st --json --lines
     [ "$status" -eq 0 ]
     j="$output"
-    [ "$(jq -c .states <<<"$j")" = '{"ok":2,"failed":2,"signaled":1,"interrupted":0,"lost":0,"pending":0,"running":0,"not_run":0}' ]
-    [ "$(jq -c '[.lines[] | [.line, .state, .exit, .signal, .attempts]]' <<<"$j")" = \
-        '[[1,"ok",0,null,1],[3,"failed",3,null,1],[5,"signaled",null,9,1],[6,"ok",0,null,1],[7,"failed",3,null,1]]' ]
+    json_eq "$(jq -c .states <<<"$j")" '{"ok":2,"failed":2,"signaled":1,"interrupted":0,"lost":0,"pending":0,"running":0,"not_run":0}'
+    json_eq "$(jq -c '[.lines[] | [.line, .state, .exit, .signal, .attempts]]' <<<"$j")" \
+        '[[1,"ok",0,null,1],[3,"failed",3,null,1],[5,"signaled",null,9,1],[6,"ok",0,null,1],[7,"failed",3,null,1]]'
     # Not UTF-8: U+FFFD in JSON.  CRLF: the \r is not part of the command.
     [ "$(jq -r '.lines[3].command' <<<"$j")" = "echo $(printf '\xef\xbf\xbd\xef\xbf\xbd') >/dev/null" ]
     [ "$(jq -r '.lines[2].command' <<<"$j")" = 'kill -9 $$' ]
     [ "$(jq -r '.lines[4].command' <<<"$j")" = 'exit 3' ]
     [ "$(jq -r '.lines[0].host' <<<"$j")" = "$(hostname -s)" ]
     [ "$(jq '[.lines[] | .start <= .end and .elapsed >= 0] | all' <<<"$j")" = true ]
-    [ "$(jq -c '.failures | map([.exit, .signal, .count])' <<<"$j")" = '[[3,null,2],[null,9,1]]' ]
+    json_eq "$(jq -c '.failures | map([.exit, .signal, .count])' <<<"$j")" '[[3,null,2],[null,9,1]]'
     run dsq report --status-dir st
     [[ "$output" == *"exit 3: 2 lines (3, 7)"* ]]
     [[ "$output" == *"signal 9 (KILL): 1 line (5)"* ]]
@@ -177,15 +177,15 @@ teardown() {
     pid=$!
     wait_recs "$(started 1)" 10 st
     run --separate-stderr dsq report --status-dir st --json
-    [ "$(jq -c '[.states.running, .states.pending, .over]' <<<"$output")" = '[1,2,false]' ]
+    json_eq "$(jq -c '[.states.running, .states.pending, .over]' <<<"$output")" '[1,2,false]'
     kill -TERM "$pid"
     run wait "$pid"
     [ "$status" -ne 0 ]
     run --separate-stderr dsq report --status-dir st --json --lines
     [ "$status" -eq 0 ]
     j="$output"
-    [ "$(jq -c '[.lines[] | [.line, .state, .signal]]' <<<"$j")" = '[[1,"interrupted",15],[2,"not_run",null],[3,"not_run",null]]' ]
-    [ "$(jq -c '[.states.interrupted, .states.not_run, .over]' <<<"$j")" = '[1,2,true]' ]
+    json_eq "$(jq -c '[.lines[] | [.line, .state, .signal]]' <<<"$j")" '[[1,"interrupted",15],[2,"not_run",null],[3,"not_run",null]]'
+    json_eq "$(jq -c '[.states.interrupted, .states.not_run, .over]' <<<"$j")" '[1,2,true]'
     run dsq report --status-dir st
     [[ "$output" == *"states:      1 interrupted, 2 not_run"* ]]
     [[ "$output" == *"interrupted: 1 line (1)"* ]]
@@ -201,12 +201,12 @@ teardown() {
     line_pid=$(jq -r 'select(.ev == "start") | .pid' st/*/status/*.jsonl)
     ORPHANS="$line_pid"
     run --separate-stderr dsq report --status-dir st --json --lines
-    [ "$(jq -c '[.lines[] | .state]' <<<"$output")" = '["running","pending"]' ]
+    json_eq "$(jq -c '[.lines[] | .state]' <<<"$output")" '["running","pending"]'
     [ "$(jq .over <<<"$output")" = false ]
     kill -KILL -- "-$line_pid"
     for i in $(seq 1 50); do kill -0 "$line_pid" 2>/dev/null || break; sleep 0.1; done
     run --separate-stderr dsq report --status-dir st --json --lines
-    [ "$(jq -c '[.lines[] | [.state, .exit, .elapsed]]' <<<"$output")" = '[["lost",null,null],["not_run",null,null]]' ]
+    json_eq "$(jq -c '[.lines[] | [.state, .exit, .elapsed]]' <<<"$output")" '[["lost",null,null],["not_run",null,null]]'
     [ "$(jq .over <<<"$output")" = true ]
 }
 
@@ -218,7 +218,7 @@ teardown() {
     mv m.json "$run_dir/manifest.json"
     run --separate-stderr dsq report 4242 --status-dir st --json
     [ "$status" -eq 0 ]
-    [ "$(jq -c '[.job_ids, .queue_known, .states.ok, .states.failed]' <<<"$output")" = '[["4242"],false,1,1]' ]
+    json_eq "$(jq -c '[.job_ids, .queue_known, .states.ok, .states.failed]' <<<"$output")" '[["4242"],false,1,1]'
     [[ "$stderr" == *"cannot ask Slurm about job 4242"* ]]
     [ "$(grep -c 'cannot ask Slurm' <<<"$stderr")" -eq 1 ]
     run --separate-stderr dsq report 4343 --status-dir st

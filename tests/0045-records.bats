@@ -12,7 +12,7 @@ setup() {
     [ "$status" -eq 1 ]
     rd=$(only_run_dir st)
     before=$(dsq report "$rd" --json --lines 2>/dev/null | jq -c '[.lines[] | [.line,.state,.exit]]')
-    [ "$before" = '[[1,"ok",0],[2,"failed",4],[3,"ok",0]]' ]
+    json_eq "$before" '[[1,"ok",0],[2,"failed",4],[3,"ok",0]]'
 }
 
 @test "torn last record, garbage file, empty file, unreadable file: warned, nothing else lost" {
@@ -27,7 +27,7 @@ setup() {
     [[ "$output" == *"a1.t90.r0.jsonl:1"* ]]
     [[ "$output" == *"a1.t92.r0.jsonl"* ]]
     after=$(dsq report "$rd" --json --lines 2>/dev/null | jq -c '[.lines[] | [.line,.state,.exit]]')
-    [ "$after" = "$before" ]
+    json_eq "$after" "$before"
     [ "$(dsq autopsy "$rd" 2>/dev/null)" = "exit 4" ]
 }
 

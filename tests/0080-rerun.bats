@@ -61,11 +61,11 @@ record_lines() {
 
     run --separate-stderr dsq report "$rd" --json --lines
     [ "$status" -eq 0 ]
-    [ "$(jq -c '[.states.ok, .total, .over]' <<<"$output")" = '[4,4,true]' ]
-    [ "$(jq -c '[.lines[] | [.line, .state, .attempts]]' <<<"$output")" = \
-        '[[1,"ok",1],[3,"ok",2],[4,"ok",1],[5,"ok",2]]' ]
-    [ "$(jq -c '[.attempts[] | [.attempt, .commands, .dry_run]]' <<<"$output")" = \
-        '[[1,4,true],[2,2,true]]' ]
+    json_eq "$(jq -c '[.states.ok, .total, .over]' <<<"$output")" '[4,4,true]'
+    json_eq "$(jq -c '[.lines[] | [.line, .state, .attempts]]' <<<"$output")" \
+        '[[1,"ok",1],[3,"ok",2],[4,"ok",1],[5,"ok",2]]'
+    json_eq "$(jq -c '[.attempts[] | [.attempt, .commands, .dry_run]]' <<<"$output")" \
+        '[[1,4,true],[2,2,true]]'
     run dsq report "$rd" --check
     [ "$status" -eq 0 ]
 }
@@ -78,14 +78,15 @@ record_lines() {
 
     run --separate-stderr dsq report "$rd" --json --lines --history
     [ "$status" -eq 0 ]
-    [ "$(jq -c '.lines[1].history | map([.attempt, .restart, .state, .exit, .signal])' <<<"$output")" = \
-        '[[1,0,"failed",1,null],[2,0,"ok",0,null]]' ]
-    [ "$(jq -c '.lines[3].history | map([.attempt, .state, .exit])' <<<"$output")" = \
-        '[[1,"failed",3],[2,"ok",0]]' ]
-    [ "$(jq -c '.lines[0].history | map([.attempt, .state])' <<<"$output")" = '[[1,"ok"]]' ]
-    # Every entry has every field, times where the line ran.
-    [ "$(jq -c '.lines[1].history[1] | keys_unsorted' <<<"$output")" = \
-        '["attempt","restart","state","exit","signal","host","start","end","elapsed"]' ]
+    json_eq "$(jq -c '.lines[1].history | map([.attempt, .restart, .state, .exit, .signal])' <<<"$output")" \
+        '[[1,0,"failed",1,null],[2,0,"ok",0,null]]'
+    json_eq "$(jq -c '.lines[3].history | map([.attempt, .state, .exit])' <<<"$output")" \
+        '[[1,"failed",3],[2,"ok",0]]'
+    json_eq "$(jq -c '.lines[0].history | map([.attempt, .state])' <<<"$output")" '[[1,"ok"]]'
+    # Every entry has every field (their order is not the point), times
+    # where the line ran.
+    json_eq "$(jq -c '.lines[1].history[1] | keys' <<<"$output")" \
+        "$(jq -n -c '["attempt","restart","state","exit","signal","host","start","end","elapsed"] | sort')"
     [ "$(jq '[.lines[].history[] | select(.start == null or .end == null or .host == null)] | length' <<<"$output")" -eq 0 ]
     # Without --history, no history.
     run dsq report "$rd" --json --lines
@@ -135,8 +136,8 @@ record_lines() {
     [ "$(record_lines "$rd" 2)" = '[1,3]' ]
     [ "$(cat ran.1 | tr '\n' ' ')" = "1 2 " ]
     run dsq report "$rd" --json --lines
-    [ "$(jq -c '[.lines[] | [.line, .state, .exit, .attempts]]' <<<"$output")" = \
-        '[[1,"ok",0,2],[2,"failed",2,1],[3,"ok",0,2]]' ]
+    json_eq "$(jq -c '[.lines[] | [.line, .state, .exit, .attempts]]' <<<"$output")" \
+        '[[1,"ok",0,2],[2,"failed",2,1],[3,"ok",0,2]]'
 
     # Then the failed line alone, as attempt 3.
     run --separate-stderr dsq autopsy "$rd" --dry-run --states failed
@@ -144,9 +145,9 @@ record_lines() {
     [ "$(cat "$rd/attempts/3.lines")" = 2 ]
     [ "$(record_lines "$rd" 3)" = '[2]' ]
     run dsq report "$rd" --json --lines --history
-    [ "$(jq -c '.lines[1].history | map([.attempt, .state])' <<<"$output")" = '[[1,"failed"],[3,"failed"]]' ]
-    [ "$(jq -c '.lines[0].history | map([.attempt, .state])' <<<"$output")" = '[[1,"ok"],[2,"ok"]]' ]
-    [ "$(jq -c '[.attempts[] | .commands]' <<<"$output")" = '[3,2,1]' ]
+    json_eq "$(jq -c '.lines[1].history | map([.attempt, .state])' <<<"$output")" '[[1,"failed"],[3,"failed"]]'
+    json_eq "$(jq -c '.lines[0].history | map([.attempt, .state])' <<<"$output")" '[[1,"ok"],[2,"ok"]]'
+    json_eq "$(jq -c '[.attempts[] | .commands]' <<<"$output")" '[3,2,1]'
 }
 
 @test "a rerun keeps the previous sbatch options per line unless given again, and plans afresh" {
@@ -155,8 +156,8 @@ record_lines() {
     dsq --job-file jobs.txt --status-dir st --stdout --parallel 2 -c 2 --mem 1g -t 10 \
         --partition=day --comment "two words" >/dev/null
     rd=$WORK/$(only_run_dir st)
-    [ "$(jq -c '.sbatch' "$rd/manifest.json")" = \
-        '["--time=10","--partition=day","--comment=two words","--cpus-per-task=4","--mem=2048M","--signal=B:USR1@60"]' ]
+    json_eq "$(jq -c '.sbatch' "$rd/manifest.json")" \
+        '["--time=10","--partition=day","--comment=two words","--cpus-per-task=4","--mem=2048M","--signal=B:USR1@60"]'
 
     run --separate-stderr dsq autopsy "$rd" --dry-run --mem 3g --tasks 1 --layout block
     echo "$stderr"
@@ -164,14 +165,14 @@ record_lines() {
     [ "$(cat "$rd/attempts/2.lines" | tr '\n' ' ')" = "1 2 3 4 " ]
     # --parallel 2 is kept: the per-line -c 2 and the new --mem 3g are scaled
     # again, and -t by ceil(4 lines / 2).
-    [ "$(jq -c '.attempts[1].sbatch' "$rd/manifest.json")" = \
-        '["--partition=day","--comment=two words","--signal=B:USR1@60","--cpus-per-task=4","--mem=6144M","--time=00:20:00"]' ]
-    [ "$(jq -c '.attempts[1].per_line' "$rd/manifest.json")" = \
-        '{"cpus":2,"mem_mib":3072,"mem_per_cpu_mib":0,"gpus":0,"time_s":600}' ]
-    [ "$(jq -c '.attempts[1].plan | [.tasks, .lines_per_task, .layout]' "$rd/manifest.json")" = '[1,4,"block"]' ]
+    json_eq "$(jq -c '.attempts[1].sbatch' "$rd/manifest.json")" \
+        '["--partition=day","--comment=two words","--signal=B:USR1@60","--cpus-per-task=4","--mem=6144M","--time=00:20:00"]'
+    json_eq "$(jq -c '.attempts[1].per_line' "$rd/manifest.json")" \
+        '{"cpus":2,"mem_mib":3072,"mem_per_cpu_mib":0,"gpus":0,"time_s":600}'
+    json_eq "$(jq -c '.attempts[1].plan | [.tasks, .lines_per_task, .layout]' "$rd/manifest.json")" '[1,4,"block"]'
     [ "$(ls "$rd/status" | grep '^a2' | tr '\n' ' ')" = "a2.t0.r0.jsonl " ]
     # Attempt 1 is untouched, at the top level too.
-    [ "$(jq -c '[.plan.tasks, .sbatch[4], .attempts[0].sbatch[4]]' "$rd/manifest.json")" = '[4,"--mem=2048M","--mem=2048M"]' ]
+    json_eq "$(jq -c '[.plan.tasks, .sbatch[4], .attempts[0].sbatch[4]]' "$rd/manifest.json")" '[4,"--mem=2048M","--mem=2048M"]'
     script=$(jq -r '.attempts[1].script' "$rd/manifest.json")
     grep -qx '#SBATCH --mem=6144M' "$rd/$script"
     grep -qx '#SBATCH --array=0-0' "$rd/$script"
@@ -185,8 +186,8 @@ record_lines() {
     [ "$(jq .format merge/manifest.json)" -eq 1 ]
     run --separate-stderr dsq report merge --json --lines --history
     [ "$status" -eq 0 ]
-    [ "$(jq -c '[.total, (.attempts | length), .lines[0].state, .lines[0].attempts]' <<<"$output")" = '[9,1,"ok",2]' ]
-    [ "$(jq -c '.lines[0].history | map([.attempt, .state])' <<<"$output")" = '[[1,"failed"],[2,"ok"]]' ]
+    json_eq "$(jq -c '[.total, (.attempts | length), .lines[0].state, .lines[0].attempts]' <<<"$output")" '[9,1,"ok",2]'
+    json_eq "$(jq -c '.lines[0].history | map([.attempt, .state])' <<<"$output")" '[[1,"failed"],[2,"ok"]]'
 
     # A run of our own, its manifest turned back into format 1.
     printf 'true\nexit 5\n' > jobs.txt
@@ -195,7 +196,7 @@ record_lines() {
     jq 'del(.attempts) | .format = 1' "$rd/manifest.json" > m.json && mv m.json "$rd/manifest.json"
     run dsq report "$rd" --json --lines
     [ "$status" -eq 0 ]
-    [ "$(jq -c '[.lines[] | .state]' <<<"$output")" = '["ok","failed"]' ]
+    json_eq "$(jq -c '[.lines[] | .state]' <<<"$output")" '["ok","failed"]'
     run --separate-stderr dsq autopsy "$rd" --dry-run
     [ "$status" -eq 1 ]
     [ "$(jq -r '[.format, (.attempts | length), .attempts[0].lines_file, .attempts[0].plan.tasks, .attempts[1].output] | @tsv' "$rd/manifest.json")" = \
@@ -234,7 +235,7 @@ record_lines() {
     [ "$(cat "$rd/attempts/2.lines")" = 1 ]
     [ "$(record_lines "$rd" 2)" = '[1]' ]
     run dsq report "$rd" --json --lines
-    [ "$(jq -c '[.lines[] | [.line, .state]]' <<<"$output")" = '[[1,"failed"],[2,"running"]]' ]
+    json_eq "$(jq -c '[.lines[] | [.line, .state]]' <<<"$output")" '[[1,"failed"],[2,"running"]]'
 }
 
 @test "autopsy --submit refused by sbatch: its words, exit 3, the attempt stays, marked" {
@@ -259,8 +260,8 @@ record_lines() {
     # The report: the line keeps its failure, and the attempt that never ran
     # it is in its history as not_run.
     run dsq report "$rd" --json --lines --history
-    [ "$(jq -c '.lines[0] | [.state, .exit, (.history | map([.attempt, .state]))]' <<<"$output")" = \
-        '["failed",4,[[1,"failed"],[2,"not_run"]]]' ]
+    json_eq "$(jq -c '.lines[0] | [.state, .exit, (.history | map([.attempt, .state]))]' <<<"$output")" \
+        '["failed",4,[[1,"failed"],[2,"not_run"]]]'
     run dsq report "$rd"
     [[ "$output" == *"none (not submitted: sbatch refused it, attempt 2, 1 line)"* ]]
 

@@ -42,9 +42,9 @@ run_of_job() {
     [ "$status" -eq 0 ]
     j=$output
     [ "$(jq -r '.job_ids[0]' <<<"$j")" = "$jid" ]
-    [ "$(jq -c '.states | [.ok,.failed,.signaled,.not_run,.lost]' <<<"$j")" = '[2,2,1,0,0]' ]
-    [ "$(jq -c '[.lines[] | [.line,.state,.exit,.signal]]' <<<"$j")" = \
-        '[[1,"ok",0,null],[2,"failed",3,null],[4,"signaled",null,9],[6,"ok",0,null],[7,"failed",7,null]]' ]
+    json_eq "$(jq -c '.states | [.ok,.failed,.signaled,.not_run,.lost]' <<<"$j")" '[2,2,1,0,0]'
+    json_eq "$(jq -c '[.lines[] | [.line,.state,.exit,.signal]]' <<<"$j")" \
+        '[[1,"ok",0,null],[2,"failed",3,null],[4,"signaled",null,9],[6,"ok",0,null],[7,"failed",7,null]]'
     [ "$(jq -r '.queue_known' <<<"$j")" = true ]
     [ "$(dsq autopsy --status-dir runs "$jid" 2>/dev/null)" = $'exit 3\nkill -KILL $$\nexit 7' ]
     run dsq autopsy "$rd"
@@ -80,7 +80,7 @@ run_of_job() {
     run dsq --job-file slow.txt --submit --status-dir runs --hold
     jid=${lines[0]}
     run dsq report --status-dir runs --json
-    [ "$(jq -c '[.states.pending,.over]' <<<"$output")" = '[2,false]' ]
+    json_eq "$(jq -c '[.states.pending,.over]' <<<"$output")" '[2,false]'
     # A rerun of a run still in the queue is refused, naming the job, and
     # adds nothing to the run directory.
     rd=$(run_of_job "$jid")
@@ -102,7 +102,7 @@ run_of_job() {
     [[ "$output" == *"states:      2 ok"* ]]
     wait_job_done "$jid" 120
     run dsq report --status-dir runs --json
-    [ "$(jq -c '[.states.ok,.over]' <<<"$output")" = '[2,true]' ]
+    json_eq "$(jq -c '[.states.ok,.over]' <<<"$output")" '[2,true]'
 }
 
 @test "--submit --wait returns with report --check's status" {
@@ -162,7 +162,7 @@ run_of_job() {
     jid1=${lines[0]} jid2=${lines[1]}
     rd=$(run_of_job "$jid1")
     cluster_settle_launch_losses "$rd" "$status"
-    [ "$(jq -c '.plan.arrays' "$rd/manifest.json")" = '[{"offset":0,"count":1001},{"offset":1001,"count":9}]' ]
+    json_eq "$(jq -c '.plan.arrays' "$rd/manifest.json")" '[{"offset":0,"count":1001},{"offset":1001,"count":9}]'
     [ "$(jq -r '.job_ids | join(" ")' "$rd/manifest.json")" = "$jid1 $jid2" ]
     run dsq report "$rd" --json --lines
     [ "$(jq -r '.states.ok' <<<"$output")" = 1010 ]

@@ -138,11 +138,11 @@ side_line() {
     echo "$j" | jq -c .states
     [ "$(jq -r .total <<<"$j")" = 6 ]
     [ "$(jq -r '.commands' "$rd/manifest.json")" = 6 ]
-    [ "$(jq -c '.states | [.ok, .interrupted, .not_run]' <<<"$j")" = '[2,2,2]' ]
+    json_eq "$(jq -c '.states | [.ok, .interrupted, .not_run]' <<<"$j")" '[2,2,2]'
     [ "$(jq '[.states[]] | add' <<<"$j")" = 6 ]
     [ "$(jq -r .over <<<"$j")" = true ]
-    [ "$(jq -c '[.lines[] | [.line, .state]]' <<<"$j")" = \
-        '[[2,"ok"],[3,"interrupted"],[4,"not_run"],[5,"ok"],[6,"interrupted"],[7,"not_run"]]' ]
+    json_eq "$(jq -c '[.lines[] | [.line, .state]]' <<<"$j")" \
+        '[[2,"ok"],[3,"interrupted"],[4,"not_run"],[5,"ok"],[6,"interrupted"],[7,"not_run"]]'
     [ "$(jq -r '[.lines[] | select(.state == "interrupted") | .slurm_state] | unique | join(" ")' <<<"$j")" = CANCELLED ]
     # The records say why: the runner's SIGTERM; line 6 needed the KILL.
     [ "$(end_field 3 reason "$rd")" = "runner received SIGTERM" ]
@@ -184,8 +184,8 @@ side_line() {
     [ "$(job_field "${jid}_0" JobState)" = TIMEOUT ]
     j=$(report_json)
     echo "$j" | jq -c '.lines[] | [.line, .state, .slurm_state]'
-    [ "$(jq -c '[.lines[] | [.line, .state]]' <<<"$j")" = \
-        '[[1,"interrupted"],[2,"ok"],[3,"ok"],[4,"not_run"]]' ]
+    json_eq "$(jq -c '[.lines[] | [.line, .state]]' <<<"$j")" \
+        '[[1,"interrupted"],[2,"ok"],[3,"ok"],[4,"not_run"]]'
     [ "$(jq -r '.lines[0].slurm_state' <<<"$j")" = TIMEOUT ]
     [ "$(jq '[.states[]] | add' <<<"$j")" = 4 ]
     run dsq report "$rd"
@@ -226,8 +226,8 @@ side_line() {
     [ "$(job_field "$task" JobState)" = NODE_FAIL ]
     j=$(report_json)
     echo "$j" | jq -c '.lines[] | [.line, .state, .slurm_state]'
-    [ "$(jq -c '[.lines[] | [.line, .state, .slurm_state]]' <<<"$j")" = \
-        '[[1,"ok",null],[2,"ok",null],[3,"lost","NODE_FAIL"],[4,"lost","NODE_FAIL"]]' ]
+    json_eq "$(jq -c '[.lines[] | [.line, .state, .slurm_state]]' <<<"$j")" \
+        '[[1,"ok",null],[2,"ok",null],[3,"lost","NODE_FAIL"],[4,"lost","NODE_FAIL"]]'
     [ "$(jq -r .over <<<"$j")" = true ]
     run dsq report "$rd"
     [[ "$output" == *"lost (Slurm: NODE_FAIL): 2 lines (3, 4)"* ]]
@@ -242,8 +242,8 @@ side_line() {
     [ "$(jq -c '.states.ok' <<<"$j")" = 4 ]
     [ "$(jq '[.states[]] | add' <<<"$j")" = 4 ]
     # Exactly the lost lines ran again, once each.
-    [ "$(recs "$rd" | jq -s -c '[.[] | select(.attempt == 2 and .ev == "start") | .line] | sort')" = '[3,4]' ]
-    [ "$(recs "$rd" | jq -s -c '[.[] | select(.attempt == 2 and .ev == "end" and .state == "ok") | .line] | sort')" = '[3,4]' ]
+    json_eq "$(recs "$rd" | jq -s -c '[.[] | select(.attempt == 2 and .ev == "start") | .line] | sort')" '[3,4]'
+    json_eq "$(recs "$rd" | jq -s -c '[.[] | select(.attempt == 2 and .ev == "end" and .state == "ok") | .line] | sort')" '[3,4]'
     # Side effects: the lines that ended ok ran once; the lost ones were cut
     # after their start and completed by the rerun.
     [ "$(cat side.1)" = $'start 1 0\nend 1 0' ]
@@ -271,7 +271,7 @@ side_line() {
     # so line 3 is pending again, not lost, and line 4 is pending.
     wait_until 60 eval '[ "$(squeue -h -r -j "$jid" -o %T 2>/dev/null)" = PENDING ]'
     j=$(report_json)
-    [ "$(jq -c '[.lines[] | .state]' <<<"$j")" = '["ok","ok","pending","pending"]' ]
+    json_eq "$(jq -c '[.lines[] | .state]' <<<"$j")" '["ok","ok","pending","pending"]'
     cluster_requeue_now "$jid"
     wait_job_done "$jid" 60
     [ "$(job_field "${jid}_0" JobState)" = COMPLETED ]
@@ -279,14 +279,14 @@ side_line() {
     # Both incarnations keep their records: r0 (lines 1, 2 ended, 3 cut
     # short) and r1 (lines 3 and 4 only).
     [ -s "$rd/status/a1.t0.r0.jsonl" ] && [ -s "$rd/status/a1.t0.r1.jsonl" ]
-    [ "$(jq -s -c '[.[] | [.line, .ev]]' "$rd/status/a1.t0.r0.jsonl")" = \
-        '[[1,"start"],[1,"end"],[2,"start"],[2,"end"],[3,"start"]]' ]
-    [ "$(jq -s -c '[.[] | select(.ev == "end") | [.line, .state, .restart]]' "$rd/status/a1.t0.r1.jsonl")" = \
-        '[[3,"ok",1],[4,"ok",1]]' ]
-    [ "$(jq -s -c '[.[] | select(.ev == "start") | .line]' "$rd/status/a1.t0.r1.jsonl")" = '[3,4]' ]
+    json_eq "$(jq -s -c '[.[] | [.line, .ev]]' "$rd/status/a1.t0.r0.jsonl")" \
+        '[[1,"start"],[1,"end"],[2,"start"],[2,"end"],[3,"start"]]'
+    json_eq "$(jq -s -c '[.[] | select(.ev == "end") | [.line, .state, .restart]]' "$rd/status/a1.t0.r1.jsonl")" \
+        '[[3,"ok",1],[4,"ok",1]]'
+    json_eq "$(jq -s -c '[.[] | select(.ev == "start") | .line]' "$rd/status/a1.t0.r1.jsonl")" '[3,4]'
     [ "$(jq -r .host "$rd/status/a1.t0.r1.jsonl" | sort -u)" != "$node" ]
     j=$(report_json)
-    [ "$(jq -c '[.lines[] | .state]' <<<"$j")" = '["ok","ok","ok","ok"]' ]
+    json_eq "$(jq -c '[.lines[] | .state]' <<<"$j")" '["ok","ok","ok","ok"]'
     run dsq report "$rd" --check
     [ "$status" -eq 0 ]
     # Each line's side effect happened once; line 3 was cut and rerun.

@@ -69,6 +69,18 @@ refusing_sbatch() {
 
 # JSON in tests is read with jq (installed by .ci/run and the README).
 
+# json_eq ACTUAL EXPECTED: each is one JSON value, and they are equal as
+# values (jq ==): an object's key order does not matter, an array's element
+# order does.  Prints both (keys sorted) when not.  Where the bytes of a
+# record or the order of its fields are what is tested (dsq-records(5)),
+# compare the text instead.
+json_eq() {
+    jq -n -e --argjson a "$1" --argjson b "$2" '$a == $b' >/dev/null 2>&1 && return 0
+    echo "json_eq: got      $(jq -n -S -c --argjson v "$1" '$v' 2>/dev/null || echo "(not one JSON value) $1")" >&2
+    echo "json_eq: expected $(jq -n -S -c --argjson v "$2" '$v' 2>/dev/null || echo "(not one JSON value) $2")" >&2
+    return 1
+}
+
 # recs [DIR]: every status record of run directory DIR, or of the only run
 # directory under DIR (default .), one per line.
 recs() {
