@@ -268,13 +268,10 @@ trap '' TERM; sleep 300
 sleep 300 & (trap '' TERM; sleep 300) & wait
 echo never > never.out
 EOF
-    dsq --job-file jobs.txt --dry-run --parallel 3 --kill-grace 1 > out.txt 2>&1 &
-    pid=$!
+    dsq_bg --job-file jobs.txt --dry-run --parallel 3 --kill-grace 1
     wait_recs "$(started 1 2 3)"
-    kill -TERM "$pid"
-    rc=0
-    wait "$pid" || rc=$?
-    [ "$rc" -eq 1 ]
+    bg_wait TERM
+    [ "$bg_status" -eq 1 ]
     rd=$(only_run_dir)
     for l in 1 2 3; do
         [ "$(end_field "$l" state)" = interrupted ]
@@ -298,13 +295,10 @@ EOF
 
 @test "SIGINT stops the pool like SIGTERM" {
     printf 'sleep 300\nsleep 300\n' > jobs.txt
-    dsq --job-file jobs.txt --dry-run --parallel 1 --kill-grace 1 > out.txt 2>&1 &
-    pid=$!
+    dsq_bg --job-file jobs.txt --dry-run --parallel 1 --kill-grace 1
     wait_recs "$(started 1)"
-    kill -INT "$pid"
-    rc=0
-    wait "$pid" || rc=$?
-    [ "$rc" -eq 1 ]
+    bg_wait INT
+    [ "$bg_status" -eq 1 ]
     [ "$(end_field 1 state)" = interrupted ]
     [[ "$(end_field 1 reason)" == *SIGINT* ]]
     [ -z "$(recs | jq -r 'select(.line == 2)')" ]
@@ -316,16 +310,14 @@ touch running.1; while [ ! -e go ]; do sleep 0.05; done; echo finished > done.1
 echo never > never.2
 echo never > never.3
 EOF
-    dsq --job-file jobs.txt --dry-run --parallel 1 > out.txt 2>&1 &
-    pid=$!
+    dsq_bg --job-file jobs.txt --dry-run --parallel 1
     wait_for running.1
     # The USR1 is pending (blocked) before the line can end, and the pool
     # takes pending signals before SIGCHLD: no sleep needed.
-    kill -USR1 "$pid"
+    kill -USR1 "$bg_pid"
     touch go
-    rc=0
-    wait "$pid" || rc=$?
-    [ "$rc" -eq 1 ]
+    bg_wait
+    [ "$bg_status" -eq 1 ]
     [ "$(end_field 1 state)" = ok ]
     [ "$(cat done.1)" = finished ]
     [ ! -e never.2 ] && [ ! -e never.3 ]

@@ -173,14 +173,12 @@ teardown() {
 
 @test "SIGTERM to a dry run: the running line is interrupted, the rest not_run" {
     printf 'sleep 30\nsleep 30\necho never\n' > jobs.txt
-    dsq --job-file jobs.txt --dry-run --parallel 1 --status-dir st >out 2>&1 3>&- &
-    pid=$!
+    dsq_bg --job-file jobs.txt --dry-run --parallel 1 --status-dir st
     wait_recs "$(started 1)" 10 st
     run --separate-stderr dsq report --status-dir st --json
     json_eq "$(jq -c '[.states.running, .states.pending, .over]' <<<"$output")" '[1,2,false]'
-    kill -TERM "$pid"
-    run wait "$pid"
-    [ "$status" -ne 0 ]
+    bg_wait TERM
+    [ "$bg_status" -ne 0 ]
     run --separate-stderr dsq report --status-dir st --json --lines
     [ "$status" -eq 0 ]
     j="$output"
@@ -193,12 +191,10 @@ teardown() {
 
 @test "SIGKILL of a dry run: running while the line lives, lost after" {
     printf 'sleep 30\necho never\n' > jobs.txt
-    dsq --job-file jobs.txt --dry-run --parallel 1 --status-dir st >out 2>&1 3>&- &
-    pid=$!
+    dsq_bg --job-file jobs.txt --dry-run --parallel 1 --status-dir st
     wait_recs "$(started 1)" 10 st
-    kill -KILL "$pid"
-    wait "$pid" || true
-    line_pid=$(jq -r 'select(.ev == "start") | .pid' st/*/status/*.jsonl)
+    bg_wait KILL
+    line_pid=$(start_field 1 pid st)
     ORPHANS="$line_pid"
     run --separate-stderr dsq report --status-dir st --json --lines
     json_eq "$(jq -c '[.lines[] | .state]' <<<"$output")" '["running","pending"]'

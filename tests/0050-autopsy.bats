@@ -66,8 +66,7 @@ bats_require_minimum_version 1.5.0
 
 @test "autopsy after SIGTERM: interrupted and not-run lines are printed" {
     printf 'echo done\nsleep 30\nsleep 30 # second\necho never\n' > jobs.txt
-    dsq --job-file jobs.txt --dry-run --parallel 1 --status-dir st >out 2>&1 3>&- &
-    pid=$!
+    dsq_bg --job-file jobs.txt --dry-run --parallel 1 --status-dir st
     wait_recs "$(started 2)" 10 st
     # While it runs: the waiting lines are not printed, and autopsy says so.
     run --separate-stderr dsq autopsy --status-dir st
@@ -75,8 +74,7 @@ bats_require_minimum_version 1.5.0
     [ -z "$output" ]
     [[ "$stderr" == *"1 succeeded, 0 failed, 0 didn't run, 2 pending, 1 running"* ]]
     [[ "$stderr" == *"the run is not over: 3 lines pending or running are not printed"* ]]
-    kill -TERM "$pid"
-    wait "$pid" || true
+    bg_wait TERM
     dsq autopsy --status-dir st >rerun.txt 2>err.txt
     printf 'sleep 30\nsleep 30 # second\necho never\n' > want.txt
     cmp rerun.txt want.txt

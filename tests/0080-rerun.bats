@@ -9,9 +9,9 @@ setup() { setup_dsq; }
 bats_require_minimum_version 1.5.0
 
 teardown() {
-    if [ -n "${BG:-}" ]; then
-        kill -TERM "$BG" 2>/dev/null || true
-        wait "$BG" 2>/dev/null || true
+    if [ -n "${bg_pid:-}" ]; then
+        kill -TERM "$bg_pid" 2>/dev/null || true
+        wait "$bg_pid" 2>/dev/null || true
     fi
 }
 
@@ -206,8 +206,7 @@ record_lines() {
 
 @test "a rerun is refused while a line of the run is running, unless --force" {
     printf 'exit 1\ntouch started; sleep 30\n' > jobs.txt
-    dsq --job-file jobs.txt --dry-run --parallel 2 --status-dir st >bg.out 2>&1 3>&- &
-    BG=$!
+    dsq_bg --job-file jobs.txt --dry-run --parallel 2 --status-dir st
     wait_for started 10
     wait_recs "$(ended 1)" 10 st
     rd=$WORK/$(only_run_dir st)

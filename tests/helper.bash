@@ -111,6 +111,22 @@ _has_recs() {
     echo "$e"
 }
 
+# dsq_bg DSQ_ARGS...: starts dsq in the background (output to bg.out, bats'
+# fd 3 closed so that bats need not wait for it); its pid in bg_pid.
+dsq_bg() {
+    dsq "$@" > bg.out 2>&1 3>&- &
+    bg_pid=$!
+}
+
+# bg_wait [SIGNAL]: sends SIGNAL (when given) to bg_pid and waits for it; its
+# exit status in bg_status.  (Not through `run`: its subshell cannot wait.)
+# shellcheck disable=SC2034 # bg_status is for the tests to read
+bg_wait() {
+    [ -z "${1:-}" ] || kill -"$1" "$bg_pid" || return 1
+    bg_status=0
+    wait "$bg_pid" || bg_status=$?
+}
+
 # wait_until SECONDS CMD...: runs CMD every 0.2 s until it succeeds; after
 # SECONDS fails, naming CMD.
 wait_until() {
