@@ -46,9 +46,12 @@ hostile='we ird $(touch PWNED-dollar) `touch PWNED-tick` "q" '"'s'"' ;touch PWNE
     [ "$status" -eq 0 ]
     SLURM_ARRAY_TASK_ID=1 bash b.sh
     # stripe: task 1 runs command 2 (line 2) only
-    [ -f b.out ] && [ ! -f a.out ] && [ ! -f c.out ]
+    [ -f b.out ]
+    [ ! -f a.out ]
+    [ ! -f c.out ]
     SLURM_ARRAY_TASK_ID=0 bash b.sh
-    [ -f a.out ] && [ -f c.out ]
+    [ -f a.out ]
+    [ -f c.out ]
 }
 
 @test "a custom batch template from the config is used" {

@@ -110,7 +110,8 @@ EOF
     # Line 4 is the second command: task 1 of 2.
     [ "$(end_field 4 task runs)" = 1 ]
     [ "$(cat out/stdin.4)" = /dev/null ]
-    [ -e out/cat.4 ] && [ ! -s out/cat.4 ]
+    [ -e out/cat.4 ]
+    [ ! -s out/cat.4 ]
 }
 
 @test "lines start with default signal dispositions and nothing blocked" {
@@ -320,7 +321,8 @@ EOF
     [ "$bg_status" -eq 1 ]
     [ "$(end_field 1 state)" = ok ]
     [ "$(cat done.1)" = finished ]
-    [ ! -e never.2 ] && [ ! -e never.3 ]
+    [ ! -e never.2 ]
+    [ ! -e never.3 ]
     [ "$(recs | jq -s 'length')" -eq 2 ]
     run dsq report --json --lines "$(only_run_dir)"
     [ "$(echo "$output" | jq -r '.states.not_run')" = 2 ]

@@ -278,7 +278,8 @@ side_line() {
     [ "$(job_field "${jid}_0" Restarts)" = 1 ]
     # Both incarnations keep their records: r0 (lines 1, 2 ended, 3 cut
     # short) and r1 (lines 3 and 4 only).
-    [ -s "$rd/status/a1.t0.r0.jsonl" ] && [ -s "$rd/status/a1.t0.r1.jsonl" ]
+    [ -s "$rd/status/a1.t0.r0.jsonl" ]
+    [ -s "$rd/status/a1.t0.r1.jsonl" ]
     json_eq "$(jq -s -c '[.[] | [.line, .ev]]' "$rd/status/a1.t0.r0.jsonl")" \
         '[[1,"start"],[1,"end"],[2,"start"],[2,"end"],[3,"start"]]'
     json_eq "$(jq -s -c '[.[] | select(.ev == "end") | [.line, .state, .restart]]' "$rd/status/a1.t0.r1.jsonl")" \
