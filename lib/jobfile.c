@@ -41,6 +41,13 @@ dsq_jobfile_parse(char *data, size_t len, const char *name, struct dsq_error *er
 
         line++;
         pos += n + (nl ? 1 : 0);
+        /* A UTF-8 byte-order mark (editors on Windows write one) is not part
+         * of the first line: it would make a comment a command, and the
+         * command start with three bytes the shell does not expect. */
+        if (line == 1 && clen >= 3 && !memcmp(start, "\xEF\xBB\xBF", 3)) {
+            start += 3;
+            clen -= 3;
+        }
         if (clen > 0 && start[clen - 1] == '\r')
             clen--;
         if (!dsq_jobfile_is_command(start, clen))

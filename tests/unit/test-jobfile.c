@@ -1,5 +1,5 @@
 /* Unit tests for lib/jobfile: physical line numbers, skipped lines, CRLF,
- * last line without newline, NUL bytes, non-UTF-8 bytes. */
+ * last line without newline, NUL bytes, non-UTF-8 bytes, a byte-order mark. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -66,6 +66,22 @@ main(void)
     jf = parse("\r\n#x\r\necho z\r\n", 14, &err);
     ok(jf && jf->ncmds == 1 && jf->cmds[0].line == 3 && cmd_is(jf, 0, "echo z"),
        "CRLF everywhere, blank CRLF line skipped");
+    dsq_jobfile_destroy(jf);
+
+    /* A byte-order mark is not part of line 1: neither a comment nor a
+     * command starts with it. */
+    jf = parse("\xEF\xBB\xBF# comment\necho bom\n", 22, &err);
+    ok(jf && jf->ncmds == 1 && jf->cmds[0].line == 2 && cmd_is(jf, 0, "echo bom"),
+       "BOM before a comment: the comment is skipped");
+    dsq_jobfile_destroy(jf);
+    jf = parse("\xEF\xBB\xBF" "echo one\r\n", 13, &err);
+    ok(jf && jf->ncmds == 1 && jf->cmds[0].line == 1 && cmd_is(jf, 0, "echo one"),
+       "BOM before a command: not part of it");
+    dsq_jobfile_destroy(jf);
+    jf = parse("echo \xEF\xBB\xBF\n\xEF\xBB\xBF" "echo two\n", 21, &err);
+    ok(jf && jf->ncmds == 2 && cmd_is(jf, 0, "echo \xEF\xBB\xBF") &&
+           cmd_is(jf, 1, "\xEF\xBB\xBF" "echo two"),
+       "the same bytes elsewhere are kept");
     dsq_jobfile_destroy(jf);
 
     jf = dsq_jobfile_load("/nonexistent/jobs.txt", &err);
