@@ -582,8 +582,11 @@ is_sbatch_option(const char *tok)
 {
     if (tok[0] != '-' || !tok[1])
         return 0;
-    if (tok[1] == '-')
-        return dsq_sbatch_lookup(tok + 2, strcspn(tok + 2, "=")) != NULL;
+    if (tok[1] == '-') {
+        const struct dsq_sbatch_def *amb[2];
+        /* An ambiguous abbreviation is sbatch's too: take() words it. */
+        return dsq_sbatch_lookup_abbrev(tok + 2, strcspn(tok + 2, "="), amb) || amb[0];
+    }
     return dsq_sbatch_lookup_short(tok[1]) != NULL;
 }
 

@@ -18,6 +18,7 @@
 #include "lib/report.h"
 #include "lib/run.h"
 #include "lib/rundir.h"
+#include "lib/sbatch.h"
 #include "lib/script.h"
 #include "lib/slurm.h"
 #include "lib/util.h"
@@ -77,6 +78,19 @@ cmd_opt_next(const struct cmd_opt *table, int argc, char **argv, int *i, const c
             *arg = argv[*i + 1];
             *i += 2;
             return o->id;
+        }
+        /* Not ours to the letter.  A prefix of one of ours is never passed
+         * on as sbatch's abbreviation (--kill would be sbatch's
+         * --kill-on-invalid-dep), unless it is an sbatch option itself
+         * (--batch). */
+        for (const struct cmd_opt *o = table; o->id && n > 0; o++) {
+            if (!o->long_name || strncmp(o->long_name, name, n) || dsq_sbatch_lookup(name, n))
+                continue;
+            cmd_usage_error(cmdname,
+                            "unknown option '--%.*s': did you mean '--%s'? (dsq's own options "
+                            "are written out in full)",
+                            (int)n, name, o->long_name);
+            return CMD_OPT_ERROR;
         }
         return CMD_OPT_UNKNOWN;
     }

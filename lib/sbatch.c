@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sbatch.h"
 #include "util.h"
@@ -131,6 +132,28 @@ dsq_sbatch_lookup(const char *name, size_t n)
 }
 
 const struct dsq_sbatch_def *
+dsq_sbatch_lookup_abbrev(const char *name, size_t n, const struct dsq_sbatch_def *amb[2])
+{
+    const struct dsq_sbatch_def *found = dsq_sbatch_lookup(name, n);
+
+    amb[0] = amb[1] = NULL;
+    if (found || n == 0)
+        return found;
+    /* As sbatch's getopt_long: a prefix of one option's name names it. */
+    for (const struct dsq_sbatch_def *d = defs; d->name; d++) {
+        if (strncmp(d->name, name, n))
+            continue;
+        if (found) {
+            amb[0] = found;
+            amb[1] = d;
+            return NULL;
+        }
+        found = d;
+    }
+    return found;
+}
+
+const struct dsq_sbatch_def *
 dsq_sbatch_lookup_short(char c)
 {
     for (const struct dsq_sbatch_def *d = defs; d->name; d++) {
@@ -221,7 +244,14 @@ dsq_sbatch_take(int argc, char *const argv[], int *i, struct dsq_sbopts *out, st
         const char *eq = strchr(name, '=');
         size_t n = eq ? (size_t)(eq - name) : strlen(name);
 
-        d = dsq_sbatch_lookup(name, n);
+        const struct dsq_sbatch_def *amb[2];
+
+        d = dsq_sbatch_lookup_abbrev(name, n, amb);
+        if (amb[0])
+            return dsq_errprintf(err, DSQ_ERR_INPUT,
+                                 "option '%.*s' is ambiguous: it abbreviates sbatch's '--%s', "
+                                 "'--%s', ...; write the option out",
+                                 (int)(n + 2), tok, amb[0]->name, amb[1]->name);
         if (!d)
             return dsq_errprintf(err, DSQ_ERR_INPUT,
                                  "unknown option '%.*s': neither a dsq nor an sbatch option",
@@ -307,7 +337,7 @@ dsq_sbatch_parse_time(const char *s, long *seconds)
     const char *p = s;
     int nf;
 
-    if (!strcmp(s, "UNLIMITED") || !strcmp(s, "INFINITE") || !strcmp(s, "-1")) {
+    if (!strcasecmp(s, "UNLIMITED") || !strcasecmp(s, "INFINITE") || !strcmp(s, "-1")) {
         *seconds = -1;
         return 0;
     }

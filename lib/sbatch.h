@@ -22,6 +22,11 @@ struct dsq_sbatch_def {
 /* Look up by long name (n bytes, no "--", no "=value") or by short letter. */
 const struct dsq_sbatch_def *dsq_sbatch_lookup(const char *name, size_t n);
 const struct dsq_sbatch_def *dsq_sbatch_lookup_short(char c);
+/* As dsq_sbatch_lookup, or else by a prefix of one long name (sbatch's own
+ * abbreviations, "part" for "partition").  A prefix of several names is
+ * NULL with amb[0] and amb[1] two of them; otherwise amb[0] is NULL. */
+const struct dsq_sbatch_def *dsq_sbatch_lookup_abbrev(const char *name, size_t n,
+                                                      const struct dsq_sbatch_def *amb[2]);
 
 /* One placed option: name is the long name (borrowed from the table), value
  * owned or NULL. */
@@ -51,7 +56,7 @@ void dsq_sbopts_remove(struct dsq_sbopts *o, const char *name);
 void dsq_sbopts_free(struct dsq_sbopts *o);
 
 /* Slurm time formats: "M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S";
- * "UNLIMITED"/"INFINITE" give -1.  0 on success. */
+ * "UNLIMITED"/"INFINITE" in any case give -1.  0 on success. */
 int dsq_sbatch_parse_time(const char *s, long *seconds);
 /* D-HH:MM:SS or HH:MM:SS into buf. */
 void dsq_sbatch_format_time(long seconds, char *buf, size_t n);

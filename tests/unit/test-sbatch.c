@@ -24,8 +24,18 @@ main(void)
     uint64_t mib;
     char buf[32];
     int found;
-    char *a1[] = {"--export=ALL,FOO=bar", "--constraint=a|b", "--comment", "two words",
-                  "--mem-per-cpu", "4g", "-t", "10:00", "-c2", "--requeue", "-p", "day",
+    char *a1[] = {"--export=ALL,FOO=bar",
+                  "--constraint=a|b",
+                  "--comment",
+                  "two words",
+                  "--mem-per-cpu",
+                  "4g",
+                  "-t",
+                  "10:00",
+                  "-c2",
+                  "--requeue",
+                  "-p",
+                  "day",
                   "--exclusive"};
 
     ok(take_all(13, a1, &o, &err) == 0, "splits a mixed command line: %s", err.msg);
@@ -64,6 +74,23 @@ main(void)
     ok(take_all(1, a7, &o, &err) < 0, "value given to a flag refused");
     dsq_sbopts_free(&o);
 
+    /* sbatch's own abbreviations: a unique prefix names the option, and the
+     * #SBATCH line gets its whole name; an ambiguous one is refused naming
+     * two candidates; an exact name wins over longer ones (--mem). */
+    char *a8[] = {"--part=debug", "--part", "gpu", "--mem", "1G", "--cpus-per-t", "2"};
+    ok(take_all(7, a8, &o, &err) == 0 && o.n == 4, "abbreviations taken: %s", err.msg);
+    ok(o.n == 4 && !strcmp(o.v[0].name, "partition") && !strcmp(o.v[0].value, "debug") &&
+           !strcmp(o.v[1].name, "partition") && !strcmp(o.v[1].value, "gpu"),
+       "--part=debug and --part gpu are --partition");
+    ok(o.n == 4 && !strcmp(o.v[2].name, "mem") && !strcmp(o.v[3].name, "cpus-per-task"),
+       "--mem exact over --mem-per-cpu; --cpus-per-t is --cpus-per-task");
+    dsq_sbopts_free(&o);
+    char *a9[] = {"--mem-per=1G"};
+    ok(take_all(1, a9, &o, &err) < 0 && strstr(err.msg, "'--mem-per' is ambiguous") &&
+           strstr(err.msg, "'--mem-per-cpu'") && strstr(err.msg, "'--mem-per-gpu'"),
+       "ambiguous abbreviation refused naming candidates: %s", err.msg);
+    dsq_sbopts_free(&o);
+
     ok(dsq_sbatch_parse_time("10", &s) == 0 && s == 600, "minutes");
     ok(dsq_sbatch_parse_time("10:30", &s) == 0 && s == 630, "M:S");
     ok(dsq_sbatch_parse_time("1:00:00", &s) == 0 && s == 3600, "H:M:S");
@@ -71,6 +98,9 @@ main(void)
     ok(dsq_sbatch_parse_time("1-2:3", &s) == 0 && s == 86400 + 7200 + 180, "D-H:M");
     ok(dsq_sbatch_parse_time("1-0:0:5", &s) == 0 && s == 86405, "D-H:M:S");
     ok(dsq_sbatch_parse_time("UNLIMITED", &s) == 0 && s == -1, "UNLIMITED");
+    ok(dsq_sbatch_parse_time("unlimited", &s) == 0 && s == -1, "unlimited, as sbatch, any case");
+    ok(dsq_sbatch_parse_time("Infinite", &s) == 0 && s == -1, "Infinite, any case");
+    ok(dsq_sbatch_parse_time("unlimit", &s) < 0, "no prefix of UNLIMITED");
     ok(dsq_sbatch_parse_time("abc", &s) < 0, "bad time");
     ok(dsq_sbatch_parse_time("1:2:3:4", &s) < 0, "too many fields");
     dsq_sbatch_format_time(90061, buf, sizeof buf);

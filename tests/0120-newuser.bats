@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# What a dSQ user does first: habits carried over from sbatch and from
+# editors (abbreviated sbatch options, -t unlimited, a byte-order mark), each
+# doing what the user meant, or refused naming what to write instead.
+
+load helper
+
+setup() {
+    setup_dsq
+    printf 'echo one\necho two\n' > jobs.txt
+}
+
+# The one batch script written under the current directory's run.
+script_of_run() {
+    local d
+    d=$(only_run_dir) || return 1
+    cat "$d"/*.sh
+}
+
+@test "sbatch's abbreviations: --part=debug and --part debug are --partition, written in full" {
+    run dsq --job-file jobs.txt --part=debug
+    [ "$status" -eq 0 ]
+    run script_of_run
+    [[ "$output" == *$'\n#SBATCH --partition=debug\n'* ]]
+    rm -rf dsq-jobs-* ./*/
+    run dsq --job-file jobs.txt --part debug --cpus-per-t 2
+    [ "$status" -eq 0 ]
+    run script_of_run
+    [[ "$output" == *$'\n#SBATCH --partition=debug\n'* ]]
+    [[ "$output" == *$'\n#SBATCH --cpus-per-task=2\n'* ]]
+}
+
+@test "an ambiguous sbatch abbreviation is refused naming candidates, nothing made" {
+    run dsq --job-file jobs.txt --mem-per=1G
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'--mem-per' is ambiguous"*"'--mem-per-cpu'"*"'--mem-per-gpu'"* ]]
+    [ -z "$(find . -name manifest.json)" ]
+}
+
+@test "a prefix of dsq's own option is never sbatch's: --kill is not --kill-on-invalid-dep" {
+    run dsq --job-file jobs.txt --kill 5
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown option '--kill': did you mean '--kill-grace'?"* ]]
+    [ -z "$(find . -name manifest.json)" ]
+    # An sbatch option that is a prefix of ours stays sbatch's.
+    run dsq --job-file jobs.txt --batch skylake
+    [ "$status" -eq 0 ]
+    run script_of_run
+    [[ "$output" == *$'\n#SBATCH --batch=skylake\n'* ]]
+}
+
+@test "report and autopsy suggest their own option for a prefix" {
+    run dsq report --js
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"did you mean '--json'?"* ]]
+    run dsq autopsy --stat x
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"did you mean '--states'?"* || "$output" == *"did you mean '--status-dir'?"* ]]
+}
+
+@test "-t unlimited / INFINITE in any case, as sbatch takes them" {
+    for t in unlimited Infinite UNLIMITED; do
+        run dsq --job-file jobs.txt -t "$t" --lines-per-task 2
+        [ "$status" -eq 0 ]
+        run script_of_run
+        [[ "$output" == *$'\n#SBATCH --time='"$t"$'\n'* ]]
+        rm -rf ./*/ dsq-jobs-*.sh
+    done
+}
+
+@test "a UTF-8 byte-order mark is not part of line 1: a comment stays one, a command runs" {
+    printf '\xef\xbb\xbf# header\necho two\n' > bom1.txt
+    run dsq --job-file bom1.txt --dry-run
+    [ "$status" -eq 0 ]
+    run dsq report --json --lines
+    [ "$(jq -r '.lines | length' <<<"$output")" -eq 1 ]
+    [ "$(jq -r '.lines[0].line' <<<"$output")" -eq 2 ]
+    rm -rf ./*/
+    printf '\xef\xbb\xbfecho one > out1\n' > bom2.txt
+    run dsq --job-file bom2.txt --dry-run
+    [ "$status" -eq 0 ]
+    [ "$(cat out1)" = one ]
+}
