@@ -367,7 +367,7 @@ add_attempt(struct dsq_manifest *m, void *arg, struct dsq_error *err)
         goto out;
     if (a->dry_run && !a->parallel)
         at->plan.parallel = cmd_local_slots(&at->per_line);
-    rr->slots = at->plan.parallel;
+    rr->slots = a->dry_run && a->parallel ? (unsigned)a->parallel : at->plan.parallel;
     rr->tasks = at->plan.tasks;
     rr->narrays = at->plan.narrays;
 

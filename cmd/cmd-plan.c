@@ -100,7 +100,8 @@ static const char plan_usage[] =
     "  --dry-run                run every line here, now, and print the report\n"
     "  --parallel W             lines at once: per array task on Slurm (default 1; the\n"
     "                           task then asks for W times the per-line CPUs, --mem and\n"
-    "                           GPUs), the whole local pool with --dry-run (default:\n"
+    "                           GPUs; each task gets at least W lines, W at most its\n"
+    "                           lines), the whole local pool with --dry-run (default:\n"
     "                           CPUs here / CPUs per line)\n"
     "  --lines-per-task L       lines per array task (default: 1 while the array fits)\n"
     "  --tasks T                number of array tasks (not with --lines-per-task)\n"
@@ -506,7 +507,9 @@ cmd_plan_main(int argc, char **argv)
     }
 
     if (a.dry_run) {
-        rc = cmd_dry_run_attempt(run_dir, 1, at->plan.parallel);
+        /* Here all lines share one pool: --parallel is its width even when
+         * the plan's slices (say --lines-per-task 1) are narrower. */
+        rc = cmd_dry_run_attempt(run_dir, 1, a.parallel ? (unsigned)a.parallel : at->plan.parallel);
         goto out;
     }
     if (a.submit) {

@@ -65,11 +65,20 @@ dsq_plan_make(const struct dsq_plan_request *req, struct dsq_plan *plan, struct 
     } else {
         L = n <= cap ? 1 : ceil_div(n, cap);
         T = ceil_div(n, L);
+        /* --parallel W: fewer, fuller tasks, so that each one has the W
+         * lines its W slots (and W times the resources) are asked for. */
+        if (req->parallel > 1 && n / req->parallel < T) {
+            T = n / req->parallel ? n / req->parallel : 1;
+            L = ceil_div(n, T);
+            if (req->layout == DSQ_LAYOUT_BLOCK)
+                T = ceil_div(n, L);
+        }
     }
     plan->ncmds = n;
     plan->tasks = T;
     plan->lines_per_task = L;
-    plan->parallel = req->parallel;
+    /* No task runs more lines at once than it has. */
+    plan->parallel = req->parallel < L ? req->parallel : (unsigned)L;
     plan->layout = req->layout;
     /* Forced past what one array holds: several arrays, indices from 0. */
     plan->narrays = ceil_div(T, per_array);

@@ -22,7 +22,9 @@ struct dsq_plan_request {
     size_t ncmds;          /* > 0 */
     size_t lines_per_task; /* 0: choose */
     size_t tasks;          /* 0: choose; not with lines_per_task */
-    unsigned parallel;     /* W: lines at once per task, >= 1 */
+    unsigned parallel;     /* W: lines at once per task, >= 1; the
+                              default packing then gives each task at
+                              least W lines where it can */
     enum dsq_layout layout;
     size_t max_array_tasks; /* config: default packing target (1000) */
     size_t max_array_size;  /* Slurm MaxArraySize (indices < it) */
@@ -38,7 +40,7 @@ struct dsq_plan {
     size_t ncmds;
     size_t tasks;          /* T */
     size_t lines_per_task; /* L: the most any task holds */
-    unsigned parallel;
+    unsigned parallel;     /* the request's W, at most L */
     enum dsq_layout layout;
     struct dsq_array *arrays; /* owned, narrays >= 1 */
     size_t narrays;

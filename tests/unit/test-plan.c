@@ -34,8 +34,12 @@ covers(const struct dsq_plan *p)
 static struct dsq_plan
 mk(size_t n, size_t L, size_t T, enum dsq_layout lay, size_t cap, size_t maxsize)
 {
-    struct dsq_plan_request r = {.ncmds = n, .lines_per_task = L, .tasks = T, .parallel = 1,
-                                 .layout = lay, .max_array_tasks = cap,
+    struct dsq_plan_request r = {.ncmds = n,
+                                 .lines_per_task = L,
+                                 .tasks = T,
+                                 .parallel = 1,
+                                 .layout = lay,
+                                 .max_array_tasks = cap,
                                  .max_array_size = maxsize};
     struct dsq_plan p;
     struct dsq_error err;
@@ -109,8 +113,11 @@ main(void)
 
     /* Scaling: --parallel 2 --mem 100M -c 1 -t 10 with L = 5. */
     {
-        struct dsq_plan_request r = {.ncmds = 10, .lines_per_task = 5, .parallel = 2,
-                                     .max_array_tasks = 1000, .max_array_size = 1001};
+        struct dsq_plan_request r = {.ncmds = 10,
+                                     .lines_per_task = 5,
+                                     .parallel = 2,
+                                     .max_array_tasks = 1000,
+                                     .max_array_size = 1001};
         dsq_plan_make(&r, &p, &err);
         dsq_sbopts_add(&o, "mem", "100M");
         dsq_sbopts_add(&o, "time", "10");
@@ -178,6 +185,59 @@ main(void)
                !dsq_sbopts_get(&o, "cpus-per-task", &found) && !found && o.n == 1,
            "undo drops the CPUs dsq added");
         dsq_sbopts_free(&o);
+        dsq_plan_free(&p);
+    }
+    /* --parallel W asks for no slot a task cannot use: W never exceeds the
+     * lines a task runs, and the default packing gives each stripe task at
+     * least W lines (block: all but the last). */
+    for (size_t n = 1; n <= 40; n++) {
+        for (unsigned w = 1; w <= 6; w++) {
+            for (int lay = 0; lay < 2; lay++) {
+                struct dsq_plan_request r = {.ncmds = n,
+                                             .parallel = w,
+                                             .layout = lay ? DSQ_LAYOUT_BLOCK : DSQ_LAYOUT_STRIPE,
+                                             .max_array_tasks = 1000,
+                                             .max_array_size = 1001};
+                size_t smallest = n, big = 0;
+                int good = dsq_plan_make(&r, &p, &err) == 0 && covers(&p);
+                for (size_t k = 0; good && k < p.tasks; k++) {
+                    size_t sz = dsq_plan_task_size(&p, k);
+                    if (lay == 0 || k + 1 < p.tasks)
+                        smallest = sz < smallest ? sz : smallest;
+                    big = sz > big ? sz : big;
+                }
+                good = good && p.parallel <= p.lines_per_task && big == p.lines_per_task &&
+                       p.parallel == (w < n ? w : n) && (n < w || smallest >= w) &&
+                       (w > 1 || p.tasks == n);
+                if (!good)
+                    ok(0, "n=%zu W=%u %s: T=%zu L=%zu W'=%u smallest %zu", n, w,
+                       lay ? "block" : "stripe", p.tasks, p.lines_per_task, p.parallel, smallest);
+                dsq_plan_free(&p);
+            }
+        }
+    }
+    ok(1, "default packing with --parallel W: every task has >= W lines, W <= L (480 plans)");
+    {
+        /* An explicit slice smaller than W: W comes down to it, and so
+         * does what the task asks for. */
+        struct dsq_plan_request r = {.ncmds = 8,
+                                     .lines_per_task = 1,
+                                     .parallel = 4,
+                                     .max_array_tasks = 1000,
+                                     .max_array_size = 1001};
+        ok(dsq_plan_make(&r, &p, &err) == 0 && p.tasks == 8 && p.parallel == 1,
+           "--lines-per-task 1 --parallel 4: W is 1");
+        dsq_sbopts_add(&o, "cpus-per-task", "2");
+        dsq_sbopts_add(&o, "mem", "1g");
+        ok(dsq_plan_resources(&p, &o, &res, &err) == 0, "scaled");
+        is_str(dsq_sbopts_get(&o, "cpus-per-task", &found), "2", "-c 2 per line: 2 per task");
+        is_str(dsq_sbopts_get(&o, "mem", &found), "1g", "--mem 1g per line: as given, 1g per task");
+        dsq_sbopts_free(&o);
+        dsq_plan_free(&p);
+        r.lines_per_task = 0;
+        ok(dsq_plan_make(&r, &p, &err) == 0 && p.tasks == 2 && p.lines_per_task == 4 &&
+               p.parallel == 4,
+           "default packing, 8 lines --parallel 4: 2 tasks of 4 lines, W 4");
         dsq_plan_free(&p);
     }
     return done_testing();
