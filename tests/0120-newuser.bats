@@ -81,3 +81,33 @@ script_of_run() {
     [ "$status" -eq 0 ]
     [ "$(cat out1)" = one ]
 }
+
+@test "--parallel W asks for no slot a task cannot use" {
+    seq 1 8 | sed 's/^/true /' > eight.txt
+    # Default packing: each task gets W lines, and asks for W lines' worth.
+    run dsq --job-file eight.txt --parallel 4 -c 2 --mem 1g
+    [ "$status" -eq 0 ]
+    rd=$(only_run_dir)
+    [ "$(jq -c '.plan | [.tasks, .lines_per_task, .parallel]' "$rd/manifest.json")" = '[2,4,4]' ]
+    grep -qx '#SBATCH --cpus-per-task=8' "$rd"/*.sh
+    grep -qx '#SBATCH --array=0-1' "$rd"/*.sh
+    rm -rf ./*/ dsq-eight-*.sh
+    # A slice narrower than W: W comes down to it, and so does the request.
+    run dsq --job-file eight.txt --parallel 4 -c 2 --mem 1g --lines-per-task 1
+    [ "$status" -eq 0 ]
+    rd=$(only_run_dir)
+    [ "$(jq -c '.plan | [.tasks, .lines_per_task, .parallel]' "$rd/manifest.json")" = '[8,1,1]' ]
+    grep -qx '#SBATCH --cpus-per-task=2' "$rd"/*.sh
+    grep -qx '#SBATCH --mem=1g' "$rd"/*.sh
+}
+
+@test "--dry-run --parallel W runs W at once even with one line per task" {
+    # Four lines that each wait for all four to have started: only a pool
+    # four wide finishes them (each gives up after 20 s).
+    for i in 1 2 3 4; do
+        echo "touch s$i; n=0; while [ \$(ls s? | wc -l) -lt 4 ] && [ \$n -lt 200 ]; do sleep 0.1; n=\$((n+1)); done; [ \$n -lt 200 ]"
+    done > meet.txt
+    run dsq --job-file meet.txt --dry-run --parallel 4 --lines-per-task 1
+    [ "$status" -eq 0 ]
+    [ "$(dsq report --json | jq -r .states.ok)" = 4 ]
+}
