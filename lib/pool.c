@@ -641,6 +641,62 @@ lingering_alive(struct pool *p)
     return j > 0;
 }
 
+/* Our children now that no line runs: what lines left in the background,
+ * reparented to us as their subreaper (none without /proc's children
+ * list).  Up to cap pids into v; their number. */
+static size_t
+leftovers(pid_t *v, size_t cap)
+{
+    char path[64];
+    FILE *f;
+    size_t n = 0;
+    long pid;
+
+    snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
+    if (!(f = fopen(path, "re")))
+        return 0;
+    while (n < cap && fscanf(f, "%ld", &pid) == 1)
+        v[n++] = (pid_t)pid;
+    fclose(f);
+    return n;
+}
+
+/* End what the lines left running when the task ends, as Slurm's process
+ * tracking would: TERM each leftover and its process group, KILL after the
+ * grace, reap.  Each is our unreaped child, so neither its pid nor its group
+ * can be another's yet. */
+static void
+end_leftovers(struct pool *p)
+{
+    double deadline = dsq_time_mono() + (p->o->kill_grace > 0 ? p->o->kill_grace : 0);
+    sigset_t chld;
+    int sig = SIGTERM;
+
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    for (;;) {
+        pid_t v[256];
+        size_t n;
+        struct timespec tick = {0, 50 * 1000 * 1000};
+
+        reap(p);
+        if (!(n = leftovers(v, sizeof v / sizeof *v)))
+            return;
+        if (dsq_time_mono() >= deadline) {
+            if (sig == SIGKILL && dsq_time_mono() >= deadline + KILL_WAIT)
+                return; /* unkillable (D state): not ours to wait for */
+            sig = SIGKILL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            pid_t g = getpgid(v[i]);
+            if (g > 1 && g != getpgrp())
+                kill(-g, sig);
+            kill(v[i], sig);
+        }
+        sigtimedwait(&chld, NULL, &tick);
+    }
+}
+
 static int
 attr_init(struct pool *p)
 {
@@ -813,8 +869,10 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
         if (o->progress && p.running && now >= p.next_progress)
             progress(&p);
     }
-    /* Orphans killed with their group: collect their zombies now. */
+    /* Orphans killed with their group: collect their zombies now; then end
+     * whatever lines left in the background. */
     reap(&p);
+    end_leftovers(&p);
 
     /* Drain what the loop no longer waits for.  A late SIGUSR1 means
      * nothing once the lines are done (and must not kill us), and a repeat

@@ -111,3 +111,31 @@ script_of_run() {
     [ "$status" -eq 0 ]
     [ "$(dsq report --json | jq -r .states.ok)" = 4 ]
 }
+
+# Processes whose command line holds this test's marker (a sleep length no
+# other test uses).
+marked() {
+    pgrep -f "sleep $1" || true
+}
+
+@test "what a line leaves in the background ends with the task (--dry-run), TERM-proof ones too" {
+    m=31$RANDOM
+    printf '%s\n' "sleep $m &" "(sleep $m &)" "setsid sleep $m &" \
+        "trap '' TERM; sleep $m & echo started" > bg.txt
+    # Output to a file: a leftover holding bats' pipe would hang the test.
+    timeout 60 dsq --job-file bg.txt --dry-run --kill-grace 1 >out 2>&1
+    [ "$(dsq report --json | jq -r .states.ok)" = 4 ]
+    [ -z "$(marked "$m")" ] || { ps -fp "$(marked "$m" | tr '\n' ',')"; false; }
+}
+
+@test "SIGTERM to dsq --dry-run ends the lines and what they left behind" {
+    m=32$RANDOM
+    printf '%s\n' "sleep $m &" "sleep $m" > bg.txt
+    dsq --job-file bg.txt --dry-run --parallel 1 --kill-grace 1 >out 2>&1 3>&- &
+    pid=$!
+    for _ in $(seq 100); do [ "$(marked "$m" | wc -l)" -ge 2 ] && break; sleep 0.1; done
+    [ "$(marked "$m" | wc -l)" -ge 2 ]
+    kill -TERM "$pid"
+    wait "$pid" || true
+    [ -z "$(marked "$m")" ] || { ps -fp "$(marked "$m" | tr '\n' ',')"; false; }
+}
