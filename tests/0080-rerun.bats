@@ -171,8 +171,9 @@ record_lines() {
         '{"cpus":2,"mem_mib":3072,"mem_per_cpu_mib":0,"gpus":0,"time_s":600}'
     json_eq "$(jq -c '.attempts[1].plan | [.tasks, .lines_per_task, .layout]' "$rd/manifest.json")" '[1,4,"block"]'
     [ "$(ls "$rd/status" | grep '^a2' | tr '\n' ' ')" = "a2.t0.r0.jsonl " ]
-    # Attempt 1 is untouched, at the top level too.
-    json_eq "$(jq -c '[.plan.tasks, .sbatch[4], .attempts[0].sbatch[4]]' "$rd/manifest.json")" '[4,"--mem=2048M","--mem=2048M"]'
+    # Attempt 1 is untouched, at the top level too (2 tasks of 2 lines: with
+    # --parallel 2 each task gets at least 2 lines).
+    json_eq "$(jq -c '[.plan.tasks, .sbatch[4], .attempts[0].sbatch[4]]' "$rd/manifest.json")" '[2,"--mem=2048M","--mem=2048M"]'
     script=$(jq -r '.attempts[1].script' "$rd/manifest.json")
     grep -qx '#SBATCH --mem=6144M' "$rd/$script"
     grep -qx '#SBATCH --array=0-0' "$rd/$script"
