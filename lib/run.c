@@ -107,6 +107,29 @@ read_done(const struct dsq_run_opts *o, const char *run_dir, size_t task, struct
     return 0;
 }
 
+/* Where the attempt's lines run: its sbatch --chdir, relative to the submit
+ * directory as sbatch takes it, else the submit directory (NULL: inherit).
+ * Owned; NULL with *oom when out of memory. */
+static char *
+line_workdir(const struct dsq_manifest *m, const struct dsq_attempt *a, int *oom)
+{
+    const char *dir = m->submit_dir;
+    struct dsq_buf b = {0};
+
+    *oom = 0;
+    for (size_t i = 0; i < a->sbatch.n; i++) {
+        if (!strncmp(a->sbatch.v[i], "--chdir=", 8))
+            dir = a->sbatch.v[i] + 8;
+    }
+    if (!dir)
+        return NULL;
+    if (dir != m->submit_dir && dir[0] != '/' && m->submit_dir)
+        *oom = dsq_buf_printf(&b, "%s/%s", m->submit_dir, dir) < 0;
+    else
+        *oom = dsq_buf_puts(&b, dir) < 0;
+    return b.data;
+}
+
 int
 dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct dsq_error *err)
 {
@@ -119,6 +142,8 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     struct writers ws = {0};
     struct done_lines done = {0};
     struct dsq_buf path = {0}, job = {0};
+    char *workdir = NULL;
+    int nomem;
     char hex[65];
     size_t n = 0, skipped = 0, k = 0;
     unsigned slots;
@@ -243,10 +268,13 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
         if (slots > cap)
             slots = cap;
     }
+    workdir = line_workdir(&m, a, &nomem);
+    if (nomem)
+        goto oom;
     memset(&po, 0, sizeof po);
     po.slots = slots ? slots : 1;
     po.shell = m.shell;
-    po.workdir = m.submit_dir;
+    po.workdir = workdir;
     po.run_dir = m.run_dir;
     po.job_id = job.data ? job.data : "";
     po.line_output = m.line_output;
@@ -272,6 +300,7 @@ out:
     free(done.ok);
     free(items);
     free(lines);
+    free(workdir);
     dsq_jobfile_destroy(jf);
     if (have_m)
         dsq_manifest_free(&m);

@@ -139,3 +139,23 @@ marked() {
     wait "$pid" || true
     [ -z "$(marked "$m")" ] || { ps -fp "$(marked "$m" | tr '\n' ',')"; false; }
 }
+
+@test "--chdir/-D: lines run there, relative to where dsq was run, as under sbatch" {
+    mkdir -p sub/deeper abs
+    printf 'pwd > where\n' > where.txt
+    run dsq --job-file where.txt --dry-run -D sub
+    [ "$status" -eq 0 ]
+    [ "$(cat sub/where)" = "$WORK/sub" ]
+    [ ! -e where ]
+    run dsq --job-file where.txt --dry-run --chdir="$WORK/abs"
+    [ "$status" -eq 0 ]
+    [ "$(cat abs/where)" = "$WORK/abs" ]
+    # A rerun inherits it, and --line-output's relative paths follow it.
+    printf 'pwd > where2; false\n' > fail.txt
+    run dsq --job-file fail.txt --dry-run --chdir sub/deeper --line-output 'out.%L'
+    [ "$status" -eq 1 ]
+    [ -e sub/deeper/out.1 ]
+    rm sub/deeper/where2
+    run dsq autopsy --dry-run
+    [ "$(cat sub/deeper/where2)" = "$WORK/sub/deeper" ]
+}
