@@ -46,6 +46,11 @@ enum {
 int cmd_opt_next(const struct cmd_opt *table, int argc, char **argv, int *i, const char **arg,
                  const char *cmdname);
 
+/* Of the words cands[0..n) (NULL ones skipped), the one closest to
+ * word[0..len) by edit distance (a swap of two neighbours counts once), if
+ * it is close enough to be a typo of it; else NULL.  Borrowed from cands. */
+const char *cmd_closest(const char *word, size_t len, const char *const *cands, size_t n);
+
 /* A positive whole count for option opt (1 to 10^8); 0, or the usage
  * error's exit status (printed, naming the option and the value). */
 int cmd_parse_count(const char *cmdname, const char *opt, const char *val, unsigned long *out);

@@ -39,6 +39,18 @@ main(int argc, char **argv)
                 return s->main(argc - 1, argv + 1);
         }
     }
+    if (argc > 1 && argv[1][0] != '-') {
+        /* The planning command takes no bare word: a mistyped subcommand? */
+        const char *names[sizeof subcommands / sizeof *subcommands];
+        const char *near;
+        size_t n = 0;
+
+        for (const struct subcommand *s = subcommands; s->name; s++)
+            names[n++] = s->name;
+        if ((near = cmd_closest(argv[1], strlen(argv[1]), names, n)))
+            return cmd_usage_error("dsq", "unknown subcommand '%s': did you mean 'dsq %s'?",
+                                   argv[1], near);
+    }
     argv[0] = (char *)"dsq";
     return cmd_plan_main(argc, argv);
 }

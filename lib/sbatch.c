@@ -154,6 +154,12 @@ dsq_sbatch_lookup_abbrev(const char *name, size_t n, const struct dsq_sbatch_def
 }
 
 const struct dsq_sbatch_def *
+dsq_sbatch_def_at(size_t i)
+{
+    return i < sizeof defs / sizeof *defs - 1 ? &defs[i] : NULL;
+}
+
+const struct dsq_sbatch_def *
 dsq_sbatch_lookup_short(char c)
 {
     for (const struct dsq_sbatch_def *d = defs; d->name; d++) {

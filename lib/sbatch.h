@@ -22,6 +22,9 @@ struct dsq_sbatch_def {
 /* Look up by long name (n bytes, no "--", no "=value") or by short letter. */
 const struct dsq_sbatch_def *dsq_sbatch_lookup(const char *name, size_t n);
 const struct dsq_sbatch_def *dsq_sbatch_lookup_short(char c);
+/* The i-th entry of the table (0-based, borrowed), NULL past its end: for
+ * suggesting the closest name to a mistyped one. */
+const struct dsq_sbatch_def *dsq_sbatch_def_at(size_t i);
 /* As dsq_sbatch_lookup, or else by a prefix of one long name (sbatch's own
  * abbreviations, "part" for "partition").  A prefix of several names is
  * NULL with amb[0] and amb[1] two of them; otherwise amb[0] is NULL. */

@@ -159,3 +159,27 @@ marked() {
     run dsq autopsy --dry-run
     [ "$(cat sub/deeper/where2)" = "$WORK/sub/deeper" ]
 }
+
+@test "a mistyped subcommand or option suggests the closest one, exit 2, nothing made" {
+    run dsq reprot
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown subcommand 'reprot': did you mean 'dsq report'?"* ]]
+    run dsq --job-flie jobs.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown option '--job-flie': did you mean '--job-file'?"* ]]
+    run dsq --job-file jobs.txt --partiton day
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"did you mean '--partition'?"* ]]
+    run dsq report --jsno
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"did you mean '--json'?"* ]]
+    # report passes nothing to sbatch: no sbatch option is suggested there.
+    run dsq report --tme
+    [ "$status" -eq 2 ]
+    [[ "$output" != *"--time"* ]]
+    # Nothing close: the plain message.
+    run dsq --job-file jobs.txt --frobnicate
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown option '--frobnicate': neither a dsq nor an sbatch option"* ]]
+    [ -z "$(find . -name manifest.json)" ]
+}
