@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "record.h"
@@ -720,21 +721,90 @@ dsq_record_path(const char *run_dir, unsigned attempt, size_t task, unsigned res
 
 /* Read */
 
+/* No run writes a status file this large (a record is ~350 bytes, two a
+ * line): reading one would only exhaust memory. */
+#define STATUS_FILE_MAX ((off_t)2 << 30)
+
+/* The bytes of status file path: a regular file, opened without following
+ * a symlink or blocking on a FIFO, read up to the size it had when opened
+ * (a task still appending adds whole records after that).  *data owned. */
+static int
+slurp_status(const char *path, char **data, size_t *len, struct dsq_error *err)
+{
+    struct stat st;
+    char *buf;
+    size_t got = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+
+    if (fd < 0 && errno == ENOENT) {
+        /* Gone since the directory was listed: it holds nothing now. */
+        dsq_warn("skipping status file %s: it vanished while being read", path);
+        *data = NULL;
+        *len = 0;
+        return 0;
+    }
+    if (fd < 0)
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "cannot read status file %s", path);
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return dsq_errno(err, DSQ_ERR_SYSTEM, e, "cannot read status file %s", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                             "status file %s is not a regular file (a %s); dsq reads only the "
+                             "files its runner writes",
+                             path,
+                             S_ISDIR(st.st_mode)    ? "directory"
+                             : S_ISFIFO(st.st_mode) ? "FIFO"
+                             : S_ISSOCK(st.st_mode) ? "socket"
+                                                    : "device");
+    }
+    if (st.st_size > STATUS_FILE_MAX) {
+        close(fd);
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                             "status file %s holds %lld bytes, more than any run writes (2 GiB)",
+                             path, (long long)st.st_size);
+    }
+    if (!(buf = malloc((size_t)st.st_size + 1))) {
+        close(fd);
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: out of memory", path);
+    }
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            free(buf);
+            return dsq_errno(err, DSQ_ERR_SYSTEM, e, "cannot read status file %s", path);
+        }
+        if (n == 0)
+            break; /* truncated meanwhile */
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    close(fd);
+    *data = buf;
+    *len = got;
+    return 0;
+}
+
 int
 dsq_record_read_file(const char *path, dsq_record_fn fn, void *arg, struct dsq_error *err)
 {
     struct dsq_error rerr = {0};
     struct dsq_record r;
     char *data = NULL;
-    size_t len, pos = 0, lineno = 0;
+    size_t len = 0, pos = 0, lineno = 0, bad = 0;
     int rc = 0;
 
-    (void)err;
-    if (dsq_read_file(path, &data, &len, &rerr) < 0) {
-        /* One unreadable file must not hide the others' records. */
-        dsq_warn("skipping status file: %s", rerr.msg);
-        return 0;
-    }
+    /* A file that cannot be read may hold the end of lines that succeeded:
+     * reading past it would call them unfinished.  The caller stops. */
+    if (slurp_status(path, &data, &len, err) < 0)
+        return -1;
     while (pos < len) {
         const char *s = data + pos;
         const char *nl = memchr(s, '\n', len - pos);
@@ -751,7 +821,9 @@ dsq_record_read_file(const char *path, dsq_record_fn fn, void *arg, struct dsq_e
         if (n == 0)
             continue;
         if (dsq_record_parse(s, n, &r, &rerr) < 0) {
-            dsq_warn("%s:%zu: skipping unreadable record: %s", path, lineno, rerr.msg);
+            /* One warning a file: a file of garbage is one problem. */
+            if (bad++ == 0)
+                dsq_warn("%s:%zu: skipping unreadable record: %s", path, lineno, rerr.msg);
             continue;
         }
         if (fn(&r, arg) < 0) {
@@ -759,6 +831,8 @@ dsq_record_read_file(const char *path, dsq_record_fn fn, void *arg, struct dsq_e
             break;
         }
     }
+    if (bad > 1)
+        dsq_warn("%s: skipped %zu unreadable records in all", path, bad);
     free(data);
     return rc;
 }
