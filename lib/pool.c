@@ -334,7 +334,9 @@ spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const 
         run_dir_var = NULL;
         return ENOMEM;
     }
-    if (asprintf(&job_var, "DSQ_JOB_ID=%s", o->job_id ? o->job_id : "") < 0) {
+    /* The array job id, as dsq(1) says: with DSQ_TASK it names the task;
+     * the records' "job" is Slurm's own <arrayjob>_<index>. */
+    if (asprintf(&job_var, "DSQ_JOB_ID=%s", o->array_job_id ? o->array_job_id : "") < 0) {
         free(run_dir_var);
         return ENOMEM;
     }

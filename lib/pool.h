@@ -35,9 +35,10 @@ struct dsq_pool_opts {
     const char *shell;        /* e.g. "/bin/sh" */
     const char *workdir;      /* chdir for each line, or NULL */
     const char *run_dir;      /* DSQ_RUN_DIR; also holds tmp/ for long lines */
-    const char *job_id;       /* DSQ_JOB_ID ("" when not on Slurm) */
+    const char *job_id;       /* records' "job": <arrayjob>_<index> ("" when
+                                 not on Slurm) */
     const char *line_output;  /* pattern (%L %A %a %j) or NULL: inherit */
-    const char *array_job_id; /* for %A ("" -> "local") */
+    const char *array_job_id; /* DSQ_JOB_ID, and %A ("" -> "local") */
     unsigned attempt;         /* DSQ_ATTEMPT, records */
     unsigned restart;         /* records */
     double kill_grace;        /* seconds from SIGTERM to SIGKILL */

@@ -329,7 +329,7 @@ EOF
 }
 
 @test "dsq run with SLURM_ARRAY_TASK_ID runs exactly its slice" {
-    for i in $(seq 7); do echo "echo \$DSQ_TASK > ran.$i"; done > jobs.txt
+    for i in $(seq 7); do echo "echo \$DSQ_TASK > ran.$i; echo \$DSQ_JOB_ID > job.$i"; done > jobs.txt
     run dsq --job-file jobs.txt --tasks 3 --layout stripe --status-dir runs
     [ "$status" -eq 0 ]
     rd=$(only_run_dir runs)
@@ -341,6 +341,8 @@ EOF
     [ "$(ls "$rd/status")" = a1.t1.r0.jsonl ]
     json_eq "$(jq -s -c '[.[] | select(.ev == "end") | .line]' "$rd/status/a1.t1.r0.jsonl")" '[2,5]'
     jq -e -s 'all(.job == "777_1" and .task == 1)' "$rd/status/a1.t1.r0.jsonl"
+    # DSQ_JOB_ID is the array job id (dsq(1)), the records' job Slurm's name.
+    [ "$(cat job.2)" = 777 ]
 
     # --offset: index 0 of a second array that starts at task 2.
     rm -f ran.*
@@ -348,6 +350,7 @@ EOF
     [ "$status" -eq 0 ]
     [ "$(ls ran.* | sort | tr '\n' ' ')" = "ran.3 ran.6 " ]
     jq -e -s 'all(.job == "778_0" and .task == 2)' "$rd/status/a1.t2.r0.jsonl"
+    [ "$(cat job.3)" = 778 ]
 
     # --task wins over the environment; a task outside the run is an input error.
     SLURM_ARRAY_TASK_ID=1 run dsq run --run-dir "$rd" --task 9
