@@ -183,3 +183,14 @@ marked() {
     [[ "$output" == *"unknown option '--frobnicate': neither a dsq nor an sbatch option"* ]]
     [ -z "$(find . -name manifest.json)" ]
 }
+
+@test "the run directory's scripts are named as dsq(1) says: BATCH.sh, BATCH.aN.sh" {
+    printf 'false\n' > jobs.txt
+    run dsq --job-file jobs.txt --dry-run
+    rd=$(only_run_dir)
+    run dsq autopsy --dry-run
+    [ "$(cd "$rd" && ls ./*.sh | tr '\n' ' ')" = "./dsq-jobs-$(date +%F).a2.sh ./dsq-jobs-$(date +%F).sh " ]
+    rm -rf ./*/
+    run dsq --job-file jobs.txt --batch-file sub.sh
+    [ "$(cd "$(only_run_dir)" && ls ./*.sh)" = ./sub.sh ]
+}
