@@ -15,12 +15,13 @@
 
 #include "cmd/cmd.h"
 #include "lib/autopsy.h"
+#include "lib/buf.h"
+#include "lib/fs.h"
 #include "lib/plan.h"
 #include "lib/report.h"
 #include "lib/rundir.h"
 #include "lib/sbatch.h"
 #include "lib/slurm.h"
-#include "lib/util.h"
 
 enum {
     OPT_STATUS_DIR = 1,

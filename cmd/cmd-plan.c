@@ -11,14 +11,17 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/buf.h"
+#include "lib/fs.h"
 #include "lib/jobfile.h"
+#include "lib/parse.h"
 #include "lib/plan.h"
 #include "lib/rundir.h"
 #include "lib/sbatch.h"
 #include "lib/script.h"
 #include "lib/sha256.h"
 #include "lib/slurm.h"
-#include "lib/util.h"
+#include "lib/text.h"
 
 enum {
     OPT_JOB_FILE = 1,

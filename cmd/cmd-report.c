@@ -13,7 +13,7 @@
 #include "cmd/cmd.h"
 #include "lib/report.h"
 #include "lib/rundir.h"
-#include "lib/util.h"
+#include "lib/sys.h"
 
 enum {
     OPT_STATUS_DIR = 1,

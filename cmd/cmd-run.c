@@ -11,9 +11,10 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "lib/parse.h"
 #include "lib/run.h"
 #include "lib/rundir.h"
-#include "lib/util.h"
+#include "lib/sys.h"
 
 enum {
     OPT_RUN_DIR = 1,

@@ -15,13 +15,15 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/buf.h"
+#include "lib/fs.h"
+#include "lib/parse.h"
 #include "lib/report.h"
 #include "lib/run.h"
 #include "lib/rundir.h"
 #include "lib/sbatch.h"
 #include "lib/script.h"
 #include "lib/slurm.h"
-#include "lib/util.h"
 
 /* Edit distance between a[0..na) and b[0..nb) with adjacent swaps (optimal
  * string alignment); words longer than 63 bytes are never close. */

@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
+#include "lib/buf.h"
 #include "lib/conf.h"
 #include "lib/sbatch.h"
-#include "fuzz/fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
+#include "lib/buf.h"
 #include "lib/sbatch.h"
 #include "lib/script.h"
-#include "lib/util.h"
-#include "fuzz/fuzz.h"
 
 
 

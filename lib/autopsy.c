@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "autopsy.h"
-#include "util.h"
+#include "buf.h"
+#include "fs.h"
+#include "parse.h"
 
 /* --- states ------------------------------------------------------------ */
 

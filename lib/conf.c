@@ -17,7 +17,10 @@
 
 #include <yaml.h>
 
+#include "buf.h"
 #include "conf.h"
+#include "fs.h"
+#include "parse.h"
 #include "sbatch.h"
 
 /* libyaml's ownership rules, once:

@@ -7,9 +7,9 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "error.h"
 #include "plan.h"
-#include "util.h"
 
 struct dsq_conf {
     char *status_dir;               /* owned; "status-dir", default "." */

@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "fs.h"
 #include "jobfile.h"
-#include "util.h"
 
 int
 dsq_jobfile_is_command(const char *s, size_t n)

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "parse.h"
 #include "plan.h"
-#include "util.h"
 
 const char *
 dsq_layout_name(enum dsq_layout l)

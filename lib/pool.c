@@ -23,8 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "fs.h"
 #include "pool.h"
-#include "util.h"
+#include "sys.h"
 
 /* Longer lines go through a script file: execve() refuses any single
  * argument over MAX_ARG_STRLEN (128 KiB); the margin leaves room for the

@@ -26,8 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "fs.h"
 #include "record.h"
-#include "util.h"
+#include "text.h"
 
 static const char *const state_names[DSQ_ST__COUNT] = {
     [DSQ_ST_OK] = "ok",

@@ -20,11 +20,14 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "plan.h"
 #include "report.h"
+#include "select.h"
 #include "sha256.h"
 #include "slurm.h"
-#include "util.h"
+#include "sys.h"
+#include "text.h"
 
 /* --- merging records --------------------------------------------------- */
 

@@ -12,13 +12,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "fs.h"
 #include "jobfile.h"
 #include "plan.h"
 #include "record.h"
 #include "run.h"
 #include "rundir.h"
 #include "sha256.h"
-#include "util.h"
 
 /* The status files of the tasks this run writes, opened on first use and
  * kept open: a dry run alternates between tasks line after line. */

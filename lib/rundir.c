@@ -17,6 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "fs.h"
+#include "parse.h"
 #include "rundir.h"
 
 static void

@@ -10,10 +10,10 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "error.h"
 #include "jobfile.h"
 #include "plan.h"
-#include "util.h"
 
 /* Format 2 added "attempts" (reruns); format 1 manifests are read as one
  * attempt. */

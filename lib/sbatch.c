@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "sbatch.h"
-#include "util.h"
 
 #define N DSQ_SBARG_NONE
 #define R DSQ_SBARG_REQUIRED

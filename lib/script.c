@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "script.h"
+#include "text.h"
 
 int
 dsq_script_sbatch_line(struct dsq_buf *b, const char *name, const char *value)

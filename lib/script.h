@@ -6,9 +6,9 @@
 #ifndef DSQ_SCRIPT_H
 #define DSQ_SCRIPT_H
 
+#include "buf.h"
 #include "error.h"
 #include "sbatch.h"
-#include "util.h"
 
 struct dsq_script_params {
     const char *job_name;

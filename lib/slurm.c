@@ -22,8 +22,9 @@
 #include <slurm/slurm_errno.h>
 #endif
 
+#include "buf.h"
 #include "slurm.h"
-#include "util.h"
+#include "sys.h"
 
 #define ASK_TIMEOUT_MS 30000
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "lib/autopsy.h"
-#include "lib/util.h"
+#include "lib/buf.h"
 #include "tests/unit/tap.h"
 
 static struct dsq_buf warnings;

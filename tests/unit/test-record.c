@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/buf.h"
+#include "lib/fs.h"
 #include "lib/record.h"
-#include "lib/util.h"
 #include "tests/unit/tap.h"
 
 static struct dsq_buf warnings;

@@ -1,0 +1,84 @@
+/* text: see text.h. */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "text.h"
+
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t cp;
+
+    if (c >= 0x01 && c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+char *
+dsq_utf8_repair(const char *s, size_t n)
+{
+    struct dsq_buf b = {0};
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, run = 0;
+
+    if (dsq_buf_append(&b, "", 0) < 0)
+        return NULL;
+    while (i < n) {
+        size_t len = utf8_seq(p + i, n - i);
+        if (len) {
+            i += len;
+            run += len;
+            continue;
+        }
+        if (dsq_buf_append(&b, s + i - run, run) < 0 || dsq_buf_append(&b, "\xEF\xBF\xBD", 3) < 0) {
+            dsq_buf_free(&b);
+            return NULL;
+        }
+        run = 0;
+        i++;
+    }
+    if (dsq_buf_append(&b, s + i - run, run) < 0) {
+        dsq_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+int
+dsq_buf_shell_quote(struct dsq_buf *b, const char *s, size_t n)
+{
+    if (dsq_buf_append(b, "'", 1) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\'') {
+            if (dsq_buf_append(b, "'\\''", 4) < 0)
+                return -1;
+        } else if (dsq_buf_append(b, s + i, 1) < 0) {
+            return -1;
+        }
+    }
+    return dsq_buf_append(b, "'", 1);
+}
