@@ -17,6 +17,7 @@
 #include "lib/autopsy.h"
 #include "lib/buf.h"
 #include "lib/fs.h"
+#include "lib/manifest.h"
 #include "lib/plan.h"
 #include "lib/report.h"
 #include "lib/rundir.h"

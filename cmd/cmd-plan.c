@@ -14,6 +14,7 @@
 #include "lib/buf.h"
 #include "lib/fs.h"
 #include "lib/jobfile.h"
+#include "lib/manifest.h"
 #include "lib/parse.h"
 #include "lib/plan.h"
 #include "lib/rundir.h"

@@ -12,8 +12,8 @@
 
 #include "error.h"
 #include "jobfile.h"
+#include "manifest.h"
 #include "record.h"
-#include "rundir.h"
 
 struct dsq_line_info {
     size_t line;      /* 1-based physical line */

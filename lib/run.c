@@ -15,10 +15,10 @@
 #include "buf.h"
 #include "fs.h"
 #include "jobfile.h"
+#include "manifest.h"
 #include "plan.h"
 #include "record.h"
 #include "run.h"
-#include "rundir.h"
 #include "sha256.h"
 
 /* The status files of the tasks this run writes, opened on first use and

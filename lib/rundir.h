@@ -1,5 +1,5 @@
 /* rundir: the run directory, one per planned run:
- *   <status-dir>/<run-id>/manifest.json  what was planned (this struct)
+ *   <status-dir>/<run-id>/manifest.json  what was planned (manifest.h)
  *   <status-dir>/<run-id>/jobfile        the copy the runner reads
  *   <status-dir>/<run-id>/<script>.sh    the batch script as submitted
  *   <status-dir>/<run-id>/status/        the records (record.h)
@@ -8,97 +8,7 @@
 #ifndef DSQ_RUNDIR_H
 #define DSQ_RUNDIR_H
 
-#include <stddef.h>
-
-#include "buf.h"
 #include "error.h"
-#include "jobfile.h"
-#include "plan.h"
-
-/* Format 2 added "attempts" (reruns); format 1 manifests are read as one
- * attempt. */
-#define DSQ_MANIFEST_FORMAT 2
-
-/* One attempt: attempt 1 is the run as planned, attempt N > 1 a rerun of
- * some of its lines (dsq autopsy --submit / --dry-run) in the same run
- * directory, with the same line numbers. */
-struct dsq_attempt {
-    unsigned number;      /* 1, 2, ...: its index in attempts + 1 */
-    char *created;        /* ISO 8601 local time */
-    char *lines_file;     /* "attempts/<N>.lines" relative to the run
-                             directory, or NULL: every command line */
-    struct dsq_plan plan; /* slices the attempt's own lines */
-    struct dsq_resources per_line;
-    char *script;            /* file name of its batch script in run_dir */
-    char *job_name;          /* Slurm job name */
-    char *output;            /* Slurm output pattern, NULL when not known
-                                (format 1) */
-    unsigned long max_jobs;  /* array throttle %N, 0 none */
-    int dry_run;             /* run here with --dry-run, not submitted */
-    struct dsq_strv sbatch;  /* final "#SBATCH" options, "--name[=value]" */
-    struct dsq_strv job_ids; /* Slurm job ids, one per array, once known */
-    char *submit_error;      /* why sbatch refused (its words), or NULL */
-};
-
-struct dsq_manifest {
-    int format;    /* DSQ_MANIFEST_FORMAT */
-    char *version; /* dsq version that planned it */
-    char *run_id;
-    char *run_dir; /* absolute */
-    char *created; /* ISO 8601 local time */
-    char *jobfile; /* absolute path of the user's job file */
-    char *sha256;  /* of the copy */
-    size_t physical_lines;
-    size_t commands; /* command lines of the job file */
-    char *job_name;
-    char *submit_dir; /* absolute: where lines run */
-    char *batch_file; /* where the user's copy was written, or NULL */
-    char *shell;
-    char *line_output; /* pattern or NULL */
-    double kill_grace;
-    struct dsq_attempt *attempts; /* owned, nattempts >= 1 once read */
-    size_t nattempts;
-};
-
-/* Append a zeroed attempt numbered nattempts + 1 (borrowed from m; an
- * earlier pointer into attempts may move).  NULL when out of memory. */
-struct dsq_attempt *dsq_manifest_add_attempt(struct dsq_manifest *m);
-
-/* Attempt n (1-based), borrowed from m, or NULL when m has no such attempt. */
-const struct dsq_attempt *dsq_manifest_attempt(const struct dsq_manifest *m, unsigned n);
-
-void dsq_manifest_free(struct dsq_manifest *m);
-
-/* Write <run_dir>/manifest.json atomically (write + rename, no symlinks).
- * The top-level plan, script, sbatch, job_ids, ... repeat attempt 1's, as
- * format 1 had them (dsq-records(5)). */
-int dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err);
-
-/* Read <run_dir>/manifest.json.  A newer format than this dsq knows, or a
- * malformed manifest, is DSQ_ERR_INPUT naming the file. */
-int dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error *err);
-
-/* Read, change and write the manifest under an exclusive lock of the run
- * directory (flock), so that a rerun being added and job ids being recorded
- * by another dsq never overwrite each other.  fn changes m (borrowed for
- * the call) and returns 0, or -1 with err to write nothing. */
-typedef int (*dsq_manifest_update_fn)(struct dsq_manifest *m, void *arg, struct dsq_error *err);
-int dsq_manifest_update(const char *run_dir, dsq_manifest_update_fn fn, void *arg,
-                        struct dsq_error *err);
-
-/* The physical line numbers of attempt a, ascending: every command line of
- * jf for attempt 1 (lines_file NULL), else read from its lines file and
- * checked against jf (each a command line, ascending, no repeats).  *lines
- * owned (free()).  Errors are DSQ_ERR_INPUT naming the file. */
-int dsq_attempt_lines(const char *run_dir, const struct dsq_attempt *a,
-                      const struct dsq_jobfile *jf, size_t **lines, size_t *n,
-                      struct dsq_error *err);
-
-/* Write <run_dir>/attempts/<number>.lines: the line numbers, one a line.
- * Created exclusively: an existing file (another rerun numbered the same)
- * is DSQ_ERR_INPUT.  *rel set to the owned relative path. */
-int dsq_attempt_lines_write(const char *run_dir, unsigned number, const size_t *lines, size_t n,
-                            char **rel, struct dsq_error *err);
 
 /* Create a new, empty run directory under status_dir for a job named name:
  * <status_dir>/<name>-<YYYYmmdd-HHMMSS>-<n>, with status/ inside.  *run_dir

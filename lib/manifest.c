@@ -1,0 +1,532 @@
+/* manifest: the run directory's manifest.json (JSON, jansson) and the line
+ * lists of its attempts (see manifest.h).
+ *
+ * jansson references: json_object_set_new()/json_array_append_new() steal
+ * the value; json_object_get() borrows; json_loads()/json_pack() return a new
+ * reference that this module json_decref()s on every path. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "fs.h"
+#include "manifest.h"
+#include "parse.h"
+
+static void
+attempt_free(struct dsq_attempt *a)
+{
+    free(a->created);
+    free(a->lines_file);
+    dsq_plan_free(&a->plan);
+    free(a->script);
+    free(a->job_name);
+    free(a->output);
+    dsq_strv_free(&a->sbatch);
+    dsq_strv_free(&a->job_ids);
+    free(a->submit_error);
+    memset(a, 0, sizeof *a);
+}
+
+void
+dsq_manifest_free(struct dsq_manifest *m)
+{
+    if (!m)
+        return;
+    free(m->version);
+    free(m->run_id);
+    free(m->run_dir);
+    free(m->created);
+    free(m->jobfile);
+    free(m->sha256);
+    free(m->job_name);
+    free(m->submit_dir);
+    free(m->batch_file);
+    free(m->shell);
+    free(m->line_output);
+    for (size_t i = 0; i < m->nattempts; i++)
+        attempt_free(&m->attempts[i]);
+    free(m->attempts);
+    memset(m, 0, sizeof *m);
+}
+
+struct dsq_attempt *
+dsq_manifest_add_attempt(struct dsq_manifest *m)
+{
+    struct dsq_attempt *v = realloc(m->attempts, (m->nattempts + 1) * sizeof *v);
+
+    if (!v)
+        return NULL;
+    m->attempts = v;
+    v = &m->attempts[m->nattempts++];
+    memset(v, 0, sizeof *v);
+    v->number = (unsigned)m->nattempts;
+    v->per_line.time_s = -1;
+    return v;
+}
+
+const struct dsq_attempt *
+dsq_manifest_attempt(const struct dsq_manifest *m, unsigned n)
+{
+    return n >= 1 && n <= m->nattempts ? &m->attempts[n - 1] : NULL;
+}
+
+static json_t *
+jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *
+strv_to_json(const struct dsq_strv *sv)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < sv->n; i++)
+        json_array_append_new(a, json_string(sv->v[i]));
+    return a;
+}
+
+static json_t *
+plan_to_json(const struct dsq_plan *p)
+{
+    json_t *arrays = json_array();
+
+    for (size_t i = 0; arrays && i < p->narrays; i++)
+        json_array_append_new(arrays,
+                              json_pack("{s:I,s:I}", "offset", (json_int_t)p->arrays[i].offset,
+                                        "count", (json_int_t)p->arrays[i].count));
+    return json_pack("{s:I,s:I,s:i,s:s,s:o}", "tasks", (json_int_t)p->tasks, "lines_per_task",
+                     (json_int_t)p->lines_per_task, "parallel", (int)p->parallel, "layout",
+                     dsq_layout_name(p->layout), "arrays", arrays);
+}
+
+static json_t *
+per_line_to_json(const struct dsq_resources *r)
+{
+    return json_pack("{s:i,s:I,s:I,s:i,s:I}", "cpus", (int)r->cpus, "mem_mib",
+                     (json_int_t)r->mem_mib, "mem_per_cpu_mib", (json_int_t)r->mem_per_cpu_mib,
+                     "gpus", (int)r->gpus, "time_s", (json_int_t)r->time_s);
+}
+
+static json_t *
+attempt_to_json(const struct dsq_attempt *a)
+{
+    return json_pack("{s:i,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "attempt",
+                     (int)a->number, "created", jstr(a->created), "lines_file", jstr(a->lines_file),
+                     "commands", (json_int_t)a->plan.ncmds, "plan", plan_to_json(&a->plan),
+                     "per_line", per_line_to_json(&a->per_line), "script", jstr(a->script),
+                     "job_name", jstr(a->job_name), "output", jstr(a->output), "max_jobs",
+                     a->max_jobs ? json_integer((json_int_t)a->max_jobs) : json_null(), "dry_run",
+                     a->dry_run, "sbatch", strv_to_json(&a->sbatch), "job_ids",
+                     strv_to_json(&a->job_ids), "submit_error", jstr(a->submit_error));
+}
+
+int
+dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
+{
+    json_t *root = NULL, *attempts = NULL;
+    const struct dsq_attempt *a1 = dsq_manifest_attempt(m, 1);
+    struct dsq_buf path = {0}, body = {0};
+    char *text = NULL;
+    int rc = -1;
+
+    if (!a1)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                             "%s: internal error: a manifest without "
+                             "an attempt",
+                             m->run_dir);
+    attempts = json_array();
+    for (size_t i = 0; attempts && i < m->nattempts; i++) {
+        json_t *o = attempt_to_json(&m->attempts[i]);
+        if (!o || json_array_append_new(attempts, o) < 0) {
+            json_decref(attempts);
+            attempts = NULL;
+        }
+    }
+    /* The top level keeps format 1's fields, attempt 1's values, so that
+     * what reads a format 1 manifest still finds the original run there. */
+    root = json_pack(
+        "{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:f,s:b,"
+        "s:o,s:o,s:o,s:o,s:o,s:o}",
+        "format", DSQ_MANIFEST_FORMAT, "version", jstr(m->version), "run_id", jstr(m->run_id),
+        "run_dir", jstr(m->run_dir), "created", jstr(m->created), "jobfile", jstr(m->jobfile),
+        "sha256", jstr(m->sha256), "physical_lines", (json_int_t)m->physical_lines, "commands",
+        (json_int_t)m->commands, "job_name", jstr(m->job_name), "submit_dir", jstr(m->submit_dir),
+        "script", jstr(a1->script), "batch_file", jstr(m->batch_file), "shell", jstr(m->shell),
+        "line_output", jstr(m->line_output), "kill_grace", m->kill_grace, "dry_run", a1->dry_run,
+        "plan", plan_to_json(&a1->plan), "per_line", per_line_to_json(&a1->per_line), "sbatch",
+        strv_to_json(&a1->sbatch), "job_ids", strv_to_json(&a1->job_ids), "submit_error",
+        jstr(a1->submit_error), "attempts", attempts);
+    if (!root) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: cannot build the manifest", m->run_dir);
+        goto out;
+    }
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text || dsq_buf_printf(&path, "%s/manifest.json", m->run_dir) < 0) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: out of memory", m->run_dir);
+        goto out;
+    }
+    if (dsq_buf_puts(&body, text) < 0 || dsq_buf_puts(&body, "\n") < 0) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: out of memory", m->run_dir);
+        goto out;
+    }
+    rc = dsq_write_file_atomic(path.data, body.data, body.len, 0644, err);
+out:
+    free(text);
+    json_decref(root);
+    dsq_buf_free(&path);
+    dsq_buf_free(&body);
+    return rc;
+}
+
+/* Owned copy of a string member, NULL when absent or null. */
+static char *
+get_str(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+
+    return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+static size_t
+get_size(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+
+    return json_is_integer(v) && json_integer_value(v) > 0 ? (size_t)json_integer_value(v) : 0;
+}
+
+static int
+json_to_strv(json_t *a, struct dsq_strv *sv)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(a, i, v)
+    {
+        if (json_is_string(v) && dsq_strv_push(sv, json_string_value(v)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One attempt from o: an element of "attempts", or (format 1) the top
+ * level, whose fields are attempt 1's.  ncmds: its command count.  -1 with
+ * *what naming what is missing or bad; *what NULL when out of memory. */
+static int
+attempt_from_json(json_t *o, size_t ncmds, struct dsq_attempt *a, const char **what)
+{
+    json_t *plan = json_object_get(o, "plan"), *arrays, *pl, *v;
+    size_t i;
+
+    *what = "plan";
+    a->plan.ncmds = ncmds;
+    a->plan.tasks = get_size(plan, "tasks");
+    a->plan.lines_per_task = get_size(plan, "lines_per_task");
+    a->plan.parallel = (unsigned)get_size(plan, "parallel");
+    if (!json_is_string(json_object_get(plan, "layout")) ||
+        dsq_layout_parse(json_string_value(json_object_get(plan, "layout")), &a->plan.layout) < 0 ||
+        !a->plan.tasks || !a->plan.lines_per_task || !a->plan.parallel || !a->plan.ncmds)
+        return -1;
+    arrays = json_object_get(plan, "arrays");
+    a->plan.narrays = json_array_size(arrays);
+    a->plan.arrays = calloc(a->plan.narrays ? a->plan.narrays : 1, sizeof *a->plan.arrays);
+    if (!a->plan.arrays) {
+        *what = NULL;
+        return -1;
+    }
+    json_array_foreach(arrays, i, v)
+    {
+        a->plan.arrays[i].offset = get_size(v, "offset");
+        a->plan.arrays[i].count = get_size(v, "count");
+    }
+    pl = json_object_get(o, "per_line");
+    a->per_line.cpus = (unsigned)get_size(pl, "cpus");
+    a->per_line.mem_mib = get_size(pl, "mem_mib");
+    a->per_line.mem_per_cpu_mib = get_size(pl, "mem_per_cpu_mib");
+    a->per_line.gpus = (unsigned)get_size(pl, "gpus");
+    v = json_object_get(pl, "time_s");
+    a->per_line.time_s = json_is_integer(v) ? (long)json_integer_value(v) : -1;
+    a->created = get_str(o, "created");
+    a->script = get_str(o, "script");
+    a->job_name = get_str(o, "job_name");
+    a->output = get_str(o, "output");
+    a->max_jobs = get_size(o, "max_jobs");
+    a->dry_run = json_is_true(json_object_get(o, "dry_run"));
+    a->submit_error = get_str(o, "submit_error");
+    *what = NULL;
+    if (json_to_strv(json_object_get(o, "sbatch"), &a->sbatch) < 0 ||
+        json_to_strv(json_object_get(o, "job_ids"), &a->job_ids) < 0)
+        return -1;
+    if (a->number > 1) {
+        /* A rerun names its lines file; it must stay inside the run. */
+        a->lines_file = get_str(o, "lines_file");
+        *what = "lines_file";
+        if (!a->lines_file || a->lines_file[0] == '/' || strstr(a->lines_file, ".."))
+            return -1;
+    }
+    return 0;
+}
+
+int
+dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error *err)
+{
+    struct dsq_buf path = {0};
+    json_error_t jerr;
+    json_t *root = NULL, *attempts, *v;
+    const char *what = NULL;
+    char *data = NULL;
+    size_t len, i;
+    int rc = -1;
+
+    memset(m, 0, sizeof *m);
+    if (dsq_buf_printf(&path, "%s/manifest.json", run_dir) < 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    if (dsq_read_file(path.data, &data, &len, err) < 0)
+        goto out;
+    root = json_loadb(data, len, 0, &jerr);
+    if (!json_is_object(root)) {
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s:%d: not a dsq manifest: %s", path.data, jerr.line,
+                      root ? "not an object" : jerr.text);
+        goto out;
+    }
+    v = json_object_get(root, "format");
+    if (!json_is_integer(v) || json_integer_value(v) < 1) {
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: not a dsq manifest (no format number)", path.data);
+        goto out;
+    }
+    m->format = (int)json_integer_value(v);
+    if (m->format > DSQ_MANIFEST_FORMAT) {
+        dsq_errprintf(err, DSQ_ERR_INPUT,
+                      "%s: run directory format %d is newer than this dsq understands (%d); "
+                      "use the dsq version that planned it",
+                      path.data, m->format, DSQ_MANIFEST_FORMAT);
+        goto out;
+    }
+    m->version = get_str(root, "version");
+    m->run_id = get_str(root, "run_id");
+    m->created = get_str(root, "created");
+    m->jobfile = get_str(root, "jobfile");
+    m->sha256 = get_str(root, "sha256");
+    m->physical_lines = get_size(root, "physical_lines");
+    m->commands = get_size(root, "commands");
+    m->job_name = get_str(root, "job_name");
+    m->submit_dir = get_str(root, "submit_dir");
+    m->batch_file = get_str(root, "batch_file");
+    m->shell = get_str(root, "shell");
+    m->line_output = get_str(root, "line_output");
+    v = json_object_get(root, "kill_grace");
+    m->kill_grace = json_is_number(v) ? json_number_value(v) : 10.0;
+    /* The directory we were handed is the truth, even if it was moved. */
+    m->run_dir = dsq_abspath(run_dir);
+    if (!m->commands || !m->shell || !m->sha256) {
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: manifest is incomplete (plan or shell missing)",
+                      path.data);
+        goto out;
+    }
+
+    /* Format 1 has no "attempts": its top level is the one attempt. */
+    attempts = json_object_get(root, "attempts");
+    if (m->format >= 2 && (!json_is_array(attempts) || json_array_size(attempts) == 0)) {
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: manifest is incomplete (no attempts)", path.data);
+        goto out;
+    }
+    for (i = 0; i < (m->format >= 2 ? json_array_size(attempts) : 1); i++) {
+        json_t *o = m->format >= 2 ? json_array_get(attempts, i) : root;
+        struct dsq_attempt *a = dsq_manifest_add_attempt(m);
+
+        if (!a) {
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            goto out;
+        }
+        if (m->format >= 2 && (!json_is_object(o) || get_size(o, "attempt") != a->number)) {
+            dsq_errprintf(err, DSQ_ERR_INPUT, "%s: attempt %u is missing or out of order",
+                          path.data, a->number);
+            goto out;
+        }
+        if (attempt_from_json(o, a->number == 1 ? m->commands : get_size(o, "commands"), a, &what) <
+            0) {
+            if (!what)
+                dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            else
+                dsq_errprintf(err, DSQ_ERR_INPUT,
+                              "%s: manifest is incomplete (attempt %u: %s missing or bad)",
+                              path.data, a->number, what);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    if (rc < 0)
+        dsq_manifest_free(m);
+    json_decref(root);
+    free(data);
+    dsq_buf_free(&path);
+    return rc;
+}
+
+int
+dsq_manifest_update(const char *run_dir, dsq_manifest_update_fn fn, void *arg,
+                    struct dsq_error *err)
+{
+    struct dsq_manifest m;
+    int fd, rc = -1, have = 0;
+
+    /* The run directory itself is the lock: nothing else to create or
+     * clean up, and every dsq that changes the manifest locks it. */
+    fd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return dsq_errno(err, DSQ_ERR_INPUT, errno, "%s", run_dir);
+    while (flock(fd, LOCK_EX) < 0) {
+        if (errno != EINTR) {
+            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s: cannot lock", run_dir);
+            goto out;
+        }
+    }
+    if (dsq_manifest_read(run_dir, &m, err) < 0)
+        goto out;
+    have = 1;
+    if (fn(&m, arg, err) < 0 || dsq_manifest_write(&m, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (have)
+        dsq_manifest_free(&m);
+    close(fd); /* releases the lock */
+    return rc;
+}
+
+int
+dsq_attempt_lines(const char *run_dir, const struct dsq_attempt *a, const struct dsq_jobfile *jf,
+                  size_t **lines, size_t *n, struct dsq_error *err)
+{
+    struct dsq_buf path = {0};
+    char *data = NULL, *p, *end;
+    size_t *v = NULL, k = 0, cap;
+    int rc = -1;
+
+    *lines = NULL;
+    *n = 0;
+    if (!a->lines_file) {
+        v = malloc((jf->ncmds ? jf->ncmds : 1) * sizeof *v);
+        if (!v)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        for (size_t i = 0; i < jf->ncmds; i++)
+            v[i] = jf->cmds[i].line;
+        *lines = v;
+        *n = jf->ncmds;
+        return 0;
+    }
+    if (dsq_buf_printf(&path, "%s/%s", run_dir, a->lines_file) < 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    if (dsq_read_file(path.data, &data, &cap, err) < 0) {
+        err->kind = DSQ_ERR_INPUT; /* a damaged run directory */
+        goto out;
+    }
+    end = data + cap;
+    cap = a->plan.ncmds ? a->plan.ncmds : 1;
+    v = malloc(cap * sizeof *v);
+    if (!v) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
+    for (p = data; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p)), *q;
+        unsigned long line;
+
+        if (!nl)
+            nl = end;
+        *nl = '\0';
+        q = p;
+        p = nl + 1;
+        if (!*q)
+            continue;
+        if (dsq_parse_ulong(q, 1, (unsigned long)-1, &line) < 0 ||
+            dsq_jobfile_find(jf, line) == (size_t)-1 || (k && line <= v[k - 1]) || k == cap) {
+            dsq_errprintf(err, DSQ_ERR_INPUT,
+                          "%s: line %zu ('%s') is not a command line of the job file in order, "
+                          "or more than the %zu the manifest planned; the run directory is "
+                          "damaged",
+                          path.data, k + 1, q, a->plan.ncmds);
+            goto out;
+        }
+        v[k++] = (size_t)line;
+    }
+    if (k != a->plan.ncmds) {
+        dsq_errprintf(err, DSQ_ERR_INPUT,
+                      "%s: %zu lines, but the manifest planned %zu; the run directory is "
+                      "damaged",
+                      path.data, k, a->plan.ncmds);
+        goto out;
+    }
+    *lines = v;
+    *n = k;
+    v = NULL;
+    rc = 0;
+out:
+    free(v);
+    free(data);
+    dsq_buf_free(&path);
+    return rc;
+}
+
+int
+dsq_attempt_lines_write(const char *run_dir, unsigned number, const size_t *lines, size_t n,
+                        char **rel, struct dsq_error *err)
+{
+    struct dsq_buf dir = {0}, path = {0}, body = {0}, name = {0};
+    int fd = -1, rc = -1;
+
+    if (dsq_buf_printf(&dir, "%s/attempts", run_dir) < 0 ||
+        dsq_buf_printf(&name, "attempts/%u.lines", number) < 0 ||
+        dsq_buf_printf(&path, "%s/%s", run_dir, name.data) < 0)
+        goto oom;
+    for (size_t i = 0; i < n; i++)
+        if (dsq_buf_printf(&body, "%zu\n", lines[i]) < 0)
+            goto oom;
+    if (dsq_mkdir_p(dir.data, 0755, err) < 0)
+        goto out;
+    /* O_EXCL claims the attempt number: two reruns never share a file. */
+    fd = open(path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+    if (fd < 0) {
+        dsq_errno(err, errno == EEXIST ? DSQ_ERR_INPUT : DSQ_ERR_SYSTEM, errno, "%s", path.data);
+        goto out;
+    }
+    for (size_t off = 0; off < body.len;) {
+        ssize_t w = write(fd, body.data + off, body.len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s", path.data);
+            unlink(path.data);
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) < 0) {
+        dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s", path.data);
+        unlink(path.data);
+        goto out;
+    }
+    *rel = name.data;
+    name.data = NULL;
+    rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    if (fd >= 0)
+        close(fd);
+    dsq_buf_free(&dir);
+    dsq_buf_free(&path);
+    dsq_buf_free(&body);
+    dsq_buf_free(&name);
+    return rc;
+}
