@@ -304,8 +304,9 @@ add_attempt(struct dsq_manifest *m, void *arg, struct dsq_error *err)
     struct dsq_attempt *at;
     struct dsq_plan_request req = {0};
     struct dsq_sbopts opts = {0};
-    struct dsq_buf array = {0}, sname = {0}, spath = {0}, lpath = {0};
-    char *job_name = NULL, *output = NULL, *rel = NULL, *script = NULL;
+    struct dsq_buf array = {0};
+    char *job_name = NULL, *output = NULL, *rel = NULL, *script = NULL, *sname = NULL,
+         *spath = NULL;
     unsigned prev_parallel = prev->dry_run ? 1 : prev->plan.parallel;
     enum dsq_layout prev_layout = prev->plan.layout;
     unsigned long max_jobs = a->max_jobs ? a->max_jobs : prev->max_jobs;
@@ -354,10 +355,8 @@ add_attempt(struct dsq_manifest *m, void *arg, struct dsq_error *err)
 
     if (dsq_attempt_lines_write(m->run_dir, rr->number, rr->lines, rr->n, &rel, err) < 0)
         goto out;
-    if (dsq_buf_printf(&lpath, "%s/%s", m->run_dir, rel) < 0)
+    if (!(rr->lines_path = dsq_rundir_join(m->run_dir, rel)))
         goto oom;
-    rr->lines_path = lpath.data;
-    lpath.data = NULL;
 
     at = dsq_manifest_add_attempt(m); /* prev is stale from here on */
     if (!at)
@@ -374,15 +373,9 @@ add_attempt(struct dsq_manifest *m, void *arg, struct dsq_error *err)
     rr->narrays = at->plan.narrays;
 
     /* <name>.a<N>.sh beside attempt 1's <name>.sh. */
-    {
-        const char *s1 = m->attempts[0].script ? m->attempts[0].script : "dsq.sh";
-        size_t len = strlen(s1);
-        if (len > 3 && !strcmp(s1 + len - 3, ".sh"))
-            len -= 3;
-        if (dsq_buf_printf(&sname, "%.*s.a%u.sh", (int)len, s1, rr->number) < 0 ||
-            dsq_buf_printf(&spath, "%s/%s", m->run_dir, sname.data) < 0)
-            goto oom;
-    }
+    if (!(sname = dsq_rundir_script_name(m->attempts[0].script, rr->number)) ||
+        !(spath = dsq_rundir_join(m->run_dir, sname)))
+        goto oom;
     if (dsq_buf_printf(&array, "0-%zu", at->plan.arrays[0].count - 1) < 0 ||
         (max_jobs && dsq_buf_printf(&array, "%%%lu", max_jobs) < 0))
         goto oom;
@@ -400,15 +393,15 @@ add_attempt(struct dsq_manifest *m, void *arg, struct dsq_error *err)
         if (cmd_render_script(rr->conf, &sp, &script, err) < 0)
             goto out;
     }
-    if (dsq_write_file_atomic(spath.data, script, strlen(script), 0755, err) < 0)
+    if (dsq_write_file_atomic(spath, script, strlen(script), 0755, err) < 0)
         goto out;
-    rr->script_path = spath.data;
-    spath.data = NULL;
+    rr->script_path = spath;
+    spath = NULL;
 
     cmd_timestamp(created, sizeof created);
     at->created = strdup(created);
-    at->script = sname.data;
-    sname.data = NULL;
+    at->script = sname;
+    sname = NULL;
     at->job_name = job_name;
     at->output = output;
     job_name = output = NULL;
@@ -433,9 +426,8 @@ oom:
 out:
     dsq_sbopts_free(&opts);
     dsq_buf_free(&array);
-    dsq_buf_free(&sname);
-    dsq_buf_free(&spath);
-    dsq_buf_free(&lpath);
+    free(sname);
+    free(spath);
     free(job_name);
     free(output);
     free(rel);

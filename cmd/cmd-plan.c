@@ -312,14 +312,14 @@ digits(size_t n)
 static int
 copy_jobfile(const char *run_dir, const struct dsq_jobfile *jf, char hex[65], struct dsq_error *err)
 {
-    struct dsq_buf path = {0};
+    char *path;
     int rc;
 
     dsq_sha256_hex(jf->data, jf->len, hex);
-    if (dsq_buf_printf(&path, "%s/jobfile", run_dir) < 0)
+    if (!(path = dsq_rundir_path(run_dir, DSQ_RD_JOBFILE)))
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-    rc = dsq_write_file_atomic(path.data, jf->data, jf->len, 0444, err);
-    dsq_buf_free(&path);
+    rc = dsq_write_file_atomic(path, jf->data, jf->len, 0444, err);
+    free(path);
     return rc;
 }
 
@@ -334,8 +334,8 @@ cmd_plan_main(int argc, char **argv)
     struct dsq_attempt *at;
     struct dsq_plan_request req = {0};
     char *stem = NULL, *script = NULL, *self = NULL;
-    char *batch_path = NULL, *run_dir = NULL;
-    struct dsq_buf name = {0}, output = {0}, array = {0}, bfile = {0}, spath = {0};
+    char *batch_path = NULL, *run_dir = NULL, *sname = NULL, *spath = NULL;
+    struct dsq_buf name = {0}, output = {0}, array = {0}, bfile = {0};
     char hex[65], date[16], signal_buf[32];
     size_t max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE, max_tasks = 0;
     int rc = DSQ_EXIT_SYSTEM, found, made_batch = 0;
@@ -449,12 +449,10 @@ cmd_plan_main(int argc, char **argv)
         if (cmd_render_script(&conf, &sp, &script, &err) < 0)
             goto fail;
     }
-    {
-        const char *slash = strrchr(bfile.data, '/');
-        if (dsq_buf_printf(&spath, "%s/%s", run_dir, slash ? slash + 1 : bfile.data) < 0)
-            goto oom;
-    }
-    if (dsq_write_file_atomic(spath.data, script, strlen(script), 0755, &err) < 0)
+    if (!(sname = dsq_rundir_script_name(bfile.data, 1)) ||
+        !(spath = dsq_rundir_join(run_dir, sname)))
+        goto oom;
+    if (dsq_write_file_atomic(spath, script, strlen(script), 0755, &err) < 0)
         goto fail;
 
     /* The manifest. */
@@ -472,7 +470,7 @@ cmd_plan_main(int argc, char **argv)
         m.job_name = strdup(name.data);
         m.submit_dir = dsq_abspath(".");
         at->created = strdup(created);
-        at->script = strdup(strrchr(spath.data, '/') + 1);
+        at->script = strdup(sname);
         at->job_name = strdup(name.data);
         at->output = strdup(output.data);
         at->max_jobs = a.max_jobs;
@@ -560,6 +558,7 @@ out:
     dsq_buf_free(&output);
     dsq_buf_free(&array);
     dsq_buf_free(&bfile);
-    dsq_buf_free(&spath);
+    free(sname);
+    free(spath);
     return rc;
 }

@@ -21,6 +21,7 @@
 #include "lib/parse.h"
 #include "lib/report.h"
 #include "lib/run.h"
+#include "lib/rundir.h"
 #include "lib/sbatch.h"
 #include "lib/script.h"
 #include "lib/slurm.h"
@@ -422,13 +423,14 @@ cmd_submit_attempt(const char *run_dir, unsigned attempt)
     struct dsq_manifest m;
     struct dsq_error err = {0};
     const struct dsq_attempt *a;
-    struct dsq_buf errtext = {0}, spath = {0};
+    struct dsq_buf errtext = {0};
+    char *spath = NULL;
     int rc = DSQ_EXIT_SYSTEM;
 
     if (dsq_manifest_read(run_dir, &m, &err) < 0)
         return cmd_fail(&err);
     a = dsq_manifest_attempt(&m, attempt);
-    if (!a || !a->script || dsq_buf_printf(&spath, "%s/%s", m.run_dir, a->script) < 0) {
+    if (!a || !a->script || !(spath = dsq_rundir_join(m.run_dir, a->script))) {
         dsq_errprintf(&err, DSQ_ERR_SYSTEM, "%s: attempt %u has no batch script", run_dir, attempt);
         rc = cmd_fail(&err);
         goto out;
@@ -445,7 +447,7 @@ cmd_submit_attempt(const char *run_dir, unsigned attempt)
             rc = cmd_fail(&err);
             goto out;
         }
-        if (submit_script(spath.data, arr.data, a->plan.arrays[k].offset, job_id, sizeof job_id,
+        if (submit_script(spath, arr.data, a->plan.arrays[k].offset, job_id, sizeof job_id,
                           &errtext, &err) < 0) {
             struct dsq_error e2 = {0};
             dsq_buf_free(&arr);
@@ -474,7 +476,7 @@ cmd_submit_attempt(const char *run_dir, unsigned attempt)
     rc = DSQ_EXIT_OK;
 out:
     dsq_buf_free(&errtext);
-    dsq_buf_free(&spath);
+    free(spath);
     dsq_manifest_free(&m);
     return rc;
 }

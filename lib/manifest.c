@@ -18,6 +18,7 @@
 #include "fs.h"
 #include "manifest.h"
 #include "parse.h"
+#include "rundir.h"
 
 static void
 attempt_free(struct dsq_attempt *a)
@@ -133,8 +134,8 @@ dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
 {
     json_t *root = NULL, *attempts = NULL;
     const struct dsq_attempt *a1 = dsq_manifest_attempt(m, 1);
-    struct dsq_buf path = {0}, body = {0};
-    char *text = NULL;
+    struct dsq_buf body = {0};
+    char *text = NULL, *path = NULL;
     int rc = -1;
 
     if (!a1)
@@ -169,7 +170,7 @@ dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
         goto out;
     }
     text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (!text || dsq_buf_printf(&path, "%s/manifest.json", m->run_dir) < 0) {
+    if (!text || !(path = dsq_rundir_path(m->run_dir, DSQ_RD_MANIFEST))) {
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: out of memory", m->run_dir);
         goto out;
     }
@@ -177,11 +178,11 @@ dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: out of memory", m->run_dir);
         goto out;
     }
-    rc = dsq_write_file_atomic(path.data, body.data, body.len, 0644, err);
+    rc = dsq_write_file_atomic(path, body.data, body.len, 0644, err);
 out:
     free(text);
     json_decref(root);
-    dsq_buf_free(&path);
+    free(path);
     dsq_buf_free(&body);
     return rc;
 }
@@ -278,7 +279,7 @@ attempt_from_json(json_t *o, size_t ncmds, struct dsq_attempt *a, const char **w
 int
 dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error *err)
 {
-    struct dsq_buf path = {0};
+    char *path;
     json_error_t jerr;
     json_t *root = NULL, *attempts, *v;
     const char *what = NULL;
@@ -287,19 +288,19 @@ dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error 
     int rc = -1;
 
     memset(m, 0, sizeof *m);
-    if (dsq_buf_printf(&path, "%s/manifest.json", run_dir) < 0)
+    if (!(path = dsq_rundir_path(run_dir, DSQ_RD_MANIFEST)))
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-    if (dsq_read_file(path.data, &data, &len, err) < 0)
+    if (dsq_read_file(path, &data, &len, err) < 0)
         goto out;
     root = json_loadb(data, len, 0, &jerr);
     if (!json_is_object(root)) {
-        dsq_errprintf(err, DSQ_ERR_INPUT, "%s:%d: not a dsq manifest: %s", path.data, jerr.line,
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s:%d: not a dsq manifest: %s", path, jerr.line,
                       root ? "not an object" : jerr.text);
         goto out;
     }
     v = json_object_get(root, "format");
     if (!json_is_integer(v) || json_integer_value(v) < 1) {
-        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: not a dsq manifest (no format number)", path.data);
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: not a dsq manifest (no format number)", path);
         goto out;
     }
     m->format = (int)json_integer_value(v);
@@ -307,7 +308,7 @@ dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error 
         dsq_errprintf(err, DSQ_ERR_INPUT,
                       "%s: run directory format %d is newer than this dsq understands (%d); "
                       "use the dsq version that planned it",
-                      path.data, m->format, DSQ_MANIFEST_FORMAT);
+                      path, m->format, DSQ_MANIFEST_FORMAT);
         goto out;
     }
     m->version = get_str(root, "version");
@@ -328,14 +329,14 @@ dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error 
     m->run_dir = dsq_abspath(run_dir);
     if (!m->commands || !m->shell || !m->sha256) {
         dsq_errprintf(err, DSQ_ERR_INPUT, "%s: manifest is incomplete (plan or shell missing)",
-                      path.data);
+                      path);
         goto out;
     }
 
     /* Format 1 has no "attempts": its top level is the one attempt. */
     attempts = json_object_get(root, "attempts");
     if (m->format >= 2 && (!json_is_array(attempts) || json_array_size(attempts) == 0)) {
-        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: manifest is incomplete (no attempts)", path.data);
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: manifest is incomplete (no attempts)", path);
         goto out;
     }
     for (i = 0; i < (m->format >= 2 ? json_array_size(attempts) : 1); i++) {
@@ -347,8 +348,8 @@ dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error 
             goto out;
         }
         if (m->format >= 2 && (!json_is_object(o) || get_size(o, "attempt") != a->number)) {
-            dsq_errprintf(err, DSQ_ERR_INPUT, "%s: attempt %u is missing or out of order",
-                          path.data, a->number);
+            dsq_errprintf(err, DSQ_ERR_INPUT, "%s: attempt %u is missing or out of order", path,
+                          a->number);
             goto out;
         }
         if (attempt_from_json(o, a->number == 1 ? m->commands : get_size(o, "commands"), a, &what) <
@@ -357,8 +358,8 @@ dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error 
                 dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
             else
                 dsq_errprintf(err, DSQ_ERR_INPUT,
-                              "%s: manifest is incomplete (attempt %u: %s missing or bad)",
-                              path.data, a->number, what);
+                              "%s: manifest is incomplete (attempt %u: %s missing or bad)", path,
+                              a->number, what);
             goto out;
         }
     }
@@ -368,7 +369,7 @@ out:
         dsq_manifest_free(m);
     json_decref(root);
     free(data);
-    dsq_buf_free(&path);
+    free(path);
     return rc;
 }
 
@@ -407,8 +408,7 @@ int
 dsq_attempt_lines(const char *run_dir, const struct dsq_attempt *a, const struct dsq_jobfile *jf,
                   size_t **lines, size_t *n, struct dsq_error *err)
 {
-    struct dsq_buf path = {0};
-    char *data = NULL, *p, *end;
+    char *path = NULL, *data = NULL, *p, *end;
     size_t *v = NULL, k = 0, cap;
     int rc = -1;
 
@@ -424,9 +424,9 @@ dsq_attempt_lines(const char *run_dir, const struct dsq_attempt *a, const struct
         *n = jf->ncmds;
         return 0;
     }
-    if (dsq_buf_printf(&path, "%s/%s", run_dir, a->lines_file) < 0)
+    if (!(path = dsq_rundir_join(run_dir, a->lines_file)))
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-    if (dsq_read_file(path.data, &data, &cap, err) < 0) {
+    if (dsq_read_file(path, &data, &cap, err) < 0) {
         err->kind = DSQ_ERR_INPUT; /* a damaged run directory */
         goto out;
     }
@@ -454,7 +454,7 @@ dsq_attempt_lines(const char *run_dir, const struct dsq_attempt *a, const struct
                           "%s: line %zu ('%s') is not a command line of the job file in order, "
                           "or more than the %zu the manifest planned; the run directory is "
                           "damaged",
-                          path.data, k + 1, q, a->plan.ncmds);
+                          path, k + 1, q, a->plan.ncmds);
             goto out;
         }
         v[k++] = (size_t)line;
@@ -463,7 +463,7 @@ dsq_attempt_lines(const char *run_dir, const struct dsq_attempt *a, const struct
         dsq_errprintf(err, DSQ_ERR_INPUT,
                       "%s: %zu lines, but the manifest planned %zu; the run directory is "
                       "damaged",
-                      path.data, k, a->plan.ncmds);
+                      path, k, a->plan.ncmds);
         goto out;
     }
     *lines = v;
@@ -473,7 +473,7 @@ dsq_attempt_lines(const char *run_dir, const struct dsq_attempt *a, const struct
 out:
     free(v);
     free(data);
-    dsq_buf_free(&path);
+    free(path);
     return rc;
 }
 
@@ -481,22 +481,22 @@ int
 dsq_attempt_lines_write(const char *run_dir, unsigned number, const size_t *lines, size_t n,
                         char **rel, struct dsq_error *err)
 {
-    struct dsq_buf dir = {0}, path = {0}, body = {0}, name = {0};
+    struct dsq_buf body = {0};
+    char *dir = NULL, *path = NULL, *name = NULL;
     int fd = -1, rc = -1;
 
-    if (dsq_buf_printf(&dir, "%s/attempts", run_dir) < 0 ||
-        dsq_buf_printf(&name, "attempts/%u.lines", number) < 0 ||
-        dsq_buf_printf(&path, "%s/%s", run_dir, name.data) < 0)
+    if (!(dir = dsq_rundir_path(run_dir, DSQ_RD_ATTEMPTS)) ||
+        !(name = dsq_rundir_lines_name(number)) || !(path = dsq_rundir_join(run_dir, name)))
         goto oom;
     for (size_t i = 0; i < n; i++)
         if (dsq_buf_printf(&body, "%zu\n", lines[i]) < 0)
             goto oom;
-    if (dsq_mkdir_p(dir.data, 0755, err) < 0)
+    if (dsq_mkdir_p(dir, 0755, err) < 0)
         goto out;
     /* O_EXCL claims the attempt number: two reruns never share a file. */
-    fd = open(path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
     if (fd < 0) {
-        dsq_errno(err, errno == EEXIST ? DSQ_ERR_INPUT : DSQ_ERR_SYSTEM, errno, "%s", path.data);
+        dsq_errno(err, errno == EEXIST ? DSQ_ERR_INPUT : DSQ_ERR_SYSTEM, errno, "%s", path);
         goto out;
     }
     for (size_t off = 0; off < body.len;) {
@@ -504,19 +504,19 @@ dsq_attempt_lines_write(const char *run_dir, unsigned number, const size_t *line
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0) {
-            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s", path.data);
-            unlink(path.data);
+            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s", path);
+            unlink(path);
             goto out;
         }
         off += (size_t)w;
     }
     if (fsync(fd) < 0) {
-        dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s", path.data);
-        unlink(path.data);
+        dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s", path);
+        unlink(path);
         goto out;
     }
-    *rel = name.data;
-    name.data = NULL;
+    *rel = name;
+    name = NULL;
     rc = 0;
     goto out;
 oom:
@@ -524,9 +524,9 @@ oom:
 out:
     if (fd >= 0)
         close(fd);
-    dsq_buf_free(&dir);
-    dsq_buf_free(&path);
+    free(dir);
+    free(path);
     dsq_buf_free(&body);
-    dsq_buf_free(&name);
+    free(name);
     return rc;
 }

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "fs.h"
 #include "pool.h"
+#include "rundir.h"
 #include "sys.h"
 
 /* Longer lines go through a script file: execve() refuses any single
@@ -207,23 +208,23 @@ static char *
 write_long_line(const struct dsq_pool_opts *o, const struct dsq_pool_item *it, char *reason,
                 size_t rsize)
 {
-    struct dsq_buf path = {0};
+    const char *run_dir = o->run_dir ? o->run_dir : ".";
+    char *dir = NULL, *path = NULL;
     struct dsq_error e = {0};
     ssize_t w = 0;
     size_t off = 0;
     int fd = -1;
 
-    if (dsq_buf_printf(&path, "%s/tmp", o->run_dir ? o->run_dir : ".") < 0)
+    if (!(dir = dsq_rundir_path(run_dir, DSQ_RD_TMP)) ||
+        !(path = dsq_rundir_line_script(run_dir, it->task, it->line)))
         goto oom;
-    if (dsq_mkdir_p(path.data, 0755, &e) < 0) {
+    if (dsq_mkdir_p(dir, 0755, &e) < 0) {
         reason_set(reason, rsize, "line too long for exec and %s", e.msg);
         goto fail;
     }
-    if (dsq_buf_printf(&path, "/line-%zu-%zu.sh", it->task, it->line) < 0)
-        goto oom;
-    fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        reason_set(reason, rsize, "line too long for exec and cannot create %s: %s", path.data,
+        reason_set(reason, rsize, "line too long for exec and cannot create %s: %s", path,
                    strerror(errno));
         goto fail;
     }
@@ -235,7 +236,7 @@ write_long_line(const struct dsq_pool_opts *o, const struct dsq_pool_item *it, c
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            reason_set(reason, rsize, "line too long for exec and cannot write %s: %s", path.data,
+            reason_set(reason, rsize, "line too long for exec and cannot write %s: %s", path,
                        w < 0 ? strerror(errno) : "short write");
             goto fail;
         }
@@ -243,19 +244,21 @@ write_long_line(const struct dsq_pool_opts *o, const struct dsq_pool_item *it, c
     }
     if (close(fd) < 0) {
         fd = -1;
-        reason_set(reason, rsize, "line too long for exec and cannot write %s: %s", path.data,
+        reason_set(reason, rsize, "line too long for exec and cannot write %s: %s", path,
                    strerror(errno));
         goto fail;
     }
-    return path.data;
+    free(dir);
+    return path;
 oom:
     reason_set(reason, rsize, "out of memory");
 fail:
     if (fd >= 0)
         close(fd);
-    if (path.data && fd >= 0)
-        unlink(path.data);
-    dsq_buf_free(&path);
+    if (path && fd >= 0)
+        unlink(path);
+    free(dir);
+    free(path);
     return NULL;
 }
 

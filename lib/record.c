@@ -13,7 +13,6 @@
  *   through dsq_utf8_repair() first. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -26,7 +25,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "fs.h"
 #include "record.h"
 #include "text.h"
@@ -709,18 +707,6 @@ dsq_record_parse(const char *text, size_t len, struct dsq_record *r, struct dsq_
     return rc;
 }
 
-char *
-dsq_record_path(const char *run_dir, unsigned attempt, size_t task, unsigned restart)
-{
-    struct dsq_buf b = {0};
-
-    if (dsq_buf_printf(&b, "%s/status/a%u.t%zu.r%u.jsonl", run_dir, attempt, task, restart) < 0) {
-        dsq_buf_free(&b);
-        return NULL;
-    }
-    return b.data;
-}
-
 /* Read */
 
 /* No run writes a status file this large (a record is ~350 bytes, two a
@@ -836,66 +822,5 @@ dsq_record_read_file(const char *path, dsq_record_fn fn, void *arg, struct dsq_e
     if (bad > 1)
         dsq_warn("%s: skipped %zu unreadable records in all", path, bad);
     free(data);
-    return rc;
-}
-
-static int
-name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int
-dsq_record_read_dir(const char *run_dir, dsq_record_fn fn, void *arg, struct dsq_error *err)
-{
-    struct dsq_buf dir = {0}, path = {0};
-    struct dsq_strv names = {0};
-    struct dirent *de;
-    DIR *d = NULL;
-    int rc = -1;
-
-    if (dsq_buf_printf(&dir, "%s/status", run_dir) < 0) {
-        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-        goto out;
-    }
-    d = opendir(dir.data);
-    if (!d) {
-        if (errno == ENOENT) {
-            /* Planned but nothing ran yet: no records, not an error. */
-            rc = 0;
-        } else {
-            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "cannot read %s", dir.data);
-        }
-        goto out;
-    }
-    while ((de = readdir(d))) {
-        size_t n = strlen(de->d_name);
-
-        if (de->d_name[0] == '.' || n <= 6 || strcmp(de->d_name + n - 6, ".jsonl"))
-            continue;
-        if (dsq_strv_push(&names, de->d_name) < 0) {
-            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-            goto out;
-        }
-    }
-    /* strcmp, not the locale's collation: the same order everywhere. */
-    if (names.n)
-        qsort(names.v, names.n, sizeof *names.v, name_cmp);
-    for (size_t i = 0; i < names.n; i++) {
-        path.len = 0;
-        if (dsq_buf_printf(&path, "%s/%s", dir.data, names.v[i]) < 0) {
-            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-            goto out;
-        }
-        if (dsq_record_read_file(path.data, fn, arg, err) < 0)
-            goto out;
-    }
-    rc = 0;
-out:
-    if (d)
-        closedir(d);
-    dsq_buf_free(&dir);
-    dsq_buf_free(&path);
-    dsq_strv_free(&names);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* record: the status records, JSON Lines, one file per (attempt, array task,
- * restart) under <run>/status/.  Each record is written with one write(2) on
- * an O_APPEND descriptor, so a crash can at worst tear the last line of one
- * file; the reader skips such a line with a warning.  Format: dsq-records(5). */
+ * restart) in a run directory's status/ (rundir.h names the files).  Each
+ * record is written with one write(2) on an O_APPEND descriptor, so a crash
+ * can at worst tear the last line of one file; the reader skips such a line
+ * with a warning.  Format: dsq-records(5). */
 #ifndef DSQ_RECORD_H
 #define DSQ_RECORD_H
 
@@ -65,18 +66,11 @@ char *dsq_record_format(const struct dsq_record *r);
  * that is not a well-formed record. */
 int dsq_record_parse(const char *text, size_t len, struct dsq_record *r, struct dsq_error *err);
 
-/* The status file name for (attempt, task, restart) relative to the run
- * directory: "status/a<attempt>.t<task>.r<restart>.jsonl".  Owned. */
-char *dsq_record_path(const char *run_dir, unsigned attempt, size_t task, unsigned restart);
-
 /* Read every record of one file and call fn for each, in file order.  A torn
  * or unparseable line is skipped with dsq_warn() naming the file and line.
  * fn returning -1 stops the read (returned as -1).  An unreadable file is a
  * warning and returns 0 (nothing else is lost). */
 typedef int (*dsq_record_fn)(const struct dsq_record *r, void *arg);
 int dsq_record_read_file(const char *path, dsq_record_fn fn, void *arg, struct dsq_error *err);
-
-/* Every *.jsonl file under <run_dir>/status, in name order. */
-int dsq_record_read_dir(const char *run_dir, dsq_record_fn fn, void *arg, struct dsq_error *err);
 
 #endif

@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "plan.h"
 #include "report.h"
+#include "rundir.h"
 #include "select.h"
 #include "sha256.h"
 #include "slurm.h"
@@ -329,7 +330,7 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
 {
     struct dsq_report *r = calloc(1, sizeof *r);
     struct loadctx c = {0};
-    struct dsq_buf path = {0};
+    char *path = NULL;
     struct attinfo *ai = NULL;
     unsigned char *why = NULL;
     size_t nat = 0, other_running = 0;
@@ -341,11 +342,11 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
     }
     if (dsq_manifest_read(run_dir, &r->m, err) < 0)
         goto out;
-    if (dsq_buf_printf(&path, "%s/jobfile", run_dir) < 0) {
+    if (!(path = dsq_rundir_path(run_dir, DSQ_RD_JOBFILE))) {
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
         goto out;
     }
-    r->jf = dsq_jobfile_load(path.data, err);
+    r->jf = dsq_jobfile_load(path, err);
     if (!r->jf)
         goto out;
     if (r->m.sha256) {
@@ -354,13 +355,13 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
         if (strcmp(hex, r->m.sha256))
             dsq_warn("%s: the job file copy changed since the run was planned (SHA-256 %s, "
                      "manifest says %s); line numbers may not match the records",
-                     path.data, hex, r->m.sha256);
+                     path, hex, r->m.sha256);
     }
     if (r->jf->ncmds != r->m.commands) {
         dsq_errprintf(err, DSQ_ERR_INPUT,
                       "%s: has %zu command lines, but the manifest planned %zu; the run "
                       "directory is damaged",
-                      path.data, r->jf->ncmds, r->m.commands);
+                      path, r->jf->ncmds, r->m.commands);
         goto out;
     }
     r->nlines = r->jf->ncmds;
@@ -393,7 +394,7 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
     }
 
     c.r = r;
-    if (dsq_record_read_dir(run_dir, on_record, &c, err) < 0) {
+    if (dsq_rundir_read_records(run_dir, on_record, &c, err) < 0) {
         if (c.oom)
             dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory reading the records of %s", run_dir);
         goto out;
@@ -534,7 +535,7 @@ out:
     free(why);
     free(c.mg);
     free(c.seen);
-    dsq_buf_free(&path);
+    free(path);
     if (!ok) {
         dsq_report_destroy(r);
         return NULL;
@@ -624,7 +625,7 @@ dsq_report_load_history(struct dsq_report *r, struct dsq_error *err)
     int rc = -1;
 
     h.c.r = r;
-    if (dsq_record_read_dir(r->m.run_dir, on_history_record, &h, err) < 0 || h.c.oom) {
+    if (dsq_rundir_read_records(r->m.run_dir, on_history_record, &h, err) < 0 || h.c.oom) {
         if (h.c.oom)
             dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory reading the records of %s",
                           r->m.run_dir);

@@ -19,6 +19,7 @@
 #include "plan.h"
 #include "record.h"
 #include "run.h"
+#include "rundir.h"
 #include "sha256.h"
 
 /* The status files of the tasks this run writes, opened on first use and
@@ -55,7 +56,7 @@ writer_for(size_t task, void *arg, struct dsq_error *err)
     slot = &ws->w[task - ws->base];
     if (*slot)
         return *slot;
-    path = dsq_record_path(ws->run_dir, ws->attempt, task, ws->restart);
+    path = dsq_rundir_record_path(ws->run_dir, ws->attempt, task, ws->restart);
     if (!path) {
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
         return NULL;
@@ -92,7 +93,7 @@ read_done(const struct dsq_run_opts *o, const char *run_dir, size_t task, struct
           struct dsq_error *err)
 {
     for (unsigned r = 0; r < o->restart; r++) {
-        char *path = dsq_record_path(run_dir, o->attempt, task, r);
+        char *path = dsq_rundir_record_path(run_dir, o->attempt, task, r);
         struct stat st;
         int rc = 0;
 
@@ -142,8 +143,8 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     struct dsq_pool_opts po;
     struct writers ws = {0};
     struct done_lines done = {0};
-    struct dsq_buf path = {0}, job = {0};
-    char *workdir = NULL;
+    struct dsq_buf job = {0};
+    char *path = NULL, *workdir = NULL;
     int nomem;
     char hex[65];
     size_t n = 0, skipped = 0, k = 0;
@@ -154,9 +155,9 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     if (dsq_manifest_read(o->run_dir, &m, err) < 0)
         goto out;
     have_m = 1;
-    if (dsq_buf_printf(&path, "%s/jobfile", m.run_dir) < 0)
+    if (!(path = dsq_rundir_path(m.run_dir, DSQ_RD_JOBFILE)))
         goto oom;
-    jf = dsq_jobfile_load(path.data, err);
+    jf = dsq_jobfile_load(path, err);
     if (!jf)
         goto out;
     dsq_sha256_hex(jf->data, jf->len, hex);
@@ -164,12 +165,12 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
         dsq_errprintf(err, DSQ_ERR_INPUT,
                       "%s: the job file copy does not match its SHA-256 in the manifest "
                       "(changed after planning); plan the run again",
-                      path.data);
+                      path);
         goto out;
     }
     if (jf->ncmds != m.commands) {
         dsq_errprintf(err, DSQ_ERR_INPUT, "%s: %zu command lines, but the manifest planned %zu",
-                      path.data, jf->ncmds, m.commands);
+                      path, jf->ncmds, m.commands);
         goto out;
     }
     a = dsq_manifest_attempt(&m, o->attempt ? o->attempt : 1);
@@ -253,10 +254,10 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     ws.w = calloc(ws.n, sizeof *ws.w);
     if (!ws.w)
         goto oom;
-    path.len = 0;
-    if (dsq_buf_printf(&path, "%s/status", m.run_dir) < 0)
+    free(path);
+    if (!(path = dsq_rundir_path(m.run_dir, DSQ_RD_STATUS)))
         goto oom;
-    if (dsq_mkdir_p(path.data, 0755, err) < 0)
+    if (dsq_mkdir_p(path, 0755, err) < 0)
         goto out;
 
     slots = o->slots ? o->slots : a->plan.parallel;
@@ -305,7 +306,7 @@ out:
     dsq_jobfile_destroy(jf);
     if (have_m)
         dsq_manifest_free(&m);
-    dsq_buf_free(&path);
+    free(path);
     dsq_buf_free(&job);
     return rc;
 }

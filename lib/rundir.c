@@ -16,6 +16,162 @@
 #include "manifest.h"
 #include "rundir.h"
 
+/* The names inside a run directory: one list, so that every path to one
+ * of them is built here. */
+static const char *const rundir_names[] = {
+    [DSQ_RD_MANIFEST] = "manifest.json", [DSQ_RD_JOBFILE] = "jobfile", [DSQ_RD_STATUS] = "status",
+    [DSQ_RD_ATTEMPTS] = "attempts",      [DSQ_RD_TMP] = "tmp",
+};
+#define RECORD_SUFFIX ".jsonl"
+
+const char *
+dsq_rundir_name(enum dsq_rundir_file f)
+{
+    return rundir_names[f];
+}
+
+char *
+dsq_rundir_join(const char *run_dir, const char *name)
+{
+    struct dsq_buf b = {0};
+
+    if (dsq_buf_printf(&b, "%s/%s", run_dir, name) < 0) {
+        dsq_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+char *
+dsq_rundir_path(const char *run_dir, enum dsq_rundir_file f)
+{
+    return dsq_rundir_join(run_dir, rundir_names[f]);
+}
+
+char *
+dsq_rundir_lines_name(unsigned attempt)
+{
+    struct dsq_buf b = {0};
+
+    if (dsq_buf_printf(&b, "%s/%u.lines", rundir_names[DSQ_RD_ATTEMPTS], attempt) < 0) {
+        dsq_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+char *
+dsq_rundir_script_name(const char *first, unsigned attempt)
+{
+    struct dsq_buf b = {0};
+    const char *slash;
+    size_t len;
+
+    if (!first)
+        first = "dsq.sh";
+    slash = strrchr(first, '/');
+    if (slash)
+        first = slash + 1;
+    len = strlen(first);
+    if (attempt > 1 && len > 3 && !strcmp(first + len - 3, ".sh"))
+        len -= 3;
+    if ((attempt > 1 ? dsq_buf_printf(&b, "%.*s.a%u.sh", (int)len, first, attempt)
+                     : dsq_buf_puts(&b, first)) < 0) {
+        dsq_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+char *
+dsq_rundir_record_path(const char *run_dir, unsigned attempt, size_t task, unsigned restart)
+{
+    struct dsq_buf b = {0};
+
+    if (dsq_buf_printf(&b, "%s/%s/a%u.t%zu.r%u" RECORD_SUFFIX, run_dir, rundir_names[DSQ_RD_STATUS],
+                       attempt, task, restart) < 0) {
+        dsq_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+char *
+dsq_rundir_line_script(const char *run_dir, size_t task, size_t line)
+{
+    struct dsq_buf b = {0};
+
+    if (dsq_buf_printf(&b, "%s/%s/line-%zu-%zu.sh", run_dir, rundir_names[DSQ_RD_TMP], task, line) <
+        0) {
+        dsq_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+dsq_rundir_read_records(const char *run_dir, dsq_record_fn fn, void *arg, struct dsq_error *err)
+{
+    struct dsq_buf path = {0};
+    struct dsq_strv names = {0};
+    struct dirent *de;
+    char *dir = NULL;
+    DIR *d = NULL;
+    int rc = -1;
+
+    dir = dsq_rundir_path(run_dir, DSQ_RD_STATUS);
+    if (!dir) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
+    d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT) {
+            /* Planned but nothing ran yet: no records, not an error. */
+            rc = 0;
+        } else {
+            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "cannot read %s", dir);
+        }
+        goto out;
+    }
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name), sn = strlen(RECORD_SUFFIX);
+
+        if (de->d_name[0] == '.' || n <= sn || strcmp(de->d_name + n - sn, RECORD_SUFFIX))
+            continue;
+        if (dsq_strv_push(&names, de->d_name) < 0) {
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            goto out;
+        }
+    }
+    /* strcmp, not the locale's collation: the same order everywhere. */
+    if (names.n)
+        qsort(names.v, names.n, sizeof *names.v, name_cmp);
+    for (size_t i = 0; i < names.n; i++) {
+        path.len = 0;
+        if (dsq_buf_printf(&path, "%s/%s", dir, names.v[i]) < 0) {
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            goto out;
+        }
+        if (dsq_record_read_file(path.data, fn, arg, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    if (d)
+        closedir(d);
+    free(dir);
+    dsq_buf_free(&path);
+    dsq_strv_free(&names);
+    return rc;
+}
+
 int
 dsq_rundir_create(const char *status_dir, const char *name, char **run_dir, char **run_id,
                   struct dsq_error *err)
@@ -39,7 +195,8 @@ dsq_rundir_create(const char *status_dir, const char *name, char **run_dir, char
     localtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     for (unsigned n = 1; n < 10000; n++) {
-        struct dsq_buf id = {0}, dir = {0}, st = {0};
+        struct dsq_buf id = {0}, dir = {0};
+        char *st;
         if (dsq_buf_printf(&id, "%s-%s-%u", name, stamp, n) < 0 ||
             dsq_buf_printf(&dir, "%s/%s", base, id.data) < 0) {
             dsq_buf_free(&id);
@@ -56,15 +213,17 @@ dsq_rundir_create(const char *status_dir, const char *name, char **run_dir, char
             dsq_errno(err, DSQ_ERR_SYSTEM, e, "cannot create a run directory in %s", base);
             goto out;
         }
-        if (dsq_buf_printf(&st, "%s/status", dir.data) < 0 || mkdir(st.data, 0755) < 0) {
-            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "cannot create %s/status", dir.data);
+        st = dsq_rundir_path(dir.data, DSQ_RD_STATUS);
+        if (!st || mkdir(st, 0755) < 0) {
+            dsq_errno(err, DSQ_ERR_SYSTEM, st ? errno : ENOMEM, "cannot create %s",
+                      st ? st : dir.data);
             dsq_rm_rf(dir.data);
-            dsq_buf_free(&st);
+            free(st);
             dsq_buf_free(&id);
             dsq_buf_free(&dir);
             goto out;
         }
-        dsq_buf_free(&st);
+        free(st);
         *run_dir = dir.data;
         *run_id = id.data;
         rc = 0;
@@ -79,14 +238,14 @@ out:
 static int
 has_manifest(const char *dir)
 {
-    struct dsq_buf p = {0};
+    char *p = dsq_rundir_path(dir, DSQ_RD_MANIFEST);
     struct stat st;
     int ok;
 
-    if (dsq_buf_printf(&p, "%s/manifest.json", dir) < 0)
+    if (!p)
         return 0;
-    ok = stat(p.data, &st) == 0 && S_ISREG(st.st_mode);
-    dsq_buf_free(&p);
+    ok = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+    free(p);
     return ok;
 }
 
@@ -119,8 +278,8 @@ dsq_rundir_find(const char *status_dir, const char *run, char **run_dir, struct 
 
     if (run && stat(run, &st) == 0 && S_ISDIR(st.st_mode)) {
         if (!has_manifest(run))
-            return dsq_errprintf(err, DSQ_ERR_INPUT,
-                                 "%s: not a dsq run directory (no manifest.json)", run);
+            return dsq_errprintf(err, DSQ_ERR_INPUT, "%s: not a dsq run directory (no %s)", run,
+                                 rundir_names[DSQ_RD_MANIFEST]);
         *run_dir = dsq_abspath(run);
         return *run_dir ? 0 : dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     }

@@ -1,25 +1,82 @@
-/* rundir: the run directory, one per planned run:
+/* rundir: the run directory, one per planned run, and the only module that
+ * knows the names of the files in it:
  *   <status-dir>/<run-id>/manifest.json  what was planned (manifest.h)
  *   <status-dir>/<run-id>/jobfile        the copy the runner reads
- *   <status-dir>/<run-id>/<script>.sh    the batch script as submitted
- *   <status-dir>/<run-id>/status/        the records (record.h)
+ *   <status-dir>/<run-id>/<script>.sh    the batch script of each attempt
+ *   <status-dir>/<run-id>/status/        the records (record.h), one file per
+ *                                        attempt, array task and restart
  *   <status-dir>/<run-id>/attempts/N.lines  the lines rerun by attempt N
- * and how a RUN argument (path, Slurm job id, or nothing) finds one. */
+ *   <status-dir>/<run-id>/tmp/           scripts for lines too long for exec
+ * It makes one, finds one from a RUN argument (path, Slurm job id, or
+ * nothing), and builds every path inside one. */
 #ifndef DSQ_RUNDIR_H
 #define DSQ_RUNDIR_H
 
+#include <stddef.h>
+
 #include "error.h"
+#include "record.h"
+
+/* The fixed files and directories of a run directory. */
+enum dsq_rundir_file {
+    DSQ_RD_MANIFEST, /* manifest.json */
+    DSQ_RD_JOBFILE,  /* jobfile: the job file as planned */
+    DSQ_RD_STATUS,   /* status/: the status records */
+    DSQ_RD_ATTEMPTS, /* attempts/: the line lists of reruns */
+    DSQ_RD_TMP,      /* tmp/: scripts of lines too long for one exec argument */
+};
+
+/* f's name inside the run directory ("manifest.json"), for messages.
+ * Borrowed static string. */
+const char *dsq_rundir_name(enum dsq_rundir_file f);
+
+/* "<run_dir>/<f's name>".  Owned (free()), NULL when out of memory. */
+char *dsq_rundir_path(const char *run_dir, enum dsq_rundir_file f);
+
+/* "<run_dir>/<name>" for a name relative to the run directory, as the
+ * manifest holds them (an attempt's script, a rerun's lines file).  Owned
+ * (free()), NULL when out of memory. */
+char *dsq_rundir_join(const char *run_dir, const char *name);
+
+/* The name, relative to the run directory, of attempt N's lines file:
+ * "attempts/<N>.lines".  Owned (free()), NULL when out of memory. */
+char *dsq_rundir_lines_name(unsigned attempt);
+
+/* The file name in the run directory of attempt N's batch script.  first
+ * (borrowed) is the batch file's path for attempt 1, whose script takes its
+ * base name; for a rerun it is attempt 1's script name (NULL: "dsq.sh"),
+ * and the rerun's is "<name>.a<N>.sh" beside it.  Owned (free()), NULL when
+ * out of memory. */
+char *dsq_rundir_script_name(const char *first, unsigned attempt);
+
+/* "<run_dir>/status/a<attempt>.t<task>.r<restart>.jsonl": the status file
+ * one array task writes (restart: SLURM_RESTART_COUNT).  Owned (free()),
+ * NULL when out of memory. */
+char *dsq_rundir_record_path(const char *run_dir, unsigned attempt, size_t task, unsigned restart);
+
+/* "<run_dir>/tmp/line-<task>-<line>.sh": where a line too long for one exec
+ * argument is written for the shell to read.  Owned (free()), NULL when out
+ * of memory. */
+char *dsq_rundir_line_script(const char *run_dir, size_t task, size_t line);
+
+/* Every record of every status file of run_dir (dsq_record_read_file() on
+ * each, files in strcmp order, so in the same order everywhere).  No status
+ * directory yet is no records, not an error.  fn returning -1 stops the
+ * read (returned as -1). */
+int dsq_rundir_read_records(const char *run_dir, dsq_record_fn fn, void *arg,
+                            struct dsq_error *err);
 
 /* Create a new, empty run directory under status_dir for a job named name:
  * <status_dir>/<name>-<YYYYmmdd-HHMMSS>-<n>, with status/ inside.  *run_dir
- * and *run_id owned. */
+ * (absolute) and *run_id owned (free()).  A status directory that cannot be
+ * made or written is DSQ_ERR_INPUT. */
 int dsq_rundir_create(const char *status_dir, const char *name, char **run_dir, char **run_id,
                       struct dsq_error *err);
 
 /* Resolve RUN: an existing directory holding manifest.json; else a Slurm job
  * id (digits) matched against the job ids of every attempt of the manifests
  * under status_dir; else, when run is NULL, the most recently created run
- * under status_dir.  *run_dir owned.
+ * under status_dir.  *run_dir owned (free()), absolute.
  * Not found is DSQ_ERR_INPUT saying what was looked at. */
 int dsq_rundir_find(const char *status_dir, const char *run, char **run_dir, struct dsq_error *err);
 

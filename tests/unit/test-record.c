@@ -14,6 +14,7 @@
 #include "lib/buf.h"
 #include "lib/fs.h"
 #include "lib/record.h"
+#include "lib/rundir.h"
 #include "tests/unit/tap.h"
 
 static struct dsq_buf warnings;
@@ -216,7 +217,7 @@ test_parse_errors(void)
 static void
 test_path(void)
 {
-    char *p = dsq_record_path("/runs/x", 1, 17, 0);
+    char *p = dsq_rundir_record_path("/runs/x", 1, 17, 0);
 
     is_str(p, "/runs/x/status/a1.t17.r0.jsonl", "status file name");
     free(p);
@@ -234,12 +235,12 @@ test_write_read(const char *dir)
     struct stat st;
 
     dsq_buf_printf(&status, "%s/status", dir);
-    ok(dsq_record_read_dir(dir, collect, &c, &err) == 0 && c.n == 0,
+    ok(dsq_rundir_read_records(dir, collect, &c, &err) == 0 && c.n == 0,
        "no status directory: no records, no error");
     mkdir(status.data, 0755);
 
-    p1 = dsq_record_path(dir, 1, 0, 0);
-    p2 = dsq_record_path(dir, 1, 1, 0);
+    p1 = dsq_rundir_record_path(dir, 1, 0, 0);
+    p2 = dsq_rundir_record_path(dir, 1, 1, 0);
     w = dsq_recw_open(p1, &err);
     ok(w != NULL, "writer opens: %s", err.msg);
     r.ev = DSQ_EV_START;
@@ -350,7 +351,7 @@ test_write_read(const char *dir)
     }
     c.n = 0;
     nwarnings = 0;
-    ok(dsq_record_read_dir(dir, collect, &c, &err) == 0, "directory reads");
+    ok(dsq_rundir_read_records(dir, collect, &c, &err) == 0, "directory reads");
     is_int(c.n, 4, "records of both files");
     ok(c.n == 4 && c.r[0].line == 1 && c.r[3].line == 99, "in name order (t0 before t1)");
     is_int(nwarnings, 0, "other files ignored silently");
@@ -358,7 +359,7 @@ test_write_read(const char *dir)
     /* The callback can stop the read. */
     c.n = 0;
     c.stop_after = 2;
-    ok(dsq_record_read_dir(dir, collect, &c, &err) == -1 && c.n == 2, "callback -1 stops");
+    ok(dsq_rundir_read_records(dir, collect, &c, &err) == -1 && c.n == 2, "callback -1 stops");
 
     /* The writer refuses to follow a symlink. */
     path.len = 0;
