@@ -15,7 +15,6 @@
 #include "lib/fs.h"
 #include "lib/jobfile.h"
 #include "lib/manifest.h"
-#include "lib/parse.h"
 #include "lib/plan.h"
 #include "lib/rundir.h"
 #include "lib/sbatch.h"
@@ -249,9 +248,8 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
                 return DSQ_EXIT_USAGE;
             break;
         case OPT_KILL_GRACE:
-            if (dsq_parse_double(arg, 0, 86400, &a->kill_grace) < 0)
-                return cmd_usage_error("dsq", "--kill-grace '%s': must be seconds (0 to 86400)",
-                                       arg);
+            if (cmd_parse_seconds("dsq", "--kill-grace", arg, &a->kill_grace) != 0)
+                return DSQ_EXIT_USAGE;
             break;
         case OPT_WAIT:
             a->wait = 1;

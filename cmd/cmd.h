@@ -51,9 +51,13 @@ int cmd_opt_next(const struct cmd_opt *table, int argc, char **argv, int *i, con
  * it is close enough to be a typo of it; else NULL.  Borrowed from cands. */
 const char *cmd_closest(const char *word, size_t len, const char *const *cands, size_t n);
 
-/* A positive whole count for option opt (1 to 10^8); 0, or the usage
- * error's exit status (printed, naming the option and the value). */
+/* The value val of numeric option opt ("--max-jobs"), parsed with the kind
+ * and range lib/limit's table gives the setting of that name (the same the
+ * configuration uses): a whole number, or seconds with a fraction allowed.
+ * 0, or the usage error's exit status (printed, naming the option, the
+ * value and the range).  An option missing from the table aborts: a bug. */
 int cmd_parse_count(const char *cmdname, const char *opt, const char *val, unsigned long *out);
+int cmd_parse_seconds(const char *cmdname, const char *opt, const char *val, double *out);
 
 /* "dsq: error: <msg>" on stderr; returns the exit status for err's kind. */
 int cmd_fail(const struct dsq_error *err);

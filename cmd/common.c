@@ -17,8 +17,8 @@
 #include "cmd/cmd.h"
 #include "lib/buf.h"
 #include "lib/fs.h"
+#include "lib/limit.h"
 #include "lib/manifest.h"
-#include "lib/parse.h"
 #include "lib/report.h"
 #include "lib/run.h"
 #include "lib/rundir.h"
@@ -202,11 +202,39 @@ cmd_opt_next(const struct cmd_opt *table, int argc, char **argv, int *i, const c
     return CMD_OPT_UNKNOWN;
 }
 
+/* The limits of option opt ("--max-jobs"), from lib/limit's table. */
+static const struct dsq_limit *
+opt_limit(const char *opt)
+{
+    const struct dsq_limit *l = dsq_limit_find(opt + strspn(opt, "-"));
+
+    if (!l) {
+        /* A numeric option missing from the table: a bug, never input. */
+        fprintf(stderr, "dsq: internal error: no limits for %s\n", opt);
+        abort();
+    }
+    return l;
+}
+
 int
 cmd_parse_count(const char *cmdname, const char *opt, const char *val, unsigned long *out)
 {
-    if (dsq_parse_ulong(val, 1, 100000000UL, out) < 0)
-        return cmd_usage_error(cmdname, "%s '%s': must be a positive whole number", opt, val);
+    const struct dsq_limit *l = opt_limit(opt);
+
+    if (dsq_limit_parse_ulong(l, val, out) < 0)
+        return cmd_usage_error(cmdname, "%s '%s': must be %s from %lu to %lu", opt, val,
+                               dsq_limit_what(l), l->min, l->max);
+    return 0;
+}
+
+int
+cmd_parse_seconds(const char *cmdname, const char *opt, const char *val, double *out)
+{
+    const struct dsq_limit *l = opt_limit(opt);
+
+    if (dsq_limit_parse_double(l, val, out) < 0)
+        return cmd_usage_error(cmdname, "%s '%s': must be %s from %lu to %lu", opt, val,
+                               dsq_limit_what(l), l->min, l->max);
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "fuzz/fuzz.h"
 #include "lib/buf.h"
 #include "lib/conf.h"
+#include "lib/limit.h"
 #include "lib/sbatch.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -72,14 +73,19 @@ check_usable(const struct dsq_conf *c)
     struct dsq_sbopts o = {0};
     struct dsq_error err = {0};
     int n = (int)c->sbatch_options.n;
+    const struct dsq_limit *mat = dsq_limit_get(DSQ_LIMIT_MAX_ARRAY_TASKS),
+                           *sl = dsq_limit_get(DSQ_LIMIT_SIGNAL_LEAD),
+                           *kg = dsq_limit_get(DSQ_LIMIT_KILL_GRACE);
 
     CHECK(c->status_dir && c->status_dir[0]);
     CHECK(c->shell && c->shell[0] == '/');
     CHECK(!c->batch_template || c->batch_template[0] == '/');
-    CHECK(c->max_array_tasks >= 1);
+    /* Numbers within the ranges of lib/limit's table, which the command
+     * line enforces too. */
+    CHECK(c->max_array_tasks >= mat->min && c->max_array_tasks <= mat->max);
     CHECK(c->layout == DSQ_LAYOUT_STRIPE || c->layout == DSQ_LAYOUT_BLOCK);
-    CHECK(c->signal_lead <= 65535);
-    CHECK(c->kill_grace >= 0 && c->kill_grace <= 3600);
+    CHECK(c->signal_lead >= sl->min && c->signal_lead <= sl->max);
+    CHECK(c->kill_grace >= (double)kg->min && c->kill_grace <= (double)kg->max);
     CHECK(c->sbatch_options.n == 0 || c->sbatch_options.v[c->sbatch_options.n] == NULL);
     /* The planner will place these options again: that must work. */
     for (int i = 0; i < n;) {

@@ -20,7 +20,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "fs.h"
-#include "parse.h"
+#include "limit.h"
 #include "sbatch.h"
 
 /* libyaml's ownership rules, once:
@@ -35,9 +35,6 @@
  *    struct itself is ours: libyaml copies it out, so an array of events
  *    (pass 1 below) may be moved by realloc.
  *  - Marks (yaml_mark_t) are plain values: 0-based line and column. */
-
-#define SIGNAL_LEAD_MAX 65535u /* sbatch --signal accepts @0..65535 */
-#define KILL_GRACE_MAX 3600.0
 
 enum key_id {
     KEY_STATUS_DIR,
@@ -362,6 +359,22 @@ want_number(struct reader *r, const yaml_event_t *ev, const char *what)
     return s;
 }
 
+/* A numeric key: its kind and range are lib/limit's, as on the command
+ * line. */
+static int
+set_number(struct reader *r, const yaml_event_t *ev, enum dsq_limit_id id, double *out)
+{
+    const struct dsq_limit *l = dsq_limit_get(id);
+    const char *s = want_number(r, ev, dsq_limit_what(l));
+
+    if (!s)
+        return -1;
+    if (dsq_limit_parse_double(l, s, out) < 0)
+        return conf_fail(r, ev->start_mark, "expected %s, found '%s' (allowed: %lu to %lu)",
+                         dsq_limit_what(l), s, l->min, l->max);
+    return 0;
+}
+
 /* "~/x" -> "$HOME/x"; anything else copied.  Owned, NULL when out of memory
  * (or *bad set when ~ cannot be expanded). */
 static char *
@@ -492,7 +505,6 @@ static int
 set_key(struct reader *r, enum key_id k, const yaml_event_t *ev, struct dsq_conf *c)
 {
     const char *s;
-    unsigned long ul;
     double d;
 
     switch (k) {
@@ -520,11 +532,9 @@ set_key(struct reader *r, enum key_id k, const yaml_event_t *ev, struct dsq_conf
     case KEY_SBATCH_OPTIONS:
         return set_sbatch_options(r, ev, c);
     case KEY_MAX_ARRAY_TASKS:
-        if (!(s = want_number(r, ev, "a positive integer")))
+        if (set_number(r, ev, DSQ_LIMIT_MAX_ARRAY_TASKS, &d) < 0)
             return -1;
-        if (dsq_parse_ulong(s, 1, SIZE_MAX < ULONG_MAX ? SIZE_MAX : ULONG_MAX, &ul) < 0)
-            return conf_fail(r, ev->start_mark, "expected a positive integer, found '%s'", s);
-        c->max_array_tasks = (size_t)ul;
+        c->max_array_tasks = (size_t)d;
         return 0;
     case KEY_LAYOUT:
         if (!(s = want_scalar(r, ev, "'stripe' or 'block'")))
@@ -537,21 +547,13 @@ set_key(struct reader *r, enum key_id k, const yaml_event_t *ev, struct dsq_conf
             return conf_fail(r, ev->start_mark, "expected 'stripe' or 'block', found '%s'", s);
         return 0;
     case KEY_SIGNAL_LEAD:
-        if (!(s = want_number(r, ev, "a whole number of seconds")))
+        if (set_number(r, ev, DSQ_LIMIT_SIGNAL_LEAD, &d) < 0)
             return -1;
-        if (dsq_parse_ulong(s, 0, SIGNAL_LEAD_MAX, &ul) < 0)
-            return conf_fail(r, ev->start_mark,
-                             "expected a whole number of seconds from 0 to %u, found '%s'",
-                             SIGNAL_LEAD_MAX, s);
-        c->signal_lead = (unsigned)ul;
+        c->signal_lead = (unsigned)d;
         return 0;
     case KEY_KILL_GRACE:
-        if (!(s = want_number(r, ev, "a number of seconds")))
+        if (set_number(r, ev, DSQ_LIMIT_KILL_GRACE, &d) < 0)
             return -1;
-        if (dsq_parse_double(s, 0.0, KILL_GRACE_MAX, &d) < 0)
-            return conf_fail(r, ev->start_mark,
-                             "expected a number of seconds from 0 to %.0f, found '%s'",
-                             KILL_GRACE_MAX, s);
         c->kill_grace = d;
         return 0;
     case KEY__COUNT:

@@ -4,8 +4,10 @@
 #ifndef DSQ_PARSE_H
 #define DSQ_PARSE_H
 
-/* Strict decimal parsing: the whole string, no sign, no blanks, range
- * [min, max].  0 with *out set on success, -1 otherwise (*out untouched). */
+/* Strict decimal parsing of s (borrowed): the whole string, digits only
+ * (dsq_parse_double: digits with at most one '.', such as "2", "2.5", ".5"),
+ * no sign, no blanks, no exponent, never hex; in the range [min, max].  0
+ * with *out set on success, -1 otherwise (*out untouched). */
 int dsq_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 int dsq_parse_double(const char *s, double min, double max, double *out);
 
