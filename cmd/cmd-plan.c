@@ -522,10 +522,7 @@ cmd_plan_main(int argc, char **argv)
         printf("Batch script generated. To submit your jobs, run:\n sbatch ");
         {
             struct dsq_buf q = {0};
-            if (bfile.data[strcspn(bfile.data, " \t\n'\"$`\\|&;<>()*?[]#~!{}")])
-                dsq_buf_shell_quote(&q, bfile.data, bfile.len);
-            else
-                dsq_buf_puts(&q, bfile.data);
+            dsq_buf_shell_word(&q, bfile.data, bfile.len);
             printf("%s\n", q.data ? q.data : bfile.data);
             dsq_buf_free(&q);
         }

@@ -1254,12 +1254,7 @@ dsq_report_print_text(const struct dsq_report *r, FILE *out)
         const char *dir = r->m.run_dir ? r->m.run_dir : "RUN";
         struct dsq_buf q = {0};
 
-        if (strspn(dir,
-                   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+:@%,") ==
-            strlen(dir))
-            dsq_buf_puts(&q, dir);
-        else
-            dsq_buf_shell_quote(&q, dir, strlen(dir));
+        dsq_buf_shell_word(&q, dir, strlen(dir));
         fprintf(out, LABEL "dsq autopsy %s > rerun.txt\n", "run again:", q.data ? q.data : dir);
         dsq_buf_free(&q);
     }

@@ -67,6 +67,29 @@ dsq_utf8_repair(const char *s, size_t n)
     return b.data;
 }
 
+/* The bytes a POSIX shell reads as themselves anywhere in a word: no
+ * expansion, globbing, splitting, redirection, comment or tilde can start
+ * with one of these.  The one definition both quoting functions use. */
+static const char shell_safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                                 "/._-+:@%,";
+
+int
+dsq_shell_safe(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!s[i] || !strchr(shell_safe, s[i]))
+            return 0;
+    return 1;
+}
+
+int
+dsq_buf_shell_word(struct dsq_buf *b, const char *s, size_t n)
+{
+    return dsq_shell_safe(s, n) ? dsq_buf_append(b, s, n) : dsq_buf_shell_quote(b, s, n);
+}
+
 int
 dsq_buf_shell_quote(struct dsq_buf *b, const char *s, size_t n)
 {

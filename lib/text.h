@@ -13,8 +13,21 @@
  * bytes, which a job file line never holds, are replaced too.) */
 char *dsq_utf8_repair(const char *s, size_t n);
 
-/* Append s[0..n) (borrowed) to b as one POSIX shell word in single quotes:
- * nothing in it is ever expanded.  -1 when out of memory. */
+/* POSIX shell words.  One set of "safe" bytes (letters, digits and
+ * "/._-+:@%,") decides both ways of writing one:
+ *
+ * dsq_buf_shell_quote() appends s[0..n) (borrowed) to b in single quotes,
+ * always: nothing in it is ever expanded.  For scripts, where a path must
+ * stay one word whatever it holds.
+ *
+ * dsq_buf_shell_word() appends s[0..n) as it is when every byte is safe (and
+ * it is not empty), else as dsq_buf_shell_quote() does.  For commands shown
+ * to people to paste, which read better unquoted when they can be.
+ *
+ * Both return -1 when out of memory.  dsq_shell_safe() says whether s[0..n)
+ * is written as it is: 1 or 0. */
 int dsq_buf_shell_quote(struct dsq_buf *b, const char *s, size_t n);
+int dsq_buf_shell_word(struct dsq_buf *b, const char *s, size_t n);
+int dsq_shell_safe(const char *s, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
 /* Unit tests for lib/text: UTF-8 repair, shell quoting. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,5 +28,32 @@ main(void)
     dsq_buf_shell_quote(&b, "it's $(x) `y`", 13);
     is_str(b.data, "'it'\\''s $(x) `y`'", "single-quoted, quote escaped");
     dsq_buf_free(&b);
+    dsq_buf_shell_quote(&b, "plain", 5);
+    is_str(b.data, "'plain'", "shell_quote quotes even a safe word");
+    dsq_buf_free(&b);
+
+    dsq_buf_shell_word(&b, "/scratch/run-1/dsq_x.sh", 23);
+    is_str(b.data, "/scratch/run-1/dsq_x.sh", "shell_word: a safe word as it is");
+    dsq_buf_free(&b);
+    dsq_buf_shell_word(&b, "my runs/it's", 12);
+    is_str(b.data, "'my runs/it'\\''s'", "shell_word: quoted when it needs to be");
+    dsq_buf_free(&b);
+    dsq_buf_shell_word(&b, "", 0);
+    is_str(b.data, "''", "shell_word: the empty word is ''");
+    dsq_buf_free(&b);
+    {
+        const char *unsafe[] = {" ", "\t", "\n", "'", "\"", "$", "`", "\\", "|", "&", ";", "<",
+                                ">", "(", ")", "*", "?", "[", "]", "#", "~", "!", "{", "}",
+                                "=", "^", "\xc3\xa9"};
+        int all = 1;
+        for (size_t i = 0; i < sizeof unsafe / sizeof *unsafe; i++) {
+            char w[8];
+            snprintf(w, sizeof w, "a%sb", unsafe[i]);
+            all &= !dsq_shell_safe(w, strlen(w));
+        }
+        ok(all, "shell_safe: every shell metacharacter, '=', '^' and non-ASCII need quotes");
+        ok(dsq_shell_safe("a/b.c_d-e+f:g@h%i,j", 19), "shell_safe: the safe punctuation");
+        ok(!dsq_shell_safe("a\0b", 3), "shell_safe: a NUL byte is not safe");
+    }
     return done_testing();
 }
