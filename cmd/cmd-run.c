@@ -5,7 +5,6 @@
  * progress line the --dry-run pool draws. */
 #include "config.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "lib/run.h"
 #include "lib/rundir.h"
 #include "lib/sys.h"
+#include "lib/text.h"
 
 enum {
     OPT_RUN_DIR = 1,
@@ -174,10 +174,7 @@ cmd_run_main(int argc, char **argv)
         fprintf(stderr, ", %zu not run", res.total - res.ok - res.not_ok);
     if (res.stop_signal)
         fprintf(stderr, " (stopped by %s)",
-                res.stop_signal == SIGUSR1   ? "SIGUSR1"
-                : res.stop_signal == SIGTERM ? "SIGTERM"
-                : res.stop_signal == SIGINT  ? "SIGINT"
-                                             : "SIGHUP");
+                dsq_signal_name(res.stop_signal) ? dsq_signal_name(res.stop_signal) : "a signal");
     fputc('\n', stderr);
     rc = res.ok == res.total ? DSQ_EXIT_OK : DSQ_EXIT_NOTOK;
 out:

@@ -28,6 +28,7 @@
 #include "pool.h"
 #include "rundir.h"
 #include "sys.h"
+#include "text.h"
 
 /* Longer lines go through a script file: execve() refuses any single
  * argument over MAX_ARG_STRLEN (128 KiB); the margin leaves room for the
@@ -475,21 +476,6 @@ out:
     return rc;
 }
 
-static const char *
-signame(int sig)
-{
-    switch (sig) {
-    case SIGTERM:
-        return "SIGTERM";
-    case SIGINT:
-        return "SIGINT";
-    case SIGHUP:
-        return "SIGHUP";
-    default:
-        return "a stop signal";
-    }
-}
-
 /* Whether a line ended the way Slurm's stop signals end it. */
 static int
 stop_like(int status)
@@ -527,10 +513,13 @@ finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru, dou
          * too (or whose shell exited 128 + the signal): Slurm signals every
          * process of the job, often before the runner has read its own
          * SIGTERM. */
+        int stop = p->res->stop_signal;
+
         r.state = DSQ_ST_INTERRUPTED;
-        if (p->res->stop_signal)
-            reason_set(r.reason, sizeof r.reason, "runner received %s",
-                       signame(p->res->stop_signal));
+        if (stop == SIGTERM || stop == SIGINT || stop == SIGHUP)
+            reason_set(r.reason, sizeof r.reason, "runner received %s", dsq_signal_name(stop));
+        else if (stop)
+            reason_set(r.reason, sizeof r.reason, "runner received a stop signal");
         else
             reason_set(r.reason, sizeof r.reason, "runner stopped on an error");
         if (kill(-sl->pid, 0) == 0) {

@@ -963,64 +963,7 @@ out:
 static const char *
 signal_abbrev(int sig)
 {
-    switch (sig) {
-    case SIGHUP:
-        return "HUP";
-    case SIGINT:
-        return "INT";
-    case SIGQUIT:
-        return "QUIT";
-    case SIGILL:
-        return "ILL";
-    case SIGTRAP:
-        return "TRAP";
-    case SIGABRT:
-        return "ABRT";
-    case SIGBUS:
-        return "BUS";
-    case SIGFPE:
-        return "FPE";
-    case SIGKILL:
-        return "KILL";
-    case SIGUSR1:
-        return "USR1";
-    case SIGSEGV:
-        return "SEGV";
-    case SIGUSR2:
-        return "USR2";
-    case SIGPIPE:
-        return "PIPE";
-    case SIGALRM:
-        return "ALRM";
-    case SIGTERM:
-        return "TERM";
-    case SIGCHLD:
-        return "CHLD";
-    case SIGCONT:
-        return "CONT";
-    case SIGSTOP:
-        return "STOP";
-    case SIGTSTP:
-        return "TSTP";
-    case SIGTTIN:
-        return "TTIN";
-    case SIGTTOU:
-        return "TTOU";
-    case SIGURG:
-        return "URG";
-    case SIGXCPU:
-        return "XCPU";
-    case SIGXFSZ:
-        return "XFSZ";
-    case SIGVTALRM:
-        return "VTALRM";
-    case SIGPROF:
-        return "PROF";
-    case SIGSYS:
-        return "SYS";
-    default:
-        return NULL;
-    }
+    return dsq_signal_abbrev(sig);
 }
 
 /* A duration for people: "0.53 s", "12.4 s", "3m 05s", "2h 07m", "1d 04h". */

@@ -1,6 +1,7 @@
 /* text: see text.h. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -104,4 +105,36 @@ dsq_buf_shell_quote(struct dsq_buf *b, const char *s, size_t n)
         }
     }
     return dsq_buf_append(b, "'", 1);
+}
+
+/* Signal names, once: with "SIG" for messages about signals dsq receives,
+ * without it (name + 3) in report's tables, as kill -l spells them. */
+static const struct {
+    int sig;
+    const char *name;
+} signals[] = {
+    {SIGHUP, "SIGHUP"},       {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"}, {SIGILL, "SIGILL"},
+    {SIGTRAP, "SIGTRAP"},     {SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
+    {SIGKILL, "SIGKILL"},     {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+    {SIGPIPE, "SIGPIPE"},     {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"}, {SIGCHLD, "SIGCHLD"},
+    {SIGCONT, "SIGCONT"},     {SIGSTOP, "SIGSTOP"}, {SIGTSTP, "SIGTSTP"}, {SIGTTIN, "SIGTTIN"},
+    {SIGTTOU, "SIGTTOU"},     {SIGURG, "SIGURG"},   {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
+    {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"}, {SIGSYS, "SIGSYS"},
+};
+
+const char *
+dsq_signal_name(int sig)
+{
+    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
+        if (signals[i].sig == sig)
+            return signals[i].name;
+    return NULL;
+}
+
+const char *
+dsq_signal_abbrev(int sig)
+{
+    const char *name = dsq_signal_name(sig);
+
+    return name ? name + 3 : NULL;
 }

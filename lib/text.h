@@ -30,4 +30,10 @@ int dsq_buf_shell_quote(struct dsq_buf *b, const char *s, size_t n);
 int dsq_buf_shell_word(struct dsq_buf *b, const char *s, size_t n);
 int dsq_shell_safe(const char *s, size_t n);
 
+/* The name of signal sig: "SIGTERM" (dsq_signal_name) or "TERM"
+ * (dsq_signal_abbrev), from one table.  Borrowed static strings; NULL for a
+ * signal the table does not name (real-time signals, say). */
+const char *dsq_signal_name(int sig);
+const char *dsq_signal_abbrev(int sig);
+
 #endif

@@ -1,6 +1,7 @@
 /* Unit tests for lib/text: UTF-8 repair, shell quoting. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,21 @@ main(void)
         ok(all, "shell_safe: every shell metacharacter, '=', '^' and non-ASCII need quotes");
         ok(dsq_shell_safe("a/b.c_d-e+f:g@h%i,j", 19), "shell_safe: the safe punctuation");
         ok(!dsq_shell_safe("a\0b", 3), "shell_safe: a NUL byte is not safe");
+    }
+
+    is_str(dsq_signal_name(SIGTERM), "SIGTERM", "signal name with SIG");
+    is_str(dsq_signal_abbrev(SIGKILL), "KILL", "signal name without SIG");
+    is_str(dsq_signal_abbrev(SIGVTALRM), "VTALRM", "the longest name");
+    ok(dsq_signal_name(0) == NULL && dsq_signal_abbrev(SIGRTMIN) == NULL,
+       "no name for 0 or a real-time signal");
+    {
+        int all = 1;
+        for (int sig = 1; sig < 32; sig++) {
+            const char *n = dsq_signal_name(sig), *a = dsq_signal_abbrev(sig);
+            if (n)
+                all &= !strncmp(n, "SIG", 3) && a && !strcmp(n + 3, a);
+        }
+        ok(all, "each abbreviation is its name without SIG");
     }
     return done_testing();
 }
