@@ -188,19 +188,6 @@ static double progress_t0, progress_last;
 static size_t progress_done0;
 static int progress_drawn;
 
-static void
-fmt_duration(char *buf, size_t n, double s)
-{
-    long t = (long)(s + 0.5);
-
-    if (t >= 3600)
-        snprintf(buf, n, "%ldh%02ldm", t / 3600, t % 3600 / 60);
-    else if (t >= 60)
-        snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
-    else
-        snprintf(buf, n, "%lds", t);
-}
-
 void
 cmd_progress_tty(size_t done, size_t failed, size_t total, size_t running, void *arg)
 {
@@ -221,9 +208,9 @@ cmd_progress_tty(size_t done, size_t failed, size_t total, size_t running, void 
     dt = now - progress_t0;
     rate = dt > 0 ? (double)(done - progress_done0) / dt : 0;
     if (done >= total)
-        snprintf(eta, sizeof eta, "0s");
+        dsq_duration_format(0, eta, sizeof eta);
     else if (rate > 0)
-        fmt_duration(eta, sizeof eta, (double)(total - done) / rate);
+        dsq_duration_format((double)(total - done) / rate, eta, sizeof eta);
     /* \r redraws the line in place; \033[K clears what a longer previous
      * line left behind. */
     fprintf(stderr, "\rdsq: %zu/%zu done, %zu failed, %zu running, %.1f lines/s, ETA %s\033[K",

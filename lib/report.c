@@ -966,22 +966,11 @@ signal_abbrev(int sig)
     return dsq_signal_abbrev(sig);
 }
 
-/* A duration for people: "0.53 s", "12.4 s", "3m 05s", "2h 07m", "1d 04h". */
+/* A duration for people (text.h). */
 static void
 fmt_dur(double s, char *buf, size_t n)
 {
-    long v;
-
-    if (s < 10)
-        snprintf(buf, n, "%.2f s", s < 0 ? 0 : s);
-    else if (s < 60)
-        snprintf(buf, n, "%.1f s", s);
-    else if ((v = lround(s)) < 3600)
-        snprintf(buf, n, "%ldm %02lds", v / 60, v % 60);
-    else if (v < 86400)
-        snprintf(buf, n, "%ldh %02ldm", v / 3600, v / 60 % 60);
-    else
-        snprintf(buf, n, "%ldd %02ldh", v / 86400, v / 3600 % 24);
+    dsq_duration_format(s, buf, n);
 }
 
 /* "about" a duration, for advice: "40 seconds", "10 minutes", "2.5 hours". */

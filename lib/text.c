@@ -1,8 +1,10 @@
 /* text: see text.h. */
 #include "config.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "text.h"
@@ -137,4 +139,21 @@ dsq_signal_abbrev(int sig)
     const char *name = dsq_signal_name(sig);
 
     return name ? name + 3 : NULL;
+}
+
+void
+dsq_duration_format(double s, char *buf, size_t n)
+{
+    long v;
+
+    if (s < 10)
+        snprintf(buf, n, "%.2f s", s < 0 ? 0 : s);
+    else if (s < 60)
+        snprintf(buf, n, "%.1f s", s);
+    else if ((v = lround(s)) < 3600)
+        snprintf(buf, n, "%ldm %02lds", v / 60, v % 60);
+    else if (v < 86400)
+        snprintf(buf, n, "%ldh %02ldm", v / 3600, v / 60 % 60);
+    else
+        snprintf(buf, n, "%ldd %02ldh", v / 86400, v / 3600 % 24);
 }

@@ -36,4 +36,10 @@ int dsq_shell_safe(const char *s, size_t n);
 const char *dsq_signal_name(int sig);
 const char *dsq_signal_abbrev(int sig);
 
+/* A duration of s seconds for people, into buf (the caller's, n bytes): two
+ * significant figures or so, "0.53 s", "12.4 s", "3m 05s", "2h 07m",
+ * "1d 04h" (negative is "0.00 s").  Every duration dsq prints (report,
+ * report --watch's and --dry-run's ETA) is spelled by this. */
+void dsq_duration_format(double s, char *buf, size_t n);
+
 #endif

@@ -71,5 +71,21 @@ main(void)
         }
         ok(all, "each abbreviation is its name without SIG");
     }
+    {
+        static const struct {
+            double s;
+            const char *want;
+        } durs[] = {
+            {-1, "0.00 s"},      {0, "0.00 s"},       {0.534, "0.53 s"},   {9.994, "9.99 s"},
+            {12.44, "12.4 s"},   {59.94, "59.9 s"},   {60, "1m 00s"},      {185, "3m 05s"},
+            {3599.4, "59m 59s"}, {3600, "1h 00m"},    {7620, "2h 07m"},    {86399, "23h 59m"},
+            {86400, "1d 00h"},   {100800, "1d 04h"},
+        };
+        for (size_t i = 0; i < sizeof durs / sizeof *durs; i++) {
+            char buf[32];
+            dsq_duration_format(durs[i].s, buf, sizeof buf);
+            is_str(buf, durs[i].want, "duration %g s", durs[i].s);
+        }
+    }
     return done_testing();
 }
