@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "fs.h"
 #include "limit.h"
+#include "plan.h"
 #include "sbatch.h"
 
 /* libyaml's ownership rules, once:
@@ -539,11 +540,7 @@ set_key(struct reader *r, enum key_id k, const yaml_event_t *ev, struct dsq_conf
     case KEY_LAYOUT:
         if (!(s = want_scalar(r, ev, "'stripe' or 'block'")))
             return -1;
-        if (!strcmp(s, "stripe"))
-            c->layout = DSQ_LAYOUT_STRIPE;
-        else if (!strcmp(s, "block"))
-            c->layout = DSQ_LAYOUT_BLOCK;
-        else
+        if (dsq_layout_parse(s, &c->layout) < 0)
             return conf_fail(r, ev->start_mark, "expected 'stripe' or 'block', found '%s'", s);
         return 0;
     case KEY_SIGNAL_LEAD:

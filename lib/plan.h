@@ -13,7 +13,11 @@
 #include "sbatch.h"
 
 enum dsq_layout { DSQ_LAYOUT_STRIPE, DSQ_LAYOUT_BLOCK };
+/* "stripe" or "block": a borrowed static string. */
 const char *dsq_layout_name(enum dsq_layout l);
+/* The one reader of a layout's name (s borrowed), for the command line, the
+ * configuration and the manifest alike: 0 with *l set, or -1 for an
+ * unknown name (*l untouched). */
 int dsq_layout_parse(const char *s, enum dsq_layout *l);
 
 #define DSQ_FALLBACK_MAX_ARRAY_SIZE 1001
