@@ -1,9 +1,8 @@
 /* manifest: the run directory's manifest.json (JSON, jansson) and the line
- * lists of its attempts (see manifest.h).
- *
- * jansson references: json_object_set_new()/json_array_append_new() steal
- * the value; json_object_get() borrows; json_loads()/json_pack() return a new
- * reference that this module json_decref()s on every path. */
+ * lists of its attempts (see manifest.h).  jansson's reference rules are
+ * written once, in record.c; here every value built with json_pack("o")
+ * belongs to the object it goes into, and root is json_decref()'d on every
+ * path. */
 #include "config.h"
 
 #include <errno.h>

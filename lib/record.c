@@ -2,15 +2,18 @@
  * writes them, report and autopsy read them back; this module is the only
  * place that knows their JSON shape.
  *
- * jansson reference rules, as used here (and the only place dsq needs them):
+ * jansson's reference rules, written once here for every module that wraps
+ * jansson (record, manifest, report):
  * - json_pack() returns a new reference (or NULL); "s" copies a C string, so
- *   our buffers may be freed afterwards; "o" would steal, we never use it.
- * - json_object_get() returns a borrowed reference, valid while the parent
- *   lives: never json_decref() it.
+ *   our buffers may be freed afterwards; "o" steals the value it is given
+ *   (manifest builds nested values that way; record never uses it).
+ * - json_object_set_new() and json_array_append_new() steal the value too.
+ * - json_object_get() and json_array_get() return borrowed references,
+ *   valid while the parent lives: never json_decref() them.
  * - json_loadb() and json_dumps() return owned results: json_decref() the
- *   value, free() the string.
- * - jansson refuses strings that are not UTF-8, so every string we pack goes
- *   through dsq_utf8_repair() first. */
+ *   value, once, at the top; free() the string.
+ * - jansson refuses strings that are not UTF-8 (json_string() is NULL), so
+ *   every string record packs goes through dsq_utf8_repair() first. */
 #include "config.h"
 
 #include <errno.h>
