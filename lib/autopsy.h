@@ -21,8 +21,8 @@
  * (DSQ_ERR_INPUT) name the bad state. */
 int dsq_autopsy_parse_states(const char *s, unsigned *mask, struct dsq_error *err);
 
-/* Write the command of every line whose state is in mask to out, byte-exact
- * plus "\n".  *count set to how many. */
+/* Write the command of every line whose state is in mask to out (borrowed),
+ * byte-exact plus "\n".  *count set to how many. */
 int dsq_autopsy_write(const struct dsq_report *r, unsigned mask, FILE *out, size_t *count);
 
 /* The physical line numbers of every line whose state is in mask, in

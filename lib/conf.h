@@ -23,8 +23,8 @@ struct dsq_conf {
     double kill_grace;              /* "kill-grace" seconds, default 10 */
 };
 
-/* Built-in defaults.  Free with dsq_conf_free(), which may be called more
- * than once. */
+/* Built-in defaults into the caller's c, which owns its strings.  Free with
+ * dsq_conf_free(), which may be called more than once (and on NULL). */
 int dsq_conf_init(struct dsq_conf *c, struct dsq_error *err);
 void dsq_conf_free(struct dsq_conf *c);
 
@@ -46,6 +46,7 @@ int dsq_conf_load_layers(struct dsq_conf *c, const char *system_path, struct dsq
 
 /* Parse YAML from memory (for tests and the fuzzer); name for messages and,
  * when it holds a '/', the directory a relative batch-template is read from.
+ * data and name are borrowed for the call.
  * Every layer is all or nothing: on error c is unchanged.  Out of memory is
  * DSQ_ERR_SYSTEM. */
 int dsq_conf_load_buffer(struct dsq_conf *c, const char *data, size_t len, const char *name,

@@ -33,6 +33,7 @@ struct dsq_jobfile *dsq_jobfile_load(const char *path, struct dsq_error *err);
 struct dsq_jobfile *dsq_jobfile_parse(char *data, size_t len, const char *name,
                                       struct dsq_error *err);
 
+/* Frees jf and what it owns; jf may be NULL. */
 void dsq_jobfile_destroy(struct dsq_jobfile *jf);
 
 /* The command bytes of cmds[i] (borrowed, valid while jf lives; NOT

@@ -18,7 +18,8 @@
 
 /* One attempt: attempt 1 is the run as planned, attempt N > 1 a rerun of
  * some of its lines (dsq autopsy --submit / --dry-run) in the same run
- * directory, with the same line numbers. */
+ * directory, with the same line numbers.  Its strings, plan and vectors are
+ * owned by the manifest it is in. */
 struct dsq_attempt {
     unsigned number;      /* 1, 2, ...: its index in attempts + 1 */
     char *created;        /* ISO 8601 local time */
@@ -37,6 +38,8 @@ struct dsq_attempt {
     char *submit_error;      /* why sbatch refused (its words), or NULL */
 };
 
+/* Every string and the attempts are owned by the manifest:
+ * dsq_manifest_free(). */
 struct dsq_manifest {
     int format;    /* DSQ_MANIFEST_FORMAT */
     char *version; /* dsq version that planned it */
@@ -64,6 +67,7 @@ struct dsq_attempt *dsq_manifest_add_attempt(struct dsq_manifest *m);
 /* Attempt n (1-based), borrowed from m, or NULL when m has no such attempt. */
 const struct dsq_attempt *dsq_manifest_attempt(const struct dsq_manifest *m, unsigned n);
 
+/* Frees what m owns and zeroes it; m may be NULL. */
 void dsq_manifest_free(struct dsq_manifest *m);
 
 /* Write <run_dir>/manifest.json atomically (write + rename, no symlinks).
@@ -71,8 +75,9 @@ void dsq_manifest_free(struct dsq_manifest *m);
  * format 1 had them (dsq-records(5)). */
 int dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err);
 
-/* Read <run_dir>/manifest.json.  A newer format than this dsq knows, or a
- * malformed manifest, is DSQ_ERR_INPUT naming the file. */
+/* Read <run_dir>/manifest.json into the caller's m (owned by it afterwards:
+ * dsq_manifest_free(); nothing to free on error).  A newer format than this
+ * dsq knows, or a malformed manifest, is DSQ_ERR_INPUT naming the file. */
 int dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error *err);
 
 /* Read, change and write the manifest under an exclusive lock of the run
@@ -93,7 +98,7 @@ int dsq_attempt_lines(const char *run_dir, const struct dsq_attempt *a,
 
 /* Write <run_dir>/attempts/<number>.lines: the line numbers, one a line.
  * Created exclusively: an existing file (another rerun numbered the same)
- * is DSQ_ERR_INPUT.  *rel set to the owned relative path. */
+ * is DSQ_ERR_INPUT.  *rel set to the relative path (owned, free()). */
 int dsq_attempt_lines_write(const char *run_dir, unsigned number, const size_t *lines, size_t n,
                             char **rel, struct dsq_error *err);
 

@@ -50,8 +50,9 @@ struct dsq_plan {
     size_t narrays;
 };
 
-/* Errors are DSQ_ERR_INPUT (e.g. both tasks and lines_per_task).  Fill plan;
- * free with dsq_plan_free(). */
+/* Errors are DSQ_ERR_INPUT (e.g. both tasks and lines_per_task).  Fill the
+ * caller's plan, which owns its arrays: free with dsq_plan_free() (plan may
+ * be NULL). */
 int dsq_plan_make(const struct dsq_plan_request *req, struct dsq_plan *plan, struct dsq_error *err);
 void dsq_plan_free(struct dsq_plan *plan);
 
@@ -71,9 +72,10 @@ struct dsq_resources {
     long time_s;              /* -t/--time, -1 if not given */
 };
 
-/* Read the per-line resources from the sbatch options, and rewrite those
- * options in place into the array task's request for plan p: CPUs, --mem
- * and GPUs times W, time times ceil(L/W).  Errors name the bad value. */
+/* Read the per-line resources from the sbatch options into the caller's
+ * per_line, and rewrite those options in place (opts is the caller's; values
+ * it owns are replaced) into the array task's request for plan p: CPUs,
+ * --mem and GPUs times W, time times ceil(L/W).  Errors name the bad value. */
 int dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts,
                        struct dsq_resources *per_line, struct dsq_error *err);
 

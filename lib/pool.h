@@ -57,7 +57,8 @@ struct dsq_pool_result {
                       * ok exactly when ok == total */
 };
 
-/* Run items in order.  Blocks SIGCHLD, SIGTERM, SIGINT, SIGUSR1 (and
+/* Run items (borrowed for the call) in order; o and its strings are borrowed
+ * for the call, res is the caller's.  Blocks SIGCHLD, SIGTERM, SIGINT, SIGUSR1 (and
  * SIGHUP) for its duration.  SIGUSR1: start no new line.  SIGTERM/SIGINT/
  * SIGHUP: start no new line, TERM every running group, KILL after
  * kill_grace, an `interrupted` end record each, return.  Returns 0 when the

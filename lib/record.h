@@ -53,23 +53,24 @@ struct dsq_record {
 };
 
 /* Writer.  Opens path with O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC|O_NOFOLLOW.
- * Owned: dsq_recw_close(). */
+ * Owned: dsq_recw_close(), which takes NULL too. */
 struct dsq_recw;
 struct dsq_recw *dsq_recw_open(const char *path, struct dsq_error *err);
-/* One record, one write(2).  Errors are DSQ_ERR_SYSTEM. */
+/* One record (borrowed), one write(2).  Errors are DSQ_ERR_SYSTEM. */
 int dsq_recw_write(struct dsq_recw *w, const struct dsq_record *r, struct dsq_error *err);
 void dsq_recw_close(struct dsq_recw *w);
 
 /* Serialise r as one JSON object and "\n" into an owned string (free()). */
 char *dsq_record_format(const struct dsq_record *r);
-/* Parse one JSON text (no newline needed) into r.  -1 with err on anything
- * that is not a well-formed record. */
+/* Parse one JSON text (borrowed, len bytes, no newline needed) into the
+ * caller's r.  -1 with err on anything that is not a well-formed record. */
 int dsq_record_parse(const char *text, size_t len, struct dsq_record *r, struct dsq_error *err);
 
 /* Read every record of one file and call fn for each, in file order.  A torn
  * or unparseable line is skipped with dsq_warn() naming the file and line.
- * fn returning -1 stops the read (returned as -1).  An unreadable file is a
- * warning and returns 0 (nothing else is lost). */
+ * fn returning -1 stops the read (returned as -1); r is borrowed for the
+ * call to fn.  An unreadable file is a warning and returns 0 (nothing else
+ * is lost). */
 typedef int (*dsq_record_fn)(const struct dsq_record *r, void *arg);
 int dsq_record_read_file(const char *path, dsq_record_fn fn, void *arg, struct dsq_error *err);
 

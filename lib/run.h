@@ -12,6 +12,7 @@
 #include "error.h"
 #include "pool.h"
 
+/* Every pointer is borrowed for the dsq_run_exec() call. */
 struct dsq_run_opts {
     const char *run_dir;
     long task;          /* array index before offset; -1: all (dry run) */

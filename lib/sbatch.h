@@ -19,7 +19,9 @@ struct dsq_sbatch_def {
     enum dsq_sbarg arg;
 };
 
-/* Look up by long name (n bytes, no "--", no "=value") or by short letter. */
+/* Look up by long name (n bytes, no "--", no "=value") or by short letter:
+ * the entry, borrowed from the static table, or NULL when sbatch has no such
+ * option. */
 const struct dsq_sbatch_def *dsq_sbatch_lookup(const char *name, size_t n);
 const struct dsq_sbatch_def *dsq_sbatch_lookup_short(char c);
 /* The i-th entry of the table (0-based, borrowed), NULL past its end: for
@@ -32,7 +34,7 @@ const struct dsq_sbatch_def *dsq_sbatch_lookup_abbrev(const char *name, size_t n
                                                       const struct dsq_sbatch_def *amb[2]);
 
 /* One placed option: name is the long name (borrowed from the table), value
- * owned or NULL. */
+ * owned or NULL.  The set owns its array and values: dsq_sbopts_free(). */
 struct dsq_sbopt {
     const char *name;
     char *value;
@@ -46,22 +48,28 @@ struct dsq_sbopts {
 
 /* Take the sbatch option at argv[*i] (with its value, from "=value", an
  * attached short value "-t10", or the next token) and advance *i past what
- * was used.  Errors (DSQ_ERR_INPUT) name the token: not an option, unknown
- * option, missing value. */
+ * was used.  The option goes into out (the caller's), its value copied.
+ * Errors (DSQ_ERR_INPUT) name the token: not an option, unknown option,
+ * missing value. */
 int dsq_sbatch_take(int argc, char *const argv[], int *i, struct dsq_sbopts *out,
                     struct dsq_error *err);
 
+/* Append an option: value is copied (owned by o), but name is kept as it is
+ * (borrowed: a string literal or a table entry's name, living as long as
+ * o).  -1 when out of memory. */
 int dsq_sbopts_add(struct dsq_sbopts *o, const char *name, const char *value);
-/* Last value of an option (borrowed), or NULL; *found says whether it is set. */
+/* Last value of an option (borrowed from o, valid until o changes), or NULL;
+ * *found says whether it is set. */
 const char *dsq_sbopts_get(const struct dsq_sbopts *o, const char *name, int *found);
 /* Remove every occurrence of name. */
 void dsq_sbopts_remove(struct dsq_sbopts *o, const char *name);
+/* Frees the values and the array; o may be NULL. */
 void dsq_sbopts_free(struct dsq_sbopts *o);
 
 /* Slurm time formats: "M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S";
  * "UNLIMITED"/"INFINITE" in any case give -1.  0 on success. */
 int dsq_sbatch_parse_time(const char *s, long *seconds);
-/* D-HH:MM:SS or HH:MM:SS into buf. */
+/* D-HH:MM:SS or HH:MM:SS into the caller's buf (n bytes). */
 void dsq_sbatch_format_time(long seconds, char *buf, size_t n);
 
 /* Memory: integer with optional K/M/G/T suffix (default M), into MiB

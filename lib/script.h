@@ -10,6 +10,7 @@
 #include "error.h"
 #include "sbatch.h"
 
+/* Every member is borrowed for the dsq_script_render() call. */
 struct dsq_script_params {
     const char *job_name;
     const char *output;            /* -o pattern */
@@ -29,12 +30,13 @@ struct dsq_script_params {
 int dsq_script_render(const char *tmpl, const struct dsq_script_params *p, char **out,
                       struct dsq_error *err);
 
-/* Append "#SBATCH --name[=value]\n", the value quoted for sbatch when it
- * holds blanks, quotes or '#'. */
+/* Append "#SBATCH --name[=value]\n" to b (the caller's), the value quoted
+ * for sbatch when it holds blanks, quotes or '#'.  -1 when out of memory. */
 int dsq_script_sbatch_line(struct dsq_buf *b, const char *name, const char *value);
 
 /* The default template's path: $DSQ_DATADIR/batch.sh.tmpl, else the
- * installed $(pkgdatadir)/batch.sh.tmpl.  Owned. */
+ * installed $(pkgdatadir)/batch.sh.tmpl.  Owned (free()), NULL when out of
+ * memory. */
 char *dsq_script_default_template(void);
 
 #endif

@@ -1,6 +1,7 @@
-/* text: text for people and for shells: UTF-8 repair for what commands
- * print, POSIX shell quoting for paths dsq writes into scripts and hints.
- * Records, scripts and reports all spell these the same way through here. */
+/* text: how dsq spells things in text: UTF-8 repair for what commands
+ * print, POSIX shell quoting for scripts and pasted hints, signal names,
+ * durations.  Records, scripts, reports and cmd/ all go through here, so
+ * each is spelled one way. */
 #ifndef DSQ_TEXT_H
 #define DSQ_TEXT_H
 
