@@ -50,6 +50,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         line++;
         pos += n + (nl ? 1 : 0);
+        if (line == 1 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
+            s += 3; /* a byte-order mark is not part of line 1 */
+            n -= 3;
+        }
         if (n && s[n - 1] == '\r')
             n--;
         if (!is_command(s, n))
@@ -84,8 +88,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(i == 0 || c->line > jf->cmds[i - 1].line);
         CHECK(c->off <= size && c->len <= size - c->off);
         CHECK(cmd == jf->data + c->off);
-        /* A command starts a physical line and ends before its newline. */
-        CHECK(c->off == 0 || jf->data[c->off - 1] == '\n');
+        /* A command starts a physical line (line 1 after a byte-order
+         * mark) and ends before its newline. */
+        CHECK(c->off == 0 || jf->data[c->off - 1] == '\n' ||
+              (c->off == 3 && !memcmp(jf->data, "\xEF\xBB\xBF", 3)));
         CHECK(memchr(cmd, '\n', c->len) == NULL);
         CHECK(memchr(cmd, '\0', c->len) == NULL);
         CHECK(c->off + c->len == size || cmd[c->len] == '\n' ||
