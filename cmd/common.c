@@ -332,91 +332,12 @@ cmd_render_script(const struct dsq_conf *conf, const struct dsq_script_params *p
     return rc;
 }
 
-/* sbatch --parsable: "<jobid>[;cluster]" on stdout.  Its stderr passes
- * through verbatim as it comes, and a copy is kept for the manifest. */
-static int
-submit_script(const char *script, const char *array, size_t offset, char *job_id, size_t n,
-              struct dsq_buf *errtext, struct dsq_error *err)
+/* sbatch's stderr passes through verbatim as it comes. */
+static void
+pass_stderr(const char *buf, size_t n, void *arg)
 {
-    int outp[2], errp[2], status;
-    pid_t pid;
-    struct dsq_buf out = {0};
-    struct pollfd pf[2];
-    char arr[64], off[32];
-
-    snprintf(arr, sizeof arr, "--array=%s", array);
-    snprintf(off, sizeof off, "%zu", offset);
-    if (pipe2(outp, O_CLOEXEC) < 0)
-        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
-    if (pipe2(errp, O_CLOEXEC) < 0) {
-        close(outp[0]);
-        close(outp[1]);
-        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
-    }
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(outp[0]), close(outp[1]), close(errp[0]), close(errp[1]);
-        return dsq_errno(err, DSQ_ERR_SYSTEM, e, "fork");
-    }
-    if (pid == 0) {
-        dup2(outp[1], 1);
-        dup2(errp[1], 2);
-        execlp("sbatch", "sbatch", "--parsable", arr, script, "--offset", off, (char *)NULL);
-        fprintf(stderr, "cannot run sbatch: %s\n", strerror(errno));
-        _exit(127);
-    }
-    close(outp[1]);
-    close(errp[1]);
-    pf[0].fd = outp[0];
-    pf[1].fd = errp[0];
-    pf[0].events = pf[1].events = POLLIN;
-    while (pf[0].fd >= 0 || pf[1].fd >= 0) {
-        char buf[4096];
-        if (poll(pf, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        for (int k = 0; k < 2; k++) {
-            ssize_t r;
-            if (pf[k].fd < 0 || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            r = read(pf[k].fd, buf, sizeof buf);
-            if (r <= 0) {
-                close(pf[k].fd);
-                pf[k].fd = -1;
-                continue;
-            }
-            if (k == 0) {
-                dsq_buf_append(&out, buf, (size_t)r);
-            } else {
-                fwrite(buf, 1, (size_t)r, stderr);
-                if (errtext->len < 4096)
-                    dsq_buf_append(errtext, buf, (size_t)r);
-            }
-        }
-    }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        dsq_buf_free(&out);
-        if (!errtext->len)
-            dsq_buf_puts(errtext, "sbatch failed without a message");
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch refused the job (its message is above)");
-    }
-    if (out.data)
-        out.data[strcspn(out.data, ";\n")] = '\0';
-    if (!out.data || !out.data[0] || strspn(out.data, "0123456789") != strlen(out.data) ||
-        strlen(out.data) >= n) {
-        dsq_buf_free(&out);
-        dsq_buf_puts(errtext, "sbatch printed no job id");
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch printed no job id");
-    }
-    memcpy(job_id, out.data, strlen(out.data) + 1);
-    dsq_buf_free(&out);
-    return 0;
+    (void)arg;
+    fwrite(buf, 1, n, stderr);
 }
 
 /* What one manifest update records for an attempt: a job id, or why sbatch
@@ -468,15 +389,14 @@ cmd_submit_attempt(const char *run_dir, unsigned attempt)
         struct dsq_buf arr = {0};
         struct submit_note note = {.attempt = attempt};
 
-        if (dsq_buf_printf(&arr, "0-%zu", a->plan.arrays[k].count - 1) < 0 ||
-            (a->max_jobs && dsq_buf_printf(&arr, "%%%lu", a->max_jobs) < 0)) {
+        if (dsq_slurm_array_spec(&arr, a->plan.arrays[k].count, a->max_jobs) < 0) {
             dsq_buf_free(&arr);
             dsq_errprintf(&err, DSQ_ERR_SYSTEM, "out of memory");
             rc = cmd_fail(&err);
             goto out;
         }
-        if (submit_script(spath, arr.data, a->plan.arrays[k].offset, job_id, sizeof job_id,
-                          &errtext, &err) < 0) {
+        if (dsq_slurm_sbatch(spath, arr.data, a->plan.arrays[k].offset, pass_stderr, NULL,
+                             &errtext, job_id, sizeof job_id, &err) < 0) {
             struct dsq_error e2 = {0};
             dsq_buf_free(&arr);
             /* The run directory stays, marked: what was submitted and why not. */
@@ -541,26 +461,15 @@ cmd_wait_attempt(const char *run_dir, unsigned attempt)
     /* Until Slurm no longer has a pending or running task of any of the
      * attempt's arrays.  Slurm unreachable for a while is a system error. */
     for (;;) {
-        int busy = 0, asked = 1;
-        for (size_t j = 0; a && j < a->job_ids.n && !busy; j++) {
-            struct dsq_slurm_task *t = NULL;
-            size_t n = 0;
-            struct dsq_error e = {0};
-            if (dsq_slurm_job_tasks(a->job_ids.v[j], &t, &n, &e) < 0) {
-                asked = 0;
-                if (++failures >= 20) {
-                    dsq_errprintf(&err, DSQ_ERR_SYSTEM, "--wait: %s", e.msg);
-                    rc = cmd_fail(&err);
-                    goto out;
-                }
-                break;
-            }
-            for (size_t k = 0; k < n; k++)
-                if (t[k].state == DSQ_Q_PENDING || t[k].state == DSQ_Q_RUNNING)
-                    busy = 1;
-            free(t);
+        struct dsq_error e = {0};
+        int busy = a ? dsq_slurm_jobs_busy(a->job_ids.v, a->job_ids.n, &e) : 0;
+
+        if (busy < 0 && ++failures >= 20) {
+            dsq_errprintf(&err, DSQ_ERR_SYSTEM, "--wait: %s", e.msg);
+            rc = cmd_fail(&err);
+            goto out;
         }
-        if (asked) {
+        if (busy >= 0) {
             failures = 0;
             if (!busy)
                 break;

@@ -1,10 +1,11 @@
-/* slurm: the scheduler seam (see slurm.h).  libslurm 22.05's slurm_init()
- * calls fatal() and exits the whole process when it finds no configuration,
- * and a controller that does not answer can block for a long time.  So every
- * question is asked in a child process that writes its answer as text lines
- * to a pipe; the parent waits a bounded time and treats a dead or silent
- * child as "Slurm cannot be asked" (with the child's own words as reason).
- * A laptop with libslurm installed therefore never goes down with it. */
+/* slurm: the scheduler seam (see slurm.h).  Whatever dsq asks of Slurm
+ * runs in a child process (child_capture): sbatch itself, and every libslurm
+ * question.  libslurm 22.05's slurm_init() calls fatal() and exits the whole
+ * process when it finds no configuration, and a controller that does not
+ * answer can block for a long time; so a question's child writes its answer
+ * as text lines to a pipe, and the parent waits a bounded time and treats a
+ * dead or silent child as "Slurm cannot be asked" (with the child's own words
+ * as reason).  A laptop with libslurm installed never goes down with it. */
 #include "config.h"
 
 #include <errno.h>
@@ -26,7 +27,103 @@
 #include "slurm.h"
 #include "sys.h"
 
-#define ASK_TIMEOUT_MS 30000
+#define ASK_TIMEOUT_S 30.0
+#define ASK_WORDS_MAX 1024    /* libslurm's stderr kept for the message */
+#define SBATCH_WORDS_MAX 4096 /* sbatch's stderr kept for the manifest */
+
+/* What runs in the child, given the write ends of its stdout and stderr
+ * pipes; never returns. */
+typedef void (*child_fn)(int out_fd, int err_fd, void *arg);
+
+/* How child_capture() treats a child, and what it collected. */
+struct capture {
+    double timeout_s;              /* 0: no deadline */
+    dsq_slurm_stderr_fn on_stderr; /* stderr as it comes, or NULL */
+    void *arg;
+    size_t keep;             /* stderr kept in *errtext up to about this */
+    struct dsq_buf *errtext; /* the caller's */
+    struct dsq_buf out;      /* stdout, whole (owned: dsq_buf_free()) */
+    int status;              /* waitpid()'s */
+    int timed_out;           /* killed at the deadline */
+};
+
+/* Run fn in a child and collect its stdout and stderr with poll() until both
+ * close or the deadline passes (then the child is killed).  0 once the child
+ * is reaped (c->status, c->timed_out); -1 with err when none could start. */
+static int
+child_capture(child_fn fn, void *fn_arg, struct capture *c, struct dsq_error *err)
+{
+    int outp[2], errp[2];
+    struct pollfd pf[2];
+    double deadline = c->timeout_s > 0 ? dsq_time_mono() + c->timeout_s : 0;
+    pid_t pid;
+
+    c->status = 0;
+    c->timed_out = 0;
+    if (pipe2(outp, O_CLOEXEC) < 0)
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        close(outp[0]);
+        close(outp[1]);
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
+    }
+    fflush(NULL); /* nothing buffered is written twice */
+    pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(outp[0]), close(outp[1]), close(errp[0]), close(errp[1]);
+        return dsq_errno(err, DSQ_ERR_SYSTEM, e, "fork");
+    }
+    if (pid == 0) {
+        fn(outp[1], errp[1], fn_arg);
+        _exit(127);
+    }
+    close(outp[1]);
+    close(errp[1]);
+    pf[0].fd = outp[0];
+    pf[1].fd = errp[0];
+    pf[0].events = pf[1].events = POLLIN;
+    while (pf[0].fd >= 0 || pf[1].fd >= 0) {
+        char buf[4096];
+        int left = -1;
+        if (deadline > 0 && (left = (int)((deadline - dsq_time_mono()) * 1000)) <= 0) {
+            c->timed_out = 1;
+            break;
+        }
+        if (poll(pf, 2, left) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int k = 0; k < 2; k++) {
+            ssize_t n;
+            if (pf[k].fd < 0 || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            n = read(pf[k].fd, buf, sizeof buf);
+            if (n <= 0) {
+                close(pf[k].fd);
+                pf[k].fd = -1;
+                continue;
+            }
+            if (k == 0) {
+                dsq_buf_append(&c->out, buf, (size_t)n);
+                continue;
+            }
+            if (c->on_stderr)
+                c->on_stderr(buf, (size_t)n, c->arg);
+            if (c->errtext->len < c->keep)
+                dsq_buf_append(c->errtext, buf, (size_t)n);
+        }
+    }
+    for (int k = 0; k < 2; k++)
+        if (pf[k].fd >= 0)
+            close(pf[k].fd);
+    if (c->timed_out)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, &c->status, 0) < 0 && errno == EINTR)
+        ;
+    return 0;
+}
 
 #ifdef HAVE_SLURM
 
@@ -127,87 +224,43 @@ child_limits(FILE *out)
     return 0;
 }
 
-/* Run one question in a child; *answer (owned) holds its stdout. */
+/* A question for the child: "limits", or "job" with its id. */
+struct question {
+    const char *what;
+    const char *job_id;
+};
+
+static void
+child_ask(int out_fd, int err_fd, void *arg)
+{
+    const struct question *q = arg;
+    FILE *f;
+    int rc;
+
+    dup2(err_fd, 2);
+    f = fdopen(out_fd, "w");
+    if (!f)
+        _exit(2);
+    slurm_init(NULL);
+    rc = !strcmp(q->what, "limits") ? child_limits(f) : child_job(f, q->job_id);
+    if (rc == 0)
+        fprintf(f, "end\n");
+    fclose(f);
+    _exit(rc);
+}
+
+/* Ask one question in a child; *answer (owned) holds its stdout. */
 static int
 ask(const char *what, const char *job_id, char **answer, struct dsq_error *err)
 {
-    int out[2], errp[2], status = 0;
-    struct dsq_buf ans = {0}, msg = {0};
-    pid_t pid;
-    struct pollfd pf[2];
-    int open_fds = 2, timed_out = 0;
-    double deadline = dsq_time_mono() + ASK_TIMEOUT_MS / 1000.0;
+    struct question q = {what, job_id};
+    struct dsq_buf msg = {0};
+    struct capture c = {.timeout_s = ASK_TIMEOUT_S, .keep = ASK_WORDS_MAX, .errtext = &msg};
 
-    if (pipe2(out, O_CLOEXEC) < 0)
-        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
-    if (pipe2(errp, O_CLOEXEC) < 0) {
-        close(out[0]);
-        close(out[1]);
-        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "pipe");
-    }
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(out[0]), close(out[1]), close(errp[0]), close(errp[1]);
-        return dsq_errno(err, DSQ_ERR_SYSTEM, e, "fork");
-    }
-    if (pid == 0) {
-        FILE *f;
-        int rc;
-        dup2(errp[1], 2);
-        f = fdopen(out[1], "w");
-        if (!f)
-            _exit(2);
-        slurm_init(NULL);
-        rc = !strcmp(what, "limits") ? child_limits(f) : child_job(f, job_id);
-        if (rc == 0)
-            fprintf(f, "end\n");
-        fclose(f);
-        _exit(rc);
-    }
-    close(out[1]);
-    close(errp[1]);
-    pf[0].fd = out[0];
-    pf[1].fd = errp[0];
-    pf[0].events = pf[1].events = POLLIN;
-    while (open_fds > 0) {
-        char buf[4096];
-        int left = (int)((deadline - dsq_time_mono()) * 1000);
-        if (left <= 0) {
-            timed_out = 1;
-            break;
-        }
-        if (poll(pf, 2, left) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        for (int k = 0; k < 2; k++) {
-            if (pf[k].fd < 0 || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            ssize_t n = read(pf[k].fd, buf, sizeof buf);
-            if (n <= 0) {
-                close(pf[k].fd);
-                pf[k].fd = -1;
-                open_fds--;
-                continue;
-            }
-            if (k == 0)
-                dsq_buf_append(&ans, buf, (size_t)n);
-            else if (msg.len < 1024)
-                dsq_buf_append(&msg, buf, (size_t)n);
-        }
-    }
-    for (int k = 0; k < 2; k++)
-        if (pf[k].fd >= 0)
-            close(pf[k].fd);
-    if (timed_out)
-        kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !ans.data ||
-        !strstr(ans.data, "end\n")) {
+    if (child_capture(child_ask, &q, &c, err) < 0)
+        return -1;
+    if (c.timed_out || !WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0 || !c.out.data ||
+        !strstr(c.out.data, "end\n")) {
         char *nl;
         /* libslurm's own words, first line, without its "fatal: " prefix. */
         const char *why = msg.data ? msg.data : "";
@@ -216,15 +269,15 @@ ask(const char *what, const char *job_id, char **answer, struct dsq_error *err)
         if (msg.data && (nl = strchr(msg.data, '\n')))
             *nl = '\0';
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm cannot be asked: %s",
-                      timed_out ? "the controller did not answer in time"
-                      : *why    ? why
-                                : "libslurm failed");
-        dsq_buf_free(&ans);
+                      c.timed_out ? "the controller did not answer in time"
+                      : *why      ? why
+                                  : "libslurm failed");
+        dsq_buf_free(&c.out);
         dsq_buf_free(&msg);
         return -1;
     }
     dsq_buf_free(&msg);
-    *answer = ans.data;
+    *answer = c.out.data;
     return 0;
 }
 
@@ -312,3 +365,88 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
 }
 
 #endif
+
+/* Both builds: sbatch is a program, and the queue question goes through
+ * dsq_slurm_job_tasks(). */
+
+int
+dsq_slurm_jobs_busy(char *const *job_ids, size_t n, struct dsq_error *err)
+{
+    int busy = 0;
+
+    for (size_t j = 0; j < n && !busy; j++) {
+        struct dsq_slurm_task *t = NULL;
+        size_t nt = 0;
+        if (dsq_slurm_job_tasks(job_ids[j], &t, &nt, err) < 0)
+            return -1;
+        for (size_t k = 0; k < nt; k++)
+            if (t[k].state == DSQ_Q_PENDING || t[k].state == DSQ_Q_RUNNING)
+                busy = 1;
+        free(t);
+    }
+    return busy;
+}
+
+int
+dsq_slurm_array_spec(struct dsq_buf *b, size_t count, unsigned long max_jobs)
+{
+    if (dsq_buf_printf(b, "0-%zu", count - 1) < 0 ||
+        (max_jobs && dsq_buf_printf(b, "%%%lu", max_jobs) < 0))
+        return -1;
+    return 0;
+}
+
+/* sbatch's arguments, for the child. */
+struct sbatch_argv {
+    char array[64];
+    char offset[32];
+    const char *script;
+};
+
+static void
+child_sbatch(int out_fd, int err_fd, void *arg)
+{
+    const struct sbatch_argv *a = arg;
+
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    execlp("sbatch", "sbatch", "--parsable", a->array, a->script, "--offset", a->offset,
+           (char *)NULL);
+    /* In the child: this goes down the stderr pipe as sbatch's message. */
+    fprintf(stderr, "cannot run sbatch: %s\n", strerror(errno));
+    _exit(127);
+}
+
+int
+dsq_slurm_sbatch(const char *script, const char *array, size_t offset,
+                 dsq_slurm_stderr_fn on_stderr, void *arg, struct dsq_buf *words, char *job_id,
+                 size_t n, struct dsq_error *err)
+{
+    struct sbatch_argv a = {.script = script};
+    struct capture c = {
+        .on_stderr = on_stderr, .arg = arg, .keep = SBATCH_WORDS_MAX, .errtext = words};
+    char *out;
+
+    /* --parsable: "<jobid>[;cluster]" on stdout. */
+    snprintf(a.array, sizeof a.array, "--array=%s", array);
+    snprintf(a.offset, sizeof a.offset, "%zu", offset);
+    if (child_capture(child_sbatch, &a, &c, err) < 0)
+        return -1;
+    out = c.out.data;
+    if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0) {
+        dsq_buf_free(&c.out);
+        if (!words->len)
+            dsq_buf_puts(words, "sbatch failed without a message");
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch refused the job (its message is above)");
+    }
+    if (out)
+        out[strcspn(out, ";\n")] = '\0';
+    if (!out || !out[0] || strspn(out, "0123456789") != strlen(out) || strlen(out) >= n) {
+        dsq_buf_free(&c.out);
+        dsq_buf_puts(words, "sbatch printed no job id");
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "sbatch printed no job id");
+    }
+    memcpy(job_id, out, strlen(out) + 1);
+    dsq_buf_free(&c.out);
+    return 0;
+}

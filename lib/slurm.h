@@ -1,13 +1,16 @@
-/* slurm: the scheduler seam.  Everything dsq asks Slurm goes through here so
- * that the rest of dsq runs (and is tested) without a cluster.  Built without
- * libslurm, or when Slurm cannot be asked, the functions say "unknown" and
- * callers fall back (MaxArraySize 1001, states from records alone). */
+/* slurm: the scheduler seam.  Everything dsq asks of Slurm goes through
+ * here: sbatch for submitting an attempt, libslurm for the array limits and
+ * the queue state of jobs; so the rest of dsq runs (and is tested) without a
+ * cluster.  Built without libslurm, or when Slurm cannot be asked, the
+ * questions say "unknown" and callers fall back (MaxArraySize 1001, states
+ * from records alone). */
 #ifndef DSQ_SLURM_H
 #define DSQ_SLURM_H
 
 #include <stddef.h>
 
 #include "error.h"
+#include "util.h"
 
 /* Slurm's MaxArraySize and SchedulerParameters max_array_tasks.  0 and both
  * set when the controller answered (max_tasks 0 = no limit); -1 when Slurm
@@ -35,5 +38,32 @@ struct dsq_slurm_task {
  * takes dsq down. */
 int dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n,
                         struct dsq_error *err);
+
+/* Whether Slurm still has a pending or running task of any of the n jobs
+ * (job_ids borrowed): 1 yes, 0 no (also when n is 0), -1 when Slurm cannot
+ * be asked about one of them (err says why).  Stops asking at the first
+ * busy one. */
+int dsq_slurm_jobs_busy(char *const *job_ids, size_t n, struct dsq_error *err);
+
+/* Append an array of count tasks at most max_jobs at once (0: no throttle)
+ * to b in Slurm's syntax, "0-<count-1>[%<max_jobs>]": the batch script's
+ * and sbatch's --array.  -1 when out of memory. */
+int dsq_slurm_array_spec(struct dsq_buf *b, size_t count, unsigned long max_jobs);
+
+/* What a child's stderr is handed to as it comes: n bytes of buf
+ * (borrowed for the call), verbatim. */
+typedef void (*dsq_slurm_stderr_fn)(const char *buf, size_t n, void *arg);
+
+/* Submit script as a job array: `sbatch --parsable --array=ARRAY SCRIPT
+ * --offset OFFSET` (the offset is the batch script's argument).  sbatch's
+ * stderr goes to on_stderr (NULL: dropped) as it comes and is appended to
+ * words (the caller's, kept to about 4 KiB: what the manifest records when
+ * sbatch refuses).  0 with job_id (n bytes) the job id; -1 with err when no
+ * child can be started, or sbatch fails or prints no job id (then words is
+ * not empty: sbatch's message, or what went wrong).  No time limit: sbatch
+ * waits for a busy controller itself. */
+int dsq_slurm_sbatch(const char *script, const char *array, size_t offset,
+                     dsq_slurm_stderr_fn on_stderr, void *arg, struct dsq_buf *words, char *job_id,
+                     size_t n, struct dsq_error *err);
 
 #endif
