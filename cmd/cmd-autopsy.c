@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/attempt.h"
 #include "lib/autopsy.h"
 #include "lib/buf.h"
 #include "lib/fs.h"
@@ -250,191 +251,6 @@ count_field(struct rerun_args *a, int id)
     }
 }
 
-/* The attempt being added, for the manifest update (under its lock). */
-struct rerun {
-    const struct rerun_args *a;
-    const struct dsq_conf *conf;
-    const size_t *lines;
-    size_t n;
-    const char *self;
-    size_t max_size, max_tasks;
-    size_t attempts_seen; /* in the report the lines were chosen from */
-    /* out */
-    unsigned number;
-    unsigned slots;
-    size_t tasks, narrays;
-    char *lines_path; /* owned: created files, removed on failure */
-    char *script_path;
-};
-
-/* The options of a manifest's "sbatch" list ("--name[=value]") as sbopts. */
-static int
-sbopts_from_strv(const struct dsq_strv *sv, struct dsq_sbopts *o, struct dsq_error *err)
-{
-    for (size_t k = 0; k < sv->n; k++) {
-        int i = 0;
-        if (dsq_sbatch_take(1, &sv->v[k], &i, o, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* Take option name out of o: its last value (owned) in *value, if set. */
-static int
-sbopts_take(struct dsq_sbopts *o, const char *name, char **value)
-{
-    int found;
-    const char *v = dsq_sbopts_get(o, name, &found);
-
-    *value = NULL;
-    if (!found)
-        return 0;
-    if (v && !(*value = strdup(v)))
-        return -1;
-    dsq_sbopts_remove(o, name);
-    return 0;
-}
-
-static int
-add_attempt(struct dsq_manifest *m, void *arg, struct dsq_error *err)
-{
-    struct rerun *rr = arg;
-    const struct rerun_args *a = rr->a;
-    const struct dsq_attempt *prev = &m->attempts[m->nattempts - 1];
-    struct dsq_attempt *at;
-    struct dsq_plan_request req = {0};
-    struct dsq_sbopts opts = {0};
-    struct dsq_buf array = {0};
-    char *job_name = NULL, *output = NULL, *rel = NULL, *script = NULL, *sname = NULL,
-         *spath = NULL;
-    unsigned prev_parallel = prev->dry_run ? 1 : prev->plan.parallel;
-    enum dsq_layout prev_layout = prev->plan.layout;
-    unsigned long max_jobs = a->max_jobs ? a->max_jobs : prev->max_jobs;
-    char created[64];
-    int rc = -1;
-
-    rr->number = (unsigned)m->nattempts + 1;
-    /* The lines were chosen from the report read before the lock. */
-    if (m->nattempts != rr->attempts_seen)
-        return dsq_errprintf(err, DSQ_ERR_INPUT,
-                             "%s: another rerun (attempt %zu) was added meanwhile; run dsq "
-                             "autopsy again to choose the lines from it",
-                             m->run_dir, m->nattempts);
-    /* The previous attempt's options, per line again, then the ones given
-     * now in place of those of the same name. */
-    if (sbopts_from_strv(&prev->sbatch, &opts, err) < 0 ||
-        dsq_plan_resources_undo(&prev->per_line, &opts, err) < 0)
-        goto out;
-    for (size_t k = 0; k < a->sb.n; k++)
-        dsq_sbopts_remove(&opts, a->sb.v[k].name);
-    for (size_t k = 0; k < a->sb.n; k++)
-        if (dsq_sbopts_add(&opts, a->sb.v[k].name, a->sb.v[k].value) < 0)
-            goto oom;
-    /* The script has its own job name and output lines. */
-    if (sbopts_take(&opts, "job-name", &job_name) < 0 || sbopts_take(&opts, "output", &output) < 0)
-        goto oom;
-    if (!job_name && !(job_name = strdup(prev->job_name ? prev->job_name : m->job_name)))
-        goto oom;
-    if (!output) {
-        struct dsq_buf o = {0};
-        /* A format 1 manifest did not record it: dSQ's pattern, unpadded. */
-        if (prev->output ? dsq_buf_puts(&o, prev->output) < 0
-                         : dsq_buf_printf(&o, "%s-%%A_%%a-%%N.out", job_name) < 0)
-            goto oom;
-        output = o.data;
-    }
-
-    req.ncmds = rr->n;
-    req.lines_per_task = a->lines_per_task;
-    req.tasks = a->tasks;
-    req.parallel = a->parallel ? (unsigned)a->parallel : prev_parallel ? prev_parallel : 1;
-    req.layout = a->have_layout ? a->layout : prev_layout;
-    req.max_array_tasks = a->max_array_tasks ? a->max_array_tasks : rr->conf->max_array_tasks;
-    req.max_array_size = rr->max_size;
-    req.slurm_max_tasks = rr->max_tasks;
-
-    if (dsq_attempt_lines_write(m->run_dir, rr->number, rr->lines, rr->n, &rel, err) < 0)
-        goto out;
-    if (!(rr->lines_path = dsq_rundir_join(m->run_dir, rel)))
-        goto oom;
-
-    at = dsq_manifest_add_attempt(m); /* prev is stale from here on */
-    if (!at)
-        goto oom;
-    at->lines_file = rel;
-    rel = NULL;
-    if (dsq_plan_make(&req, &at->plan, err) < 0 ||
-        dsq_plan_resources(&at->plan, &opts, &at->per_line, err) < 0)
-        goto out;
-    if (a->dry_run && !a->parallel)
-        at->plan.parallel = cmd_local_slots(&at->per_line);
-    rr->slots = a->dry_run && a->parallel ? (unsigned)a->parallel : at->plan.parallel;
-    rr->tasks = at->plan.tasks;
-    rr->narrays = at->plan.narrays;
-
-    /* <name>.a<N>.sh beside attempt 1's <name>.sh. */
-    if (!(sname = dsq_rundir_script_name(m->attempts[0].script, rr->number)) ||
-        !(spath = dsq_rundir_join(m->run_dir, sname)))
-        goto oom;
-    if (dsq_buf_printf(&array, "0-%zu", at->plan.arrays[0].count - 1) < 0 ||
-        (max_jobs && dsq_buf_printf(&array, "%%%lu", max_jobs) < 0))
-        goto oom;
-    {
-        struct dsq_script_params sp = {
-            .job_name = job_name,
-            .output = output,
-            .array = array.data,
-            .opts = &opts,
-            .dsq_path = rr->self,
-            .run_dir = m->run_dir,
-            .version = PACKAGE_VERSION,
-            .attempt = rr->number,
-        };
-        if (cmd_render_script(rr->conf, &sp, &script, err) < 0)
-            goto out;
-    }
-    if (dsq_write_file_atomic(spath, script, strlen(script), 0755, err) < 0)
-        goto out;
-    rr->script_path = spath;
-    spath = NULL;
-
-    cmd_timestamp(created, sizeof created);
-    at->created = strdup(created);
-    at->script = sname;
-    sname = NULL;
-    at->job_name = job_name;
-    at->output = output;
-    job_name = output = NULL;
-    at->max_jobs = max_jobs;
-    at->dry_run = a->dry_run;
-    if (!at->created)
-        goto oom;
-    for (size_t i = 0; i < opts.n; i++) {
-        struct dsq_buf o = {0};
-        if (dsq_buf_printf(&o, "--%s%s%s", opts.v[i].name, opts.v[i].value ? "=" : "",
-                           opts.v[i].value ? opts.v[i].value : "") < 0 ||
-            dsq_strv_push(&at->sbatch, o.data) < 0) {
-            dsq_buf_free(&o);
-            goto oom;
-        }
-        dsq_buf_free(&o);
-    }
-    rc = 0;
-    goto out;
-oom:
-    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-out:
-    dsq_sbopts_free(&opts);
-    dsq_buf_free(&array);
-    free(sname);
-    free(spath);
-    free(job_name);
-    free(output);
-    free(rel);
-    free(script);
-    return rc;
-}
-
 /* Nothing is rerun while the run may still run those lines itself: name
  * what is waiting, and where. */
 static int
@@ -495,9 +311,9 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
 {
     struct dsq_error err = {0};
     struct dsq_report *r = NULL;
-    char *run_dir = NULL, *summary = NULL, *self = NULL;
+    struct dsq_attempt_made made = {0};
+    char *run_dir = NULL, *summary = NULL;
     size_t *lines = NULL, n = 0;
-    struct rerun rr = {.a = a, .conf = conf, .max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE};
     int rc;
 
     rc = load_run(status_dir, run, "only a dsq run can be rerun in place", &run_dir, &r);
@@ -522,47 +338,36 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
         rc = DSQ_EXIT_OK;
         goto out;
     }
-    self = cmd_self_path();
-    if (!self) {
-        dsq_errprintf(&err, DSQ_ERR_SYSTEM, "cannot find the path of the dsq program");
-        rc = cmd_fail(&err);
-        goto out;
-    }
-    if (a->submit) {
-        struct dsq_error serr = {0};
-        if (dsq_slurm_array_limits(&rr.max_size, &rr.max_tasks, &serr) < 0) {
-            rr.max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE;
-            rr.max_tasks = 0;
+    {
+        struct dsq_attempt_request req = {
+            .conf = conf,
+            .run_dir = run_dir,
+            .lines = lines,
+            .nlines = n,
+            .attempts_seen = r->m.nattempts,
+            .kill_grace = -1,
+            .sb = &a->sb,
+            .lines_per_task = a->lines_per_task,
+            .tasks = a->tasks,
+            .max_array_tasks = a->max_array_tasks,
+            .parallel = (unsigned)a->parallel,
+            .have_layout = a->have_layout,
+            .layout = a->layout,
+            .max_jobs = a->max_jobs,
+            .dry_run = a->dry_run,
+        };
+        if (dsq_attempt_make(&req, &made, &err) < 0) {
+            rc = cmd_fail(&err);
+            goto out;
         }
     }
-    rr.lines = lines;
-    rr.n = n;
-    rr.attempts_seen = r->m.nattempts;
-    rr.self = self;
-    if (dsq_manifest_update(run_dir, add_attempt, &rr, &err) < 0) {
-        /* Nothing of the attempt stays: the manifest never named it. */
-        if (rr.script_path)
-            unlink(rr.script_path);
-        if (rr.lines_path)
-            unlink(rr.lines_path);
-        rc = cmd_fail(&err);
-        goto out;
-    }
-    fprintf(stderr, "dsq: attempt %u: %zu line%s in %zu array task%s%s, in %s\n", rr.number, n,
-            n == 1 ? "" : "s", rr.tasks, rr.tasks == 1 ? "" : "s",
-            rr.narrays > 1 ? " (several arrays)" : "", run_dir);
-    if (a->dry_run) {
-        rc = cmd_dry_run_attempt(run_dir, rr.number, rr.slots);
-    } else {
-        rc = cmd_submit_attempt(run_dir, rr.number);
-        if (rc == DSQ_EXIT_OK && a->wait)
-            rc = cmd_wait_attempt(run_dir, rr.number);
-    }
+    fprintf(stderr, "dsq: attempt %u: %zu line%s in %zu array task%s%s, in %s\n", made.number, n,
+            n == 1 ? "" : "s", made.tasks, made.tasks == 1 ? "" : "s",
+            made.narrays > 1 ? " (several arrays)" : "", run_dir);
+    rc = cmd_attempt_start(&made, a->dry_run, a->wait);
 out:
-    free(rr.lines_path);
-    free(rr.script_path);
+    dsq_attempt_made_free(&made);
     free(lines);
-    free(self);
     free(summary);
     dsq_report_destroy(r);
     free(run_dir);

@@ -6,21 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/attempt.h"
 #include "lib/buf.h"
 #include "lib/fs.h"
-#include "lib/jobfile.h"
-#include "lib/manifest.h"
 #include "lib/plan.h"
-#include "lib/rundir.h"
 #include "lib/sbatch.h"
-#include "lib/script.h"
-#include "lib/sha256.h"
-#include "lib/slurm.h"
 #include "lib/text.h"
 
 enum {
@@ -279,46 +271,18 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
     return -1;
 }
 
-/* "name" of the job file: its base name without the last extension. */
-static char *
-jobfile_stem(const char *path)
+/* How to submit the batch file by hand: its name, quoted when the shell
+ * would take it apart. */
+static void
+print_hint(const char *bfile, const char *run_dir)
 {
-    const char *base = strrchr(path, '/');
-    const char *dot;
-    struct dsq_buf b = {0};
+    struct dsq_buf q = {0};
 
-    base = base ? base + 1 : path;
-    dot = strrchr(base, '.');
-    if (!dot || dot == base)
-        dot = base + strlen(base);
-    dsq_buf_append(&b, base, (size_t)(dot - base));
-    return b.data;
-}
-
-static size_t
-digits(size_t n)
-{
-    size_t d = 1;
-
-    while (n >= 10) {
-        n /= 10;
-        d++;
-    }
-    return d;
-}
-
-static int
-copy_jobfile(const char *run_dir, const struct dsq_jobfile *jf, char hex[65], struct dsq_error *err)
-{
-    char *path;
-    int rc;
-
-    dsq_sha256_hex(jf->data, jf->len, hex);
-    if (!(path = dsq_rundir_path(run_dir, DSQ_RD_JOBFILE)))
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-    rc = dsq_write_file_atomic(path, jf->data, jf->len, 0444, err);
-    free(path);
-    return rc;
+    printf("Batch script generated. To submit your jobs, run:\n sbatch ");
+    dsq_buf_shell_word(&q, bfile, strlen(bfile));
+    printf("%s\n", q.data ? q.data : bfile);
+    dsq_buf_free(&q);
+    printf("Run directory: %s\n", run_dir);
 }
 
 int
@@ -327,18 +291,8 @@ cmd_plan_main(int argc, char **argv)
     struct dsq_conf conf;
     struct plan_args a = {0};
     struct dsq_error err = {0};
-    struct dsq_jobfile *jf = NULL;
-    struct dsq_manifest m = {0};
-    struct dsq_attempt *at;
-    struct dsq_plan_request req = {0};
-    char *stem = NULL, *script = NULL, *self = NULL;
-    char *batch_path = NULL, *run_dir = NULL, *sname = NULL, *spath = NULL;
-    struct dsq_buf name = {0}, output = {0}, array = {0}, bfile = {0};
-    char hex[65], date[16], signal_buf[32];
-    size_t max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE, max_tasks = 0;
-    int rc = DSQ_EXIT_SYSTEM, found, made_batch = 0;
-    time_t now = time(NULL);
-    struct tm tm;
+    struct dsq_attempt_made made = {0};
+    int rc;
 
     /* --help and --version answer even when a config file is broken. */
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
@@ -355,205 +309,41 @@ cmd_plan_main(int argc, char **argv)
         return rc;
     a.kill_grace = -1;
     rc = parse_args(argc, argv, &conf, &a);
-    if (rc >= 0)
-        goto out;
-    rc = DSQ_EXIT_SYSTEM;
-    /* The run as planned is attempt 1; reruns add attempts (autopsy). */
-    at = dsq_manifest_add_attempt(&m);
-    if (!at)
-        goto oom;
-
-    jf = dsq_jobfile_load(a.job_file, &err);
-    if (!jf)
-        goto fail;
-    if (jf->ncmds == 0) {
-        dsq_errprintf(&err, DSQ_ERR_INPUT,
-                      "%s: no command lines (only blank lines and comments); nothing to run",
-                      a.job_file);
-        goto fail;
-    }
-
-    /* Plan. */
-    {
-        struct dsq_error serr = {0};
-        if (!a.dry_run && dsq_slurm_array_limits(&max_size, &max_tasks, &serr) < 0) {
-            max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE;
-            max_tasks = 0;
-        }
-    }
-    req.ncmds = jf->ncmds;
-    req.lines_per_task = a.lines_per_task;
-    req.tasks = a.tasks;
-    req.layout = a.have_layout ? a.layout : conf.layout;
-    req.max_array_tasks = a.max_array_tasks ? a.max_array_tasks : conf.max_array_tasks;
-    req.max_array_size = max_size;
-    req.slurm_max_tasks = max_tasks;
-    req.parallel = a.parallel ? (unsigned)a.parallel : 1;
-    if (dsq_plan_make(&req, &at->plan, &err) < 0)
-        goto fail;
-    if (dsq_plan_resources(&at->plan, &a.sb, &at->per_line, &err) < 0)
-        goto fail;
-    if (a.dry_run && !a.parallel)
-        at->plan.parallel = cmd_local_slots(&at->per_line);
-    dsq_sbopts_get(&a.sb, "signal", &found);
-    if (!found) {
-        snprintf(signal_buf, sizeof signal_buf, "B:USR1@%u", conf.signal_lead);
-        if (dsq_sbopts_add(&a.sb, "signal", signal_buf) < 0)
-            goto oom;
-    }
-
-    /* Names, dSQ's defaults. */
-    stem = jobfile_stem(a.job_file);
-    localtime_r(&now, &tm);
-    strftime(date, sizeof date, "%Y-%m-%d", &tm);
-    if (!stem ||
-        (a.job_name ? dsq_buf_puts(&name, a.job_name) : dsq_buf_printf(&name, "dsq-%s", stem)) < 0)
-        goto oom;
-    if ((a.output ? dsq_buf_puts(&output, a.output)
-                  : dsq_buf_printf(&output, "dsq-%s-%%A_%%%zua-%%N.out", stem,
-                                   digits(at->plan.arrays[0].count - 1))) < 0)
-        goto oom;
-    if (dsq_buf_printf(&array, "0-%zu", at->plan.arrays[0].count - 1) < 0 ||
-        (a.max_jobs && dsq_buf_printf(&array, "%%%lu", a.max_jobs) < 0))
-        goto oom;
-    if ((a.batch_file ? dsq_buf_puts(&bfile, a.batch_file)
-                      : dsq_buf_printf(&bfile, "dsq-%s-%s.sh", stem, date)) < 0)
-        goto oom;
-
-    self = cmd_self_path();
-    if (!self) {
-        dsq_errprintf(&err, DSQ_ERR_SYSTEM, "cannot find the path of the dsq program");
-        goto fail;
-    }
-
-    /* The run directory: from here on, a failure removes it. */
-    if (dsq_rundir_create(a.status_dir ? a.status_dir : conf.status_dir, name.data, &run_dir,
-                          &m.run_id, &err) < 0)
-        goto fail;
-    m.run_dir = strdup(run_dir);
-    if (copy_jobfile(run_dir, jf, hex, &err) < 0)
-        goto fail;
-    {
-        struct dsq_script_params sp = {
-            .job_name = name.data,
-            .output = output.data,
-            .array = array.data,
-            .opts = &a.sb,
-            .dsq_path = self,
-            .run_dir = run_dir,
-            .version = PACKAGE_VERSION,
-            .attempt = 1,
+    if (rc < 0) {
+        /* The run as planned is attempt 1; reruns add attempts (autopsy). */
+        struct dsq_attempt_request req = {
+            .conf = &conf,
+            .job_file = a.job_file,
+            .status_dir = a.status_dir,
+            .job_name = a.job_name,
+            .output = a.output,
+            .batch_file = a.batch_file,
+            .batch_copy = !a.to_stdout && !a.dry_run,
+            .shell = a.shell,
+            .line_output = a.line_output,
+            .kill_grace = a.kill_grace,
+            .sb = &a.sb,
+            .lines_per_task = a.lines_per_task,
+            .tasks = a.tasks,
+            .max_array_tasks = a.max_array_tasks,
+            .parallel = (unsigned)a.parallel,
+            .have_layout = a.have_layout,
+            .layout = a.layout,
+            .max_jobs = a.max_jobs,
+            .dry_run = a.dry_run,
         };
-        if (cmd_render_script(&conf, &sp, &script, &err) < 0)
-            goto fail;
+        rc = DSQ_EXIT_OK;
+        if (dsq_attempt_make(&req, &made, &err) < 0)
+            rc = cmd_fail(&err);
+        else if (a.dry_run || a.submit)
+            rc = cmd_attempt_start(&made, a.dry_run, a.wait);
+        else if (a.to_stdout)
+            fputs(made.script, stdout);
+        else
+            print_hint(made.batch_file, made.run_dir);
     }
-    if (!(sname = dsq_rundir_script_name(bfile.data, 1)) ||
-        !(spath = dsq_rundir_join(run_dir, sname)))
-        goto oom;
-    if (dsq_write_file_atomic(spath, script, strlen(script), 0755, &err) < 0)
-        goto fail;
-
-    /* The manifest. */
-    {
-        char created[64];
-
-        cmd_timestamp(created, sizeof created);
-        m.format = DSQ_MANIFEST_FORMAT;
-        m.version = strdup(PACKAGE_VERSION);
-        m.created = strdup(created);
-        m.jobfile = dsq_abspath(a.job_file);
-        m.sha256 = strdup(hex);
-        m.physical_lines = jf->physical_lines;
-        m.commands = jf->ncmds;
-        m.job_name = strdup(name.data);
-        m.submit_dir = dsq_abspath(".");
-        at->created = strdup(created);
-        at->script = strdup(sname);
-        at->job_name = strdup(name.data);
-        at->output = strdup(output.data);
-        at->max_jobs = a.max_jobs;
-        m.shell = strdup(a.shell ? a.shell : conf.shell);
-        m.line_output = a.line_output ? strdup(a.line_output) : NULL;
-        m.kill_grace = a.kill_grace >= 0 ? a.kill_grace : conf.kill_grace;
-        at->dry_run = a.dry_run;
-        if (!a.to_stdout && !a.dry_run) {
-            batch_path = dsq_abspath(bfile.data);
-            m.batch_file = batch_path ? strdup(batch_path) : NULL;
-        }
-        for (size_t i = 0; i < a.sb.n; i++) {
-            struct dsq_buf o = {0};
-            if (dsq_buf_printf(&o, "--%s%s%s", a.sb.v[i].name, a.sb.v[i].value ? "=" : "",
-                               a.sb.v[i].value ? a.sb.v[i].value : "") < 0 ||
-                dsq_strv_push(&at->sbatch, o.data) < 0) {
-                dsq_buf_free(&o);
-                goto oom;
-            }
-            dsq_buf_free(&o);
-        }
-        if (!m.version || !m.created || !m.jobfile || !m.sha256 || !m.job_name || !m.submit_dir ||
-            !at->created || !at->script || !at->job_name || !at->output || !m.shell)
-            goto oom;
-    }
-    if (dsq_manifest_write(&m, &err) < 0)
-        goto fail;
-
-    /* The user's copy of the batch script (dSQ's batch file). */
-    if (a.to_stdout) {
-        fputs(script, stdout);
-    } else if (!a.dry_run) {
-        if (dsq_write_file_atomic(bfile.data, script, strlen(script), 0755, &err) < 0)
-            goto fail;
-        made_batch = 1;
-    }
-
-    if (a.dry_run) {
-        /* Here all lines share one pool: --parallel is its width even when
-         * the plan's slices (say --lines-per-task 1) are narrower. */
-        rc = cmd_dry_run_attempt(run_dir, 1, a.parallel ? (unsigned)a.parallel : at->plan.parallel);
-        goto out;
-    }
-    if (a.submit) {
-        rc = cmd_submit_attempt(run_dir, 1);
-        if (rc == DSQ_EXIT_OK && a.wait)
-            rc = cmd_wait_attempt(run_dir, 1);
-        goto out;
-    }
-    if (!a.to_stdout) {
-        printf("Batch script generated. To submit your jobs, run:\n sbatch ");
-        {
-            struct dsq_buf q = {0};
-            dsq_buf_shell_word(&q, bfile.data, bfile.len);
-            printf("%s\n", q.data ? q.data : bfile.data);
-            dsq_buf_free(&q);
-        }
-        printf("Run directory: %s\n", run_dir);
-    }
-    rc = DSQ_EXIT_OK;
-    goto out;
-
-oom:
-    dsq_errprintf(&err, DSQ_ERR_SYSTEM, "out of memory");
-fail:
-    rc = cmd_fail(&err);
-    if (run_dir)
-        dsq_rm_rf(run_dir);
-    if (made_batch)
-        unlink(bfile.data);
-out:
-    dsq_jobfile_destroy(jf);
-    dsq_manifest_free(&m);
+    dsq_attempt_made_free(&made);
     dsq_sbopts_free(&a.sb);
     dsq_conf_free(&conf);
-    free(stem);
-    free(script);
-    free(self);
-    free(batch_path);
-    free(run_dir);
-    dsq_buf_free(&name);
-    dsq_buf_free(&output);
-    dsq_buf_free(&array);
-    dsq_buf_free(&bfile);
-    free(sname);
-    free(spath);
     return rc;
 }

@@ -6,10 +6,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "lib/attempt.h"
 #include "lib/conf.h"
 #include "lib/error.h"
-#include "lib/plan.h"
-#include "lib/script.h"
 
 /* Exit statuses, documented in dsq(1) EXIT STATUS. */
 enum dsq_exit {
@@ -77,31 +76,13 @@ void cmd_progress_tty(size_t done, size_t failed, size_t total, size_t running, 
 /* Finish the progress line (newline) if one was drawn. */
 void cmd_progress_end(void);
 
-/* Absolute path of the running dsq binary (owned), for the batch script. */
-char *cmd_self_path(void);
-
-/* --dry-run's default pool width: this machine's CPUs / CPUs per line. */
-unsigned cmd_local_slots(const struct dsq_resources *per_line);
-
-/* Local time, ISO 8601 with microseconds (manifest "created"). */
-void cmd_timestamp(char *buf, size_t n);
-
-/* Render the batch script template (the configuration's batch-template, else
- * the default) with p into *script (owned).  Errors name the template. */
-int cmd_render_script(const struct dsq_conf *conf, const struct dsq_script_params *p, char **script,
-                      struct dsq_error *err);
-
-/* The three ways an attempt of a planned run goes on, shared by the planner
- * (attempt 1) and autopsy (reruns); each prints and returns an exit status.
- * Submit: sbatch --parsable once per array of the attempt's plan; each job
- * id is recorded in the manifest as soon as Slurm returns it and printed on
- * stdout; sbatch's message passes through and is recorded when it refuses. */
-int cmd_submit_attempt(const char *run_dir, unsigned attempt);
-/* --wait: until Slurm has no pending or running task of the attempt's
- * jobs; then the report on stderr and report --check's exit status. */
-int cmd_wait_attempt(const char *run_dir, unsigned attempt);
-/* --dry-run: every line of the attempt here with slots at once (0: its
- * plan's), then the report on stdout; 0 when every line of the run is ok. */
-int cmd_dry_run_attempt(const char *run_dir, unsigned attempt, unsigned slots);
+/* How an attempt that lib/attempt made goes on, for the planner (attempt
+ * 1) and autopsy (reruns); prints, and returns the exit status.  Dry run:
+ * every line here, then the report on stdout; 0 when every line of the run
+ * is ok.  Else submitted: sbatch's message passes through as it comes, each
+ * job id is printed on stdout once recorded; with wait, until Slurm has no
+ * pending or running task of it, then the report on stderr and report
+ * --check's exit status. */
+int cmd_attempt_start(const struct dsq_attempt_made *made, int dry_run, int wait);
 
 #endif

@@ -1,17 +1,12 @@
 /* common: what every subcommand shares: the exact-match option parser,
  * error and warning printing, configuration loading; and what the planner
- * and autopsy share for any attempt of a run: writing its batch script,
- * submitting it with sbatch, waiting for it, running it here (--dry-run). */
+ * and autopsy print as an attempt they made (lib/attempt) goes on:
+ * submitted, waited for, or run here (--dry-run). */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -20,11 +15,8 @@
 #include "lib/limit.h"
 #include "lib/manifest.h"
 #include "lib/report.h"
-#include "lib/run.h"
-#include "lib/rundir.h"
 #include "lib/sbatch.h"
-#include "lib/script.h"
-#include "lib/slurm.h"
+#include "lib/text.h"
 
 /* Edit distance between a[0..na) and b[0..nb) with adjacent swaps (optimal
  * string alignment); words longer than 63 bytes are never close. */
@@ -284,151 +276,6 @@ cmd_load_conf(struct dsq_conf *c)
     return 0;
 }
 
-char *
-cmd_self_path(void)
-{
-    char buf[4096];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-
-    if (n <= 0)
-        return NULL;
-    buf[n] = '\0';
-    return strdup(buf);
-}
-
-void
-cmd_timestamp(char *buf, size_t n)
-{
-    struct timespec ts;
-    struct tm tm;
-    size_t len;
-
-    /* Seconds and microseconds from one clock reading: runs sort by it. */
-    clock_gettime(CLOCK_REALTIME, &ts);
-    localtime_r(&ts.tv_sec, &tm);
-    len = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + len, n - len, ".%06ld", ts.tv_nsec / 1000);
-}
-
-int
-cmd_render_script(const struct dsq_conf *conf, const struct dsq_script_params *p, char **script,
-                  struct dsq_error *err)
-{
-    char *path, *tmpl = NULL;
-    size_t len;
-    int rc;
-
-    path = conf->batch_template ? strdup(conf->batch_template) : dsq_script_default_template();
-    if (!path)
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-    rc = dsq_read_file(path, &tmpl, &len, err);
-    free(path);
-    if (rc < 0) {
-        struct dsq_error e2 = *err;
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "batch script template: %s", e2.msg);
-    }
-    rc = dsq_script_render(tmpl, p, script, err);
-    free(tmpl);
-    return rc;
-}
-
-/* sbatch's stderr passes through verbatim as it comes. */
-static void
-pass_stderr(const char *buf, size_t n, void *arg)
-{
-    (void)arg;
-    fwrite(buf, 1, n, stderr);
-}
-
-/* What one manifest update records for an attempt: a job id, or why sbatch
- * refused. */
-struct submit_note {
-    unsigned attempt;
-    const char *job_id;
-    const char *submit_error;
-};
-
-static int
-note_submission(struct dsq_manifest *m, void *arg, struct dsq_error *err)
-{
-    const struct submit_note *n = arg;
-    struct dsq_attempt *a = (struct dsq_attempt *)dsq_manifest_attempt(m, n->attempt);
-
-    if (!a)
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "%s: attempt %u vanished from the manifest",
-                             m->run_dir, n->attempt);
-    if (n->job_id && dsq_strv_push(&a->job_ids, n->job_id) < 0)
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-    if (n->submit_error) {
-        free(a->submit_error);
-        a->submit_error = strdup(n->submit_error);
-    }
-    return 0;
-}
-
-int
-cmd_submit_attempt(const char *run_dir, unsigned attempt)
-{
-    struct dsq_manifest m;
-    struct dsq_error err = {0};
-    const struct dsq_attempt *a;
-    struct dsq_buf errtext = {0};
-    char *spath = NULL;
-    int rc = DSQ_EXIT_SYSTEM;
-
-    if (dsq_manifest_read(run_dir, &m, &err) < 0)
-        return cmd_fail(&err);
-    a = dsq_manifest_attempt(&m, attempt);
-    if (!a || !a->script || !(spath = dsq_rundir_join(m.run_dir, a->script))) {
-        dsq_errprintf(&err, DSQ_ERR_SYSTEM, "%s: attempt %u has no batch script", run_dir, attempt);
-        rc = cmd_fail(&err);
-        goto out;
-    }
-    for (size_t k = 0; k < a->plan.narrays; k++) {
-        char job_id[64];
-        struct dsq_buf arr = {0};
-        struct submit_note note = {.attempt = attempt};
-
-        if (dsq_slurm_array_spec(&arr, a->plan.arrays[k].count, a->max_jobs) < 0) {
-            dsq_buf_free(&arr);
-            dsq_errprintf(&err, DSQ_ERR_SYSTEM, "out of memory");
-            rc = cmd_fail(&err);
-            goto out;
-        }
-        if (dsq_slurm_sbatch(spath, arr.data, a->plan.arrays[k].offset, pass_stderr, NULL,
-                             &errtext, job_id, sizeof job_id, &err) < 0) {
-            struct dsq_error e2 = {0};
-            dsq_buf_free(&arr);
-            /* The run directory stays, marked: what was submitted and why not. */
-            note.submit_error = errtext.data;
-            dsq_manifest_update(run_dir, note_submission, &note, &e2);
-            rc = cmd_fail(&err);
-            if (attempt == 1)
-                fprintf(stderr, "dsq: run directory %s was %s\n", m.run_dir,
-                        k ? "partly submitted (its manifest lists the job ids)" : "not submitted");
-            else
-                fprintf(stderr, "dsq: attempt %u in run directory %s was %s\n", attempt, m.run_dir,
-                        k ? "partly submitted (its manifest lists the job ids)" : "not submitted");
-            goto out;
-        }
-        dsq_buf_free(&arr);
-        /* Record each job id as soon as Slurm has it. */
-        note.job_id = job_id;
-        if (dsq_manifest_update(run_dir, note_submission, &note, &err) < 0) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
-        printf("%s\n", job_id);
-        fflush(stdout);
-    }
-    rc = DSQ_EXIT_OK;
-out:
-    dsq_buf_free(&errtext);
-    free(spath);
-    dsq_manifest_free(&m);
-    return rc;
-}
-
 /* Print the report of run_dir on out; the exit status of report --check. */
 static int
 report_status(const char *run_dir, FILE *out)
@@ -445,72 +292,66 @@ report_status(const char *run_dir, FILE *out)
     return rc;
 }
 
-int
-cmd_wait_attempt(const char *run_dir, unsigned attempt)
+static void
+print_job_id(const char *job_id, void *arg)
 {
-    struct dsq_manifest m;
+    (void)arg;
+    printf("%s\n", job_id);
+    fflush(stdout);
+}
+
+/* sbatch's stderr passes through verbatim as it comes. */
+static void
+pass_stderr(const char *buf, size_t n, void *arg)
+{
+    (void)arg;
+    fwrite(buf, 1, n, stderr);
+}
+
+static int
+submit(const struct dsq_attempt_made *made)
+{
+    const struct dsq_attempt_io io = {print_job_id, pass_stderr, NULL};
     struct dsq_error err = {0};
-    const struct dsq_attempt *a;
-    unsigned failures = 0;
-    unsigned delay_ms = 1000;
-    int rc = DSQ_EXIT_SYSTEM;
+    size_t done;
+    int refused, rc;
 
-    if (dsq_manifest_read(run_dir, &m, &err) < 0)
-        return cmd_fail(&err);
-    a = dsq_manifest_attempt(&m, attempt);
-    /* Until Slurm no longer has a pending or running task of any of the
-     * attempt's arrays.  Slurm unreachable for a while is a system error. */
-    for (;;) {
-        struct dsq_error e = {0};
-        int busy = a ? dsq_slurm_jobs_busy(a->job_ids.v, a->job_ids.n, &e) : 0;
-
-        if (busy < 0 && ++failures >= 20) {
-            dsq_errprintf(&err, DSQ_ERR_SYSTEM, "--wait: %s", e.msg);
-            rc = cmd_fail(&err);
-            goto out;
-        }
-        if (busy >= 0) {
-            failures = 0;
-            if (!busy)
-                break;
-        }
-        usleep(delay_ms * 1000);
-        if (delay_ms < 5000)
-            delay_ms += 500;
+    if (dsq_attempt_submit(made->run_dir, made->number, &io, &done, &refused, &err) == 0)
+        return DSQ_EXIT_OK;
+    rc = cmd_fail(&err);
+    if (refused) {
+        const char *how =
+            done ? "partly submitted (its manifest lists the job ids)" : "not submitted";
+        if (made->number == 1)
+            fprintf(stderr, "dsq: run directory %s was %s\n", made->run_dir, how);
+        else
+            fprintf(stderr, "dsq: attempt %u in run directory %s was %s\n", made->number,
+                    made->run_dir, how);
     }
-    rc = report_status(run_dir, stderr);
-out:
-    dsq_manifest_free(&m);
     return rc;
 }
 
 int
-cmd_dry_run_attempt(const char *run_dir, unsigned attempt, unsigned slots)
+cmd_attempt_start(const struct dsq_attempt_made *made, int dry_run, int wait)
 {
     struct dsq_error err = {0};
-    struct dsq_run_opts ro = {
-        .run_dir = run_dir,
-        .task = -1,
-        .attempt = attempt,
-        .slots = slots,
-        .job_id = "",
-        .progress = isatty(2) ? cmd_progress_tty : NULL,
-    };
-    struct dsq_pool_result res = {0};
+    int rc;
 
-    if (dsq_run_exec(&ro, &res, &err) < 0) {
+    if (dry_run) {
+        rc = dsq_attempt_dry_run(made->run_dir, made->number, made->slots,
+                                 isatty(2) ? cmd_progress_tty : NULL, NULL, &err);
         cmd_progress_end();
-        return cmd_fail(&err); /* the records written so far are kept */
+        /* On failure the records written so far are kept. */
+        return rc < 0 ? cmd_fail(&err) : report_status(made->run_dir, stdout);
     }
-    cmd_progress_end();
-    return report_status(run_dir, stdout);
-}
-
-unsigned
-cmd_local_slots(const struct dsq_resources *per_line)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned cpus = n > 0 ? (unsigned)n : 1, per = per_line->cpus ? per_line->cpus : 1;
-
-    return cpus / per ? cpus / per : 1;
+    rc = submit(made);
+    if (rc != DSQ_EXIT_OK || !wait)
+        return rc;
+    rc = dsq_attempt_wait(made->run_dir, made->number, &err);
+    if (rc == -2) {
+        struct dsq_error e2 = {0};
+        dsq_errprintf(&e2, DSQ_ERR_SYSTEM, "--wait: %s", err.msg);
+        return cmd_fail(&e2);
+    }
+    return rc < 0 ? cmd_fail(&err) : report_status(made->run_dir, stderr);
 }

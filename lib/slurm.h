@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "error.h"
-#include "util.h"
 
 /* Slurm's MaxArraySize and SchedulerParameters max_array_tasks.  0 and both
  * set when the controller answered (max_tasks 0 = no limit); -1 when Slurm

@@ -1,0 +1,730 @@
+/* attempt: making an attempt and setting it going (see attempt.h).  A new
+ * run and a rerun share the planning, the batch script and how the attempt
+ * is recorded; they differ in where their options, names and lines come
+ * from, and in how the manifest is written (created, or changed under the
+ * run directory's lock). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attempt.h"
+#include "buf.h"
+#include "fs.h"
+#include "jobfile.h"
+#include "manifest.h"
+#include "run.h"
+#include "rundir.h"
+#include "script.h"
+#include "sha256.h"
+#include "sys.h"
+#include "text.h"
+
+/* Local time, ISO 8601 with microseconds (manifest "created"). */
+static void
+timestamp(char *buf, size_t n)
+{
+    struct timespec ts;
+    struct tm tm;
+    size_t len;
+
+    /* Seconds and microseconds from one clock reading: runs sort by it. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    len = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + len, n - len, ".%06ld", ts.tv_nsec / 1000);
+}
+
+/* Absolute path of the running dsq binary (owned), for the batch script. */
+static char *
+self_path(struct dsq_error *err)
+{
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    char *p;
+
+    if (n <= 0) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "cannot find the path of the dsq program");
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (!(p = strdup(buf)))
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    return p;
+}
+
+/* A dry run's default pool width: this machine's CPUs / CPUs per line. */
+static unsigned
+local_slots(const struct dsq_resources *per_line)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned cpus = n > 0 ? (unsigned)n : 1, per = per_line->cpus ? per_line->cpus : 1;
+
+    return cpus / per ? cpus / per : 1;
+}
+
+/* Slurm's MaxArraySize and max_array_tasks, or the fallback. */
+struct limits {
+    size_t max_size, max_tasks;
+};
+
+/* Asked of Slurm unless the attempt runs here; the fallback when Slurm
+ * cannot be asked. */
+static void
+array_limits(int dry_run, struct limits *l)
+{
+    struct dsq_error serr = {0};
+
+    if (dry_run || dsq_slurm_array_limits(&l->max_size, &l->max_tasks, &serr) < 0) {
+        l->max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE;
+        l->max_tasks = 0;
+    }
+}
+
+/* Plan ncmds lines into at->plan within Slurm's limits l and scale opts
+ * (per line) to the array task's request; parallel and layout are the
+ * defaults the request's own choices override. */
+static int
+plan_attempt(const struct dsq_attempt_request *req, size_t ncmds, const struct limits *l,
+             unsigned parallel, enum dsq_layout layout, struct dsq_sbopts *opts,
+             struct dsq_attempt *at, struct dsq_error *err)
+{
+    struct dsq_plan_request pr = {0};
+
+    pr.ncmds = ncmds;
+    pr.lines_per_task = req->lines_per_task;
+    pr.tasks = req->tasks;
+    pr.parallel = req->parallel ? req->parallel : parallel;
+    pr.layout = req->have_layout ? req->layout : layout;
+    pr.max_array_tasks = req->max_array_tasks ? req->max_array_tasks : req->conf->max_array_tasks;
+    pr.max_array_size = l->max_size;
+    pr.slurm_max_tasks = l->max_tasks;
+    if (dsq_plan_make(&pr, &at->plan, err) < 0 ||
+        dsq_plan_resources(&at->plan, opts, &at->per_line, err) < 0)
+        return -1;
+    if (req->dry_run && !req->parallel)
+        at->plan.parallel = local_slots(&at->per_line);
+    at->dry_run = req->dry_run;
+    return 0;
+}
+
+/* Lines at once: per task, the plan's; a dry run's one pool is as wide as
+ * asked even where the plan's slices are narrower (--lines-per-task 1). */
+static unsigned
+slots_of(const struct dsq_attempt_request *req, const struct dsq_attempt *at)
+{
+    return req->dry_run && req->parallel ? req->parallel : at->plan.parallel;
+}
+
+/* Render the batch script template (conf's batch-template, else the
+ * default) into *script (owned).  Errors name the template. */
+static int
+render_script(const struct dsq_conf *conf, const struct dsq_script_params *p, char **script,
+              struct dsq_error *err)
+{
+    char *path, *tmpl = NULL;
+    size_t len;
+    int rc;
+
+    path = conf->batch_template ? strdup(conf->batch_template) : dsq_script_default_template();
+    if (!path)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    rc = dsq_read_file(path, &tmpl, &len, err);
+    free(path);
+    if (rc < 0) {
+        struct dsq_error e2 = *err;
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "batch script template: %s", e2.msg);
+    }
+    rc = dsq_script_render(tmpl, p, script, err);
+    free(tmpl);
+    return rc;
+}
+
+/* Write attempt at's batch script (its number, plan, names, max_jobs and
+ * script file name set) with the final options opts into run_dir, and
+ * record the rest in at: when, and the options as "--name[=value]".
+ * *script and *spath (its path) owned. */
+static int
+write_script(const struct dsq_conf *conf, const char *run_dir, const char *self,
+             const struct dsq_sbopts *opts, struct dsq_attempt *at, char **script, char **spath,
+             struct dsq_error *err)
+{
+    struct dsq_buf array = {0};
+    char *path = NULL;
+    char created[64];
+    int rc = -1;
+
+    if (dsq_slurm_array_spec(&array, at->plan.arrays[0].count, at->max_jobs) < 0 ||
+        !(path = dsq_rundir_join(run_dir, at->script)))
+        goto oom;
+    {
+        struct dsq_script_params sp = {
+            .job_name = at->job_name,
+            .output = at->output,
+            .array = array.data,
+            .opts = opts,
+            .dsq_path = self,
+            .run_dir = run_dir,
+            .version = PACKAGE_VERSION,
+            .attempt = at->number,
+        };
+        if (render_script(conf, &sp, script, err) < 0)
+            goto out;
+    }
+    if (dsq_write_file_atomic(path, *script, strlen(*script), 0755, err) < 0)
+        goto out;
+    *spath = path;
+    path = NULL;
+    timestamp(created, sizeof created);
+    if (!(at->created = strdup(created)))
+        goto oom;
+    for (size_t i = 0; i < opts->n; i++) {
+        struct dsq_buf o = {0};
+        if (dsq_buf_printf(&o, "--%s%s%s", opts->v[i].name, opts->v[i].value ? "=" : "",
+                           opts->v[i].value ? opts->v[i].value : "") < 0 ||
+            dsq_strv_push(&at->sbatch, o.data) < 0) {
+            dsq_buf_free(&o);
+            goto oom;
+        }
+        dsq_buf_free(&o);
+    }
+    rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    dsq_buf_free(&array);
+    free(path);
+    return rc;
+}
+
+static int
+sbopts_copy(const struct dsq_sbopts *from, struct dsq_sbopts *to)
+{
+    for (size_t k = 0; from && k < from->n; k++)
+        if (dsq_sbopts_add(to, from->v[k].name, from->v[k].value) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---- A new run: attempt 1 ---- */
+
+static size_t
+digits(size_t n)
+{
+    size_t d = 1;
+
+    while (n >= 10) {
+        n /= 10;
+        d++;
+    }
+    return d;
+}
+
+/* The job name, output pattern and batch file name of a new run: the
+ * request's, else dSQ's from the job file's stem (its base name without
+ * the last extension).  -1 when out of memory. */
+static int
+new_run_names(const struct dsq_attempt_request *req, const struct dsq_plan *plan,
+              struct dsq_attempt *at, char **batch_file)
+{
+    const char *base = strrchr(req->job_file, '/'), *dot;
+    struct dsq_buf stem = {0}, name = {0}, output = {0}, bfile = {0};
+    char date[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc = -1;
+
+    base = base ? base + 1 : req->job_file;
+    dot = strrchr(base, '.');
+    if (!dot || dot == base)
+        dot = base + strlen(base);
+    localtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    if (dsq_buf_append(&stem, base, (size_t)(dot - base)) < 0 ||
+        (req->job_name ? dsq_buf_puts(&name, req->job_name)
+                       : dsq_buf_printf(&name, "dsq-%s", stem.data)) < 0 ||
+        (req->output ? dsq_buf_puts(&output, req->output)
+                     : dsq_buf_printf(&output, "dsq-%s-%%A_%%%zua-%%N.out", stem.data,
+                                      digits(plan->arrays[0].count - 1))) < 0 ||
+        (req->batch_file ? dsq_buf_puts(&bfile, req->batch_file)
+                         : dsq_buf_printf(&bfile, "dsq-%s-%s.sh", stem.data, date)) < 0)
+        goto out;
+    /* The copy in the run directory goes by the batch file's base name. */
+    if (!(at->script = dsq_rundir_script_name(bfile.data, 1)))
+        goto out;
+    at->job_name = name.data;
+    at->output = output.data;
+    *batch_file = bfile.data;
+    name.data = output.data = bfile.data = NULL;
+    rc = 0;
+out:
+    dsq_buf_free(&stem);
+    dsq_buf_free(&name);
+    dsq_buf_free(&output);
+    dsq_buf_free(&bfile);
+    return rc;
+}
+
+static int
+copy_jobfile(const char *run_dir, const struct dsq_jobfile *jf, char hex[65], struct dsq_error *err)
+{
+    char *path;
+    int rc;
+
+    dsq_sha256_hex(jf->data, jf->len, hex);
+    if (!(path = dsq_rundir_path(run_dir, DSQ_RD_JOBFILE)))
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    rc = dsq_write_file_atomic(path, jf->data, jf->len, 0444, err);
+    free(path);
+    return rc;
+}
+
+/* The manifest's run-wide fields for a new run of jf (its copy's hash
+ * hex); attempt 1 is already in m.  -1 when out of memory. */
+static int
+new_run_manifest(const struct dsq_attempt_request *req, const struct dsq_jobfile *jf,
+                 const char *hex, const char *batch_file, struct dsq_manifest *m)
+{
+    const struct dsq_attempt *at = &m->attempts[0];
+
+    m->format = DSQ_MANIFEST_FORMAT;
+    m->version = strdup(PACKAGE_VERSION);
+    m->created = strdup(at->created);
+    m->jobfile = dsq_abspath(req->job_file);
+    m->sha256 = strdup(hex);
+    m->physical_lines = jf->physical_lines;
+    m->commands = jf->ncmds;
+    m->job_name = strdup(at->job_name);
+    m->submit_dir = dsq_abspath(".");
+    m->shell = strdup(req->shell ? req->shell : req->conf->shell);
+    m->line_output = req->line_output ? strdup(req->line_output) : NULL;
+    m->kill_grace = req->kill_grace >= 0 ? req->kill_grace : req->conf->kill_grace;
+    if (req->batch_copy)
+        m->batch_file = dsq_abspath(batch_file);
+    return !m->version || !m->created || !m->jobfile || !m->sha256 || !m->job_name ||
+                   !m->submit_dir || !m->shell
+               ? -1
+               : 0;
+}
+
+static int
+new_run(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, struct dsq_error *err)
+{
+    const struct dsq_conf *conf = req->conf;
+    struct dsq_manifest m = {0};
+    struct dsq_attempt *at;
+    struct dsq_jobfile *jf = NULL;
+    struct dsq_sbopts opts = {0};
+    char *self = NULL, *run_dir = NULL, *spath = NULL, *bfile = NULL;
+    char hex[65];
+    struct limits lim;
+    int found, rc = -1, made_batch = 0;
+
+    at = dsq_manifest_add_attempt(&m);
+    if (!at || sbopts_copy(req->sb, &opts) < 0)
+        goto oom;
+    jf = dsq_jobfile_load(req->job_file, err);
+    if (!jf)
+        goto fail;
+    if (jf->ncmds == 0) {
+        dsq_errprintf(err, DSQ_ERR_INPUT,
+                      "%s: no command lines (only blank lines and comments); nothing to run",
+                      req->job_file);
+        goto fail;
+    }
+    array_limits(req->dry_run, &lim);
+    if (plan_attempt(req, jf->ncmds, &lim, 1, conf->layout, &opts, at, err) < 0)
+        goto fail;
+    /* Slurm's warning before the time limit, unless the user chose one. */
+    dsq_sbopts_get(&opts, "signal", &found);
+    if (!found) {
+        char signal_buf[32];
+        snprintf(signal_buf, sizeof signal_buf, "B:USR1@%u", conf->signal_lead);
+        if (dsq_sbopts_add(&opts, "signal", signal_buf) < 0)
+            goto oom;
+    }
+    at->max_jobs = req->max_jobs;
+    if (new_run_names(req, &at->plan, at, &bfile) < 0)
+        goto oom;
+    if (!(self = self_path(err)))
+        goto fail;
+
+    /* The run directory: from here on, a failure removes it. */
+    if (dsq_rundir_create(req->status_dir ? req->status_dir : conf->status_dir, at->job_name,
+                          &run_dir, &m.run_id, err) < 0)
+        goto fail;
+    if (!(m.run_dir = strdup(run_dir)))
+        goto oom;
+    if (copy_jobfile(run_dir, jf, hex, err) < 0 ||
+        write_script(conf, run_dir, self, &opts, at, &made->script, &spath, err) < 0)
+        goto fail;
+    if (new_run_manifest(req, jf, hex, bfile, &m) < 0)
+        goto oom;
+    if (dsq_manifest_write(&m, err) < 0)
+        goto fail;
+    /* The user's copy of the batch script (dSQ's batch file). */
+    if (req->batch_copy) {
+        if (dsq_write_file_atomic(bfile, made->script, strlen(made->script), 0755, err) < 0)
+            goto fail;
+        made_batch = 1;
+    }
+    made->run_dir = run_dir;
+    made->batch_file = bfile;
+    run_dir = bfile = NULL;
+    made->number = 1;
+    made->tasks = at->plan.tasks;
+    made->narrays = at->plan.narrays;
+    made->slots = slots_of(req, at);
+    rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+fail:
+    if (run_dir)
+        dsq_rm_rf(run_dir);
+    if (made_batch)
+        unlink(bfile);
+    free(made->script);
+    made->script = NULL;
+out:
+    dsq_jobfile_destroy(jf);
+    dsq_manifest_free(&m);
+    dsq_sbopts_free(&opts);
+    free(self);
+    free(run_dir);
+    free(spath);
+    free(bfile);
+    return rc;
+}
+
+/* ---- A rerun: attempt N > 1, added under the manifest's lock ---- */
+
+struct rerun {
+    const struct dsq_attempt_request *req;
+    const char *self;
+    struct limits lim; /* asked before the lock is taken */
+    /* out */
+    unsigned number;
+    size_t tasks, narrays;
+    unsigned slots;
+    char *script;      /* owned */
+    char *lines_path;  /* owned: created files, removed on failure */
+    char *script_path; /* owned */
+};
+
+/* The options of a manifest's "sbatch" list ("--name[=value]") as sbopts. */
+static int
+sbopts_from_strv(const struct dsq_strv *sv, struct dsq_sbopts *o, struct dsq_error *err)
+{
+    for (size_t k = 0; k < sv->n; k++) {
+        int i = 0;
+        if (dsq_sbatch_take(1, &sv->v[k], &i, o, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Take option name out of o: its last value (owned) in *value, if set. */
+static int
+sbopts_take(struct dsq_sbopts *o, const char *name, char **value)
+{
+    int found;
+    const char *v = dsq_sbopts_get(o, name, &found);
+
+    *value = NULL;
+    if (!found)
+        return 0;
+    if (v && !(*value = strdup(v)))
+        return -1;
+    dsq_sbopts_remove(o, name);
+    return 0;
+}
+
+/* The rerun's options: the previous attempt's, per line again, each
+ * replaced by one of the same name given now; and its job name and output
+ * pattern (owned), which the script has as its own lines. */
+static int
+rerun_options(const struct dsq_manifest *m, const struct dsq_sbopts *given, struct dsq_sbopts *opts,
+              char **job_name, char **output, struct dsq_error *err)
+{
+    const struct dsq_attempt *prev = &m->attempts[m->nattempts - 1];
+
+    if (sbopts_from_strv(&prev->sbatch, opts, err) < 0 ||
+        dsq_plan_resources_undo(&prev->per_line, opts, err) < 0)
+        return -1;
+    for (size_t k = 0; given && k < given->n; k++)
+        dsq_sbopts_remove(opts, given->v[k].name);
+    if (sbopts_copy(given, opts) < 0 || sbopts_take(opts, "job-name", job_name) < 0 ||
+        sbopts_take(opts, "output", output) < 0)
+        goto oom;
+    if (!*job_name && !(*job_name = strdup(prev->job_name ? prev->job_name : m->job_name)))
+        goto oom;
+    if (!*output) {
+        struct dsq_buf o = {0};
+        /* A format 1 manifest did not record it: dSQ's pattern, unpadded. */
+        if (prev->output ? dsq_buf_puts(&o, prev->output) < 0
+                         : dsq_buf_printf(&o, "%s-%%A_%%a-%%N.out", *job_name) < 0)
+            goto oom;
+        *output = o.data;
+    }
+    return 0;
+oom:
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+}
+
+static int
+add_rerun(struct dsq_manifest *m, void *arg, struct dsq_error *err)
+{
+    struct rerun *rr = arg;
+    const struct dsq_attempt_request *req = rr->req;
+    const struct dsq_attempt *prev = &m->attempts[m->nattempts - 1];
+    struct dsq_attempt *at;
+    struct dsq_sbopts opts = {0};
+    char *job_name = NULL, *output = NULL, *rel = NULL;
+    unsigned prev_parallel = prev->dry_run ? 1 : prev->plan.parallel;
+    enum dsq_layout prev_layout = prev->plan.layout;
+    unsigned long max_jobs = req->max_jobs ? req->max_jobs : prev->max_jobs;
+    int rc = -1;
+
+    rr->number = (unsigned)m->nattempts + 1;
+    /* The lines were chosen from the report read before the lock. */
+    if (m->nattempts != req->attempts_seen)
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "%s: another rerun (attempt %zu) was added meanwhile; run dsq "
+                             "autopsy again to choose the lines from it",
+                             m->run_dir, m->nattempts);
+    if (rerun_options(m, req->sb, &opts, &job_name, &output, err) < 0)
+        goto out;
+    if (dsq_attempt_lines_write(m->run_dir, rr->number, req->lines, req->nlines, &rel, err) < 0)
+        goto out;
+    if (!(rr->lines_path = dsq_rundir_join(m->run_dir, rel)))
+        goto oom;
+
+    at = dsq_manifest_add_attempt(m); /* prev is stale from here on */
+    if (!at)
+        goto oom;
+    at->lines_file = rel;
+    at->job_name = job_name;
+    at->output = output;
+    rel = job_name = output = NULL;
+    at->max_jobs = max_jobs;
+    if (plan_attempt(req, req->nlines, &rr->lim, prev_parallel ? prev_parallel : 1, prev_layout,
+                     &opts, at, err) < 0)
+        goto out;
+    rr->slots = slots_of(req, at);
+    rr->tasks = at->plan.tasks;
+    rr->narrays = at->plan.narrays;
+    if (!(at->script = dsq_rundir_script_name(m->attempts[0].script, rr->number)))
+        goto oom;
+    if (write_script(req->conf, m->run_dir, rr->self, &opts, at, &rr->script, &rr->script_path,
+                     err) < 0)
+        goto out;
+    rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    dsq_sbopts_free(&opts);
+    free(job_name);
+    free(output);
+    free(rel);
+    return rc;
+}
+
+static int
+rerun(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, struct dsq_error *err)
+{
+    struct rerun rr = {.req = req};
+    char *self = self_path(err);
+    int rc = -1;
+
+    if (!self)
+        return -1;
+    rr.self = self;
+    array_limits(req->dry_run, &rr.lim);
+    if (dsq_manifest_update(req->run_dir, add_rerun, &rr, err) < 0) {
+        /* Nothing of the attempt stays: the manifest never named it. */
+        if (rr.script_path)
+            unlink(rr.script_path);
+        if (rr.lines_path)
+            unlink(rr.lines_path);
+        free(rr.script);
+        goto out;
+    }
+    if (!(made->run_dir = strdup(req->run_dir))) {
+        free(rr.script);
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
+    made->number = rr.number;
+    made->tasks = rr.tasks;
+    made->narrays = rr.narrays;
+    made->slots = rr.slots;
+    made->script = rr.script;
+    rc = 0;
+out:
+    free(rr.lines_path);
+    free(rr.script_path);
+    free(self);
+    return rc;
+}
+
+int
+dsq_attempt_make(const struct dsq_attempt_request *req, struct dsq_attempt_made *made,
+                 struct dsq_error *err)
+{
+    memset(made, 0, sizeof *made);
+    return req->run_dir ? rerun(req, made, err) : new_run(req, made, err);
+}
+
+void
+dsq_attempt_made_free(struct dsq_attempt_made *made)
+{
+    if (!made)
+        return;
+    free(made->run_dir);
+    free(made->script);
+    free(made->batch_file);
+    memset(made, 0, sizeof *made);
+}
+
+/* ---- Setting an attempt going ---- */
+
+/* What one manifest update records for an attempt: a job id, or why sbatch
+ * refused. */
+struct submit_note {
+    unsigned attempt;
+    const char *job_id;
+    const char *submit_error;
+};
+
+static int
+note_submission(struct dsq_manifest *m, void *arg, struct dsq_error *err)
+{
+    const struct submit_note *n = arg;
+    struct dsq_attempt *a = (struct dsq_attempt *)dsq_manifest_attempt(m, n->attempt);
+
+    if (!a)
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "%s: attempt %u vanished from the manifest",
+                             m->run_dir, n->attempt);
+    if (n->job_id && dsq_strv_push(&a->job_ids, n->job_id) < 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    if (n->submit_error) {
+        free(a->submit_error);
+        a->submit_error = strdup(n->submit_error);
+    }
+    return 0;
+}
+
+int
+dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attempt_io *io,
+                   size_t *submitted, int *refused, struct dsq_error *err)
+{
+    struct dsq_manifest m;
+    const struct dsq_attempt *a;
+    /* sbatch's words over all of the attempt's arrays, for the manifest. */
+    struct dsq_buf words = {0};
+    char *spath = NULL;
+    int rc = -1;
+
+    *submitted = 0;
+    *refused = 0;
+    if (dsq_manifest_read(run_dir, &m, err) < 0)
+        return -1;
+    a = dsq_manifest_attempt(&m, number);
+    if (!a || !a->script || !(spath = dsq_rundir_join(m.run_dir, a->script))) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: attempt %u has no batch script", run_dir, number);
+        goto out;
+    }
+    for (size_t k = 0; k < a->plan.narrays; k++) {
+        char job_id[64];
+        struct dsq_buf arr = {0};
+        struct submit_note note = {.attempt = number};
+        int r;
+
+        if (dsq_slurm_array_spec(&arr, a->plan.arrays[k].count, a->max_jobs) < 0) {
+            dsq_buf_free(&arr);
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            goto out;
+        }
+        r = dsq_slurm_sbatch(spath, arr.data, a->plan.arrays[k].offset,
+                             io ? io->sbatch_stderr : NULL, io ? io->arg : NULL, &words, job_id,
+                             sizeof job_id, err);
+        dsq_buf_free(&arr);
+        if (r < 0) {
+            struct dsq_error e2 = {0};
+            /* The run directory stays, marked: what was submitted and why not. */
+            note.submit_error = words.data;
+            dsq_manifest_update(run_dir, note_submission, &note, &e2);
+            *refused = 1;
+            goto out;
+        }
+        /* Record each job id as soon as Slurm has it. */
+        note.job_id = job_id;
+        if (dsq_manifest_update(run_dir, note_submission, &note, err) < 0)
+            goto out;
+        ++*submitted;
+        if (io && io->job_id)
+            io->job_id(job_id, io->arg);
+    }
+    rc = 0;
+out:
+    dsq_buf_free(&words);
+    free(spath);
+    dsq_manifest_free(&m);
+    return rc;
+}
+
+int
+dsq_attempt_wait(const char *run_dir, unsigned number, struct dsq_error *err)
+{
+    struct dsq_manifest m;
+    const struct dsq_attempt *a;
+    unsigned failures = 0, delay_ms = 1000;
+    int rc = -2;
+
+    if (dsq_manifest_read(run_dir, &m, err) < 0)
+        return -1;
+    a = dsq_manifest_attempt(&m, number);
+    /* Slurm unreachable for a while is an error; now and then is not. */
+    for (;;) {
+        int busy = a ? dsq_slurm_jobs_busy(a->job_ids.v, a->job_ids.n, err) : 0;
+
+        if (busy < 0 && ++failures >= 20)
+            goto out;
+        if (busy >= 0) {
+            failures = 0;
+            if (!busy)
+                break;
+        }
+        usleep(delay_ms * 1000);
+        if (delay_ms < 5000)
+            delay_ms += 500;
+    }
+    rc = 0;
+out:
+    dsq_manifest_free(&m);
+    return rc;
+}
+
+int
+dsq_attempt_dry_run(const char *run_dir, unsigned number, unsigned slots,
+                    dsq_pool_progress_fn progress, void *progress_arg, struct dsq_error *err)
+{
+    struct dsq_run_opts ro = {
+        .run_dir = run_dir,
+        .task = -1,
+        .attempt = number,
+        .slots = slots,
+        .job_id = "",
+        .progress = progress,
+        .progress_arg = progress_arg,
+    };
+    struct dsq_pool_result res = {0};
+
+    return dsq_run_exec(&ro, &res, err);
+}

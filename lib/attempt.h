@@ -1,0 +1,121 @@
+/* attempt: makes an attempt of a run and sets it going.  Attempt 1 is a new
+ * run of a job file (dsq --job-file); attempt N > 1 reruns chosen lines of a
+ * run in its own directory (dsq autopsy --submit / --dry-run).  Making one
+ * plans it, scales its resources, renders and writes its batch script and
+ * files, and records it in the manifest (rundir.h); then it is submitted
+ * (slurm.h), run here (run.h), or waited for. */
+#ifndef DSQ_ATTEMPT_H
+#define DSQ_ATTEMPT_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "error.h"
+#include "plan.h"
+#include "pool.h"
+#include "sbatch.h"
+#include "slurm.h"
+
+/* What the caller decided.  Every pointer is borrowed for the call; 0 or
+ * NULL means the default named beside it. */
+struct dsq_attempt_request {
+    const struct dsq_conf *conf; /* defaults, the batch template */
+
+    /* A new run (run_dir NULL): job_file's command lines, in a new run
+     * directory under status_dir (NULL: conf's). */
+    const char *job_file;
+    const char *status_dir;
+    /* A rerun (run_dir set): lines[0..nlines) (physical line numbers,
+     * ascending) of run_dir as its next attempt.  The lines were chosen from
+     * a report of attempts_seen attempts: if another attempt was added
+     * since, nothing is made (DSQ_ERR_INPUT). */
+    const char *run_dir;
+    const size_t *lines;
+    size_t nlines;
+    size_t attempts_seen;
+
+    /* A new run's names and settings.  Names default to dSQ's: job name
+     * dsq-<stem>, output dsq-<stem>-%A_%<digits>a-%N.out, batch file
+     * dsq-<stem>-<YYYY-MM-DD>.sh, where <stem> is the job file's base name
+     * without its extension.  The batch script goes into the run directory
+     * under batch_file's base name.  A rerun takes --job-name and --output
+     * from sb, else the previous attempt's, and names its script
+     * <attempt 1's script>.a<N>.sh. */
+    const char *job_name;
+    const char *output;
+    const char *batch_file;
+    int batch_copy;    /* also write the script at batch_file (the user's
+                          copy, recorded in the manifest) */
+    const char *shell; /* NULL: conf's */
+    const char *line_output;
+    double kill_grace; /* < 0: conf's */
+
+    /* Planning.  sb holds the sbatch options given, resources per line; a
+     * rerun keeps the previous attempt's options, each replaced by one of
+     * the same name in sb.  For a rerun, parallel, layout and max_jobs
+     * default to the previous attempt's. */
+    const struct dsq_sbopts *sb;
+    size_t lines_per_task;  /* 0: choose */
+    size_t tasks;           /* 0: choose */
+    size_t max_array_tasks; /* 0: conf's */
+    unsigned parallel;      /* 0: 1; dry run: CPUs here / CPUs per line */
+    int have_layout;        /* else conf's layout */
+    enum dsq_layout layout;
+    unsigned long max_jobs; /* array throttle, 0: none */
+    int dry_run;            /* to be run here: Slurm's array limits are
+                               not asked and nothing is submitted */
+};
+
+/* What was made. */
+struct dsq_attempt_made {
+    char *run_dir;    /* owned: absolute */
+    unsigned number;  /* 1 for a new run */
+    size_t tasks;     /* array tasks of its plan */
+    size_t narrays;   /* arrays they are split into */
+    unsigned slots;   /* lines at once per task (dry run: in the pool,
+                         the parallel asked for, else the plan's) */
+    char *script;     /* owned: the batch script as written */
+    char *batch_file; /* owned, a new run's: batch_file or dSQ's name */
+};
+
+/* Make the attempt that req asks for and fill *made (free with
+ * dsq_attempt_made_free()).  Slurm's array limits are asked first unless
+ * req->dry_run.  On error nothing of it stays: a new run's directory and
+ * batch file are removed, a rerun's script and lines file unlinked and its
+ * manifest left as it was.  Errors are DSQ_ERR_INPUT for what the user
+ * gave (an empty job file, a plan that cannot be), else DSQ_ERR_SYSTEM. */
+int dsq_attempt_make(const struct dsq_attempt_request *req, struct dsq_attempt_made *made,
+                     struct dsq_error *err);
+void dsq_attempt_made_free(struct dsq_attempt_made *made);
+
+/* Where submission's output goes as it happens (each may be NULL). */
+struct dsq_attempt_io {
+    /* Each job id (borrowed for the call), once the manifest records it. */
+    void (*job_id)(const char *job_id, void *arg);
+    /* sbatch's stderr, verbatim, as it comes. */
+    dsq_slurm_stderr_fn sbatch_stderr;
+    void *arg;
+};
+
+/* Submit attempt `number` of run_dir: sbatch once per array of its plan,
+ * each job id recorded in the manifest as soon as Slurm returns it.  -1
+ * with err on failure; *refused says whether sbatch itself failed (then
+ * the manifest records its words, and *submitted arrays went through: the
+ * run directory stays, marked), else the manifest could not be read or
+ * written.  *submitted counts the arrays submitted in any case. */
+int dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attempt_io *io,
+                       size_t *submitted, int *refused, struct dsq_error *err);
+
+/* Until Slurm has no pending or running task of attempt `number` of
+ * run_dir (polled with a growing delay, up to 5 s).  0 once none is left;
+ * -1 with err when the manifest cannot be read; -2 with err (Slurm's
+ * reason) when Slurm could not be asked 20 times in a row. */
+int dsq_attempt_wait(const char *run_dir, unsigned number, struct dsq_error *err);
+
+/* Run every line of attempt `number` of run_dir here, slots at once (0: its
+ * plan's), recording each as its array task would; progress (may be NULL)
+ * as run.h says.  0 when they ran (the records say how), -1 with err. */
+int dsq_attempt_dry_run(const char *run_dir, unsigned number, unsigned slots,
+                        dsq_pool_progress_fn progress, void *progress_arg, struct dsq_error *err);
+
+#endif
