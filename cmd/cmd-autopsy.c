@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "lib/attempt.h"
@@ -23,7 +22,6 @@
 #include "lib/report.h"
 #include "lib/rundir.h"
 #include "lib/sbatch.h"
-#include "lib/slurm.h"
 
 enum {
     OPT_STATUS_DIR = 1,

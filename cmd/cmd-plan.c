@@ -1,10 +1,10 @@
 /* cmd-plan: `dsq --job-file F [options] [sbatch options]`, dSQ's default
- * action: read the job file, plan the array, write the run directory and the
- * batch script; then submit it (--submit) or run it here (--dry-run). */
+ * action: the options become a request for attempt 1 of a new run, which
+ * lib/attempt plans and writes (run directory, batch script); then it is
+ * submitted (--submit), run here (--dry-run), or printed (--stdout). */
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"

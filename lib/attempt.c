@@ -322,7 +322,7 @@ new_run(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, st
     char *self = NULL, *run_dir = NULL, *spath = NULL, *bfile = NULL;
     char hex[65];
     struct limits lim;
-    int found, rc = -1, made_batch = 0;
+    int found, rc = -1;
 
     at = dsq_manifest_add_attempt(&m);
     if (!at || sbopts_copy(req->sb, &opts) < 0)
@@ -366,12 +366,10 @@ new_run(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, st
         goto oom;
     if (dsq_manifest_write(&m, err) < 0)
         goto fail;
-    /* The user's copy of the batch script (dSQ's batch file). */
-    if (req->batch_copy) {
-        if (dsq_write_file_atomic(bfile, made->script, strlen(made->script), 0755, err) < 0)
-            goto fail;
-        made_batch = 1;
-    }
+    /* The user's copy of the batch script (dSQ's batch file), last. */
+    if (req->batch_copy &&
+        dsq_write_file_atomic(bfile, made->script, strlen(made->script), 0755, err) < 0)
+        goto fail;
     made->run_dir = run_dir;
     made->batch_file = bfile;
     run_dir = bfile = NULL;
@@ -386,8 +384,6 @@ oom:
 fail:
     if (run_dir)
         dsq_rm_rf(run_dir);
-    if (made_batch)
-        unlink(bfile);
     free(made->script);
     made->script = NULL;
 out:

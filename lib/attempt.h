@@ -38,9 +38,9 @@ struct dsq_attempt_request {
      * dsq-<stem>, output dsq-<stem>-%A_%<digits>a-%N.out, batch file
      * dsq-<stem>-<YYYY-MM-DD>.sh, where <stem> is the job file's base name
      * without its extension.  The batch script goes into the run directory
-     * under batch_file's base name.  A rerun takes --job-name and --output
-     * from sb, else the previous attempt's, and names its script
-     * <attempt 1's script>.a<N>.sh. */
+     * under batch_file's base name.  A rerun ignores these: it takes the
+     * job-name and output options of sb, else the previous attempt's names,
+     * and calls its script <attempt 1's script without .sh>.a<N>.sh. */
     const char *job_name;
     const char *output;
     const char *batch_file;
@@ -50,15 +50,16 @@ struct dsq_attempt_request {
     const char *line_output;
     double kill_grace; /* < 0: conf's */
 
-    /* Planning.  sb holds the sbatch options given, resources per line; a
-     * rerun keeps the previous attempt's options, each replaced by one of
-     * the same name in sb.  For a rerun, parallel, layout and max_jobs
-     * default to the previous attempt's. */
+    /* Planning.  sb holds the sbatch options given, resources per line,
+     * which are scaled to the array task's request.  A new run adds
+     * signal=B:USR1@<conf's signal-lead> unless sb has a signal; a rerun
+     * keeps the previous attempt's options, each replaced by those of the
+     * same name in sb, and its parallel, layout and max_jobs by default. */
     const struct dsq_sbopts *sb;
     size_t lines_per_task;  /* 0: choose */
     size_t tasks;           /* 0: choose */
     size_t max_array_tasks; /* 0: conf's */
-    unsigned parallel;      /* 0: 1; dry run: CPUs here / CPUs per line */
+    unsigned parallel;      /* 0: 1 (dry run: CPUs here / CPUs per line) */
     int have_layout;        /* else conf's layout */
     enum dsq_layout layout;
     unsigned long max_jobs; /* array throttle, 0: none */
@@ -78,12 +79,12 @@ struct dsq_attempt_made {
     char *batch_file; /* owned, a new run's: batch_file or dSQ's name */
 };
 
-/* Make the attempt that req asks for and fill *made (free with
- * dsq_attempt_made_free()).  Slurm's array limits are asked first unless
- * req->dry_run.  On error nothing of it stays: a new run's directory and
- * batch file are removed, a rerun's script and lines file unlinked and its
- * manifest left as it was.  Errors are DSQ_ERR_INPUT for what the user
- * gave (an empty job file, a plan that cannot be), else DSQ_ERR_SYSTEM. */
+/* Make the attempt that req asks for and fill *made (owned: free with
+ * dsq_attempt_made_free(), which takes NULL).  Slurm's array limits are
+ * asked before planning unless req->dry_run.  On error nothing of it stays: a new run's directory
+ * and batch file are removed, a rerun's script and lines file unlinked and its manifest left as it
+ * was.  Errors are DSQ_ERR_INPUT for what the user gave (an empty job file, a plan that cannot be),
+ * else DSQ_ERR_SYSTEM. */
 int dsq_attempt_make(const struct dsq_attempt_request *req, struct dsq_attempt_made *made,
                      struct dsq_error *err);
 void dsq_attempt_made_free(struct dsq_attempt_made *made);
@@ -99,10 +100,11 @@ struct dsq_attempt_io {
 
 /* Submit attempt `number` of run_dir: sbatch once per array of its plan,
  * each job id recorded in the manifest as soon as Slurm returns it.  -1
- * with err on failure; *refused says whether sbatch itself failed (then
- * the manifest records its words, and *submitted arrays went through: the
- * run directory stays, marked), else the manifest could not be read or
- * written.  *submitted counts the arrays submitted in any case. */
+ * with err on failure; *refused says whether it was sbatch's (it could not
+ * be started, failed, or printed no job id: the manifest records its words
+ * and the run directory stays, marked), else the manifest could not be
+ * read or written, or names no script.  *submitted counts the arrays that
+ * went through before. */
 int dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attempt_io *io,
                        size_t *submitted, int *refused, struct dsq_error *err);
 
