@@ -1,0 +1,239 @@
+/* Unit tests for lib/attempt and the sbatch side of lib/slurm: making a new
+ * run and a rerun (files, manifest, cleanup on failure), submitting through
+ * a stand-in sbatch on PATH, and the array string. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/attempt.h"
+#include "lib/conf.h"
+#include "lib/rundir.h"
+#include "lib/slurm.h"
+#include "lib/util.h"
+#include "tests/unit/tap.h"
+
+static int
+exists(const char *dir, const char *name)
+{
+    struct dsq_buf p = {0};
+    struct stat st;
+    int rc;
+
+    dsq_buf_printf(&p, "%s/%s", dir, name);
+    rc = stat(p.data, &st) == 0;
+    dsq_buf_free(&p);
+    return rc;
+}
+
+static int
+empty_dir(const char *dir)
+{
+    char cmd[256];
+
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", dir);
+    return system(cmd) == 0;
+}
+
+/* A stand-in sbatch: its arguments to ./sbatch-args, then what body says. */
+static void
+fake_sbatch(const char *body)
+{
+    FILE *f = fopen("bin/sbatch", "w");
+
+    fprintf(f, "#!/bin/sh\necho \"$@\" > sbatch-args\n%s\n", body);
+    fclose(f);
+    chmod("bin/sbatch", 0755);
+}
+
+static void
+collect(const char *buf, size_t n, void *arg)
+{
+    dsq_buf_append(arg, buf, n);
+}
+
+static void
+test_sbatch(void)
+{
+    struct dsq_buf b = {0}, words = {0}, seen = {0};
+    struct dsq_error err = {0};
+    char id[64], *args = NULL;
+    size_t len;
+
+    dsq_slurm_array_spec(&b, 5, 0);
+    is_str(b.data, "0-4", "array of 5, no throttle");
+    b.len = 0;
+    dsq_slurm_array_spec(&b, 1000, 10);
+    is_str(b.data, "0-999%10", "array of 1000, 10 at once");
+    dsq_buf_free(&b);
+
+    fake_sbatch("echo 'sbatch: warning: slow' >&2\necho '4242;cl'");
+    ok(dsq_slurm_sbatch("/r/s.sh", "0-4%2", 7, collect, &seen, &words, id, sizeof id, &err) == 0,
+       "sbatch: submitted");
+    is_str(id, "4242", "job id without the cluster");
+    is_str(seen.data, "sbatch: warning: slow\n", "stderr passed on as it came");
+    is_str(words.data, "sbatch: warning: slow\n", "and kept");
+    dsq_read_file("sbatch-args", &args, &len, &err);
+    is_str(args, "--parsable --array=0-4%2 /r/s.sh --offset 7\n", "sbatch's arguments");
+    free(args);
+
+    words.len = 0;
+    fake_sbatch("echo 'sbatch: error: Invalid partition' >&2\nexit 1");
+    ok(dsq_slurm_sbatch("/r/s.sh", "0-4", 0, NULL, NULL, &words, id, sizeof id, &err) < 0,
+       "sbatch refusing");
+    is_str(err.msg, "sbatch refused the job (its message is above)", "refusal");
+    is_str(words.data, "sbatch: error: Invalid partition\n", "its words kept");
+
+    words.len = 0;
+    fake_sbatch("exit 1");
+    dsq_slurm_sbatch("/r/s.sh", "0-4", 0, NULL, NULL, &words, id, sizeof id, &err);
+    is_str(words.data, "sbatch failed without a message", "a silent refusal says so");
+
+    words.len = 0;
+    fake_sbatch("echo hello");
+    ok(dsq_slurm_sbatch("/r/s.sh", "0-4", 0, NULL, NULL, &words, id, sizeof id, &err) < 0,
+       "no job id is an error");
+    is_str(words.data, "sbatch printed no job id", "and recorded as such");
+    dsq_buf_free(&words);
+    dsq_buf_free(&seen);
+}
+
+static void
+note_id(const char *job_id, void *arg)
+{
+    dsq_buf_printf(arg, "%s,", job_id);
+}
+
+/* A new run, its rerun, and setting them going. */
+static void
+test_attempts(struct dsq_conf *conf)
+{
+    static const size_t rerun_lines[] = {1, 3};
+    struct dsq_attempt_request req = {
+        .conf = conf,
+        .job_file = "jobs.txt",
+        .status_dir = "runs",
+        .batch_file = "b.sh",
+        .batch_copy = 1,
+        .kill_grace = -1,
+        .dry_run = 1, /* Slurm is not asked */
+    };
+    struct dsq_attempt_made made = {0}, again = {0};
+    struct dsq_error err = {0};
+    struct dsq_manifest m = {0};
+    struct dsq_buf ids = {0};
+    size_t done;
+    int refused;
+
+    ok(dsq_attempt_make(&req, &made, &err) == 0, "new run made: %s", err.msg);
+    is_int(made.number, 1, "attempt 1");
+    is_int(made.tasks, 3, "one task per line");
+    ok(made.run_dir && made.run_dir[0] == '/', "run directory absolute");
+    is_str(made.batch_file, "b.sh", "batch file as given");
+    ok(made.script && strstr(made.script, "--attempt 1"), "script runs attempt 1");
+    ok(exists(made.run_dir, "b.sh") && exists(made.run_dir, "jobfile") && exists(".", "b.sh"),
+       "script, job file copy and the user's copy written");
+    ok(dsq_manifest_read(made.run_dir, &m, &err) == 0 && m.nattempts == 1, "manifest: 1 attempt");
+    is_str(m.attempts[0].job_name, "dsq-jobs", "dSQ's job name");
+    is_str(m.attempts[0].output, "dsq-jobs-%A_%1a-%N.out", "dSQ's output pattern");
+    ok(m.attempts[0].sbatch.n == 1 && !strcmp(m.attempts[0].sbatch.v[0], "--signal=B:USR1@60"),
+       "the signal option added");
+    ok(m.batch_file && strstr(m.batch_file, "/b.sh"), "the user's copy recorded");
+    dsq_manifest_free(&m);
+
+    /* A rerun of lines 1 and 3 as attempt 2. */
+    req.run_dir = made.run_dir;
+    req.lines = rerun_lines;
+    req.nlines = 2;
+    req.attempts_seen = 1;
+    ok(dsq_attempt_make(&req, &again, &err) == 0, "rerun made: %s", err.msg);
+    is_int(again.number, 2, "attempt 2");
+    is_int(again.tasks, 2, "two lines, two tasks");
+    ok(exists(made.run_dir, "b.a2.sh") && exists(made.run_dir, "attempts/2.lines"),
+       "its script and lines file");
+    ok(strstr(again.script, "--attempt 2") != NULL, "its script runs attempt 2");
+    dsq_attempt_made_free(&again);
+    ok(dsq_attempt_make(&req, &again, &err) < 0 && err.kind == DSQ_ERR_INPUT &&
+           strstr(err.msg, "another rerun"),
+       "lines chosen from a stale report are refused");
+    ok(!exists(made.run_dir, "attempts/3.lines") && !exists(made.run_dir, "b.a3.sh"),
+       "and leave nothing behind");
+
+    is_int(dsq_attempt_dry_run(made.run_dir, 2, 1, NULL, NULL, &err), 0, "attempt 2 runs here");
+    is_int(dsq_attempt_wait(made.run_dir, 2, &err), 0, "no job ids: nothing to wait for");
+
+    /* Submitting through the stand-in sbatch. */
+    fake_sbatch("echo 77");
+    struct dsq_attempt_io io = {note_id, NULL, &ids};
+    ok(dsq_attempt_submit(made.run_dir, 2, &io, &done, &refused, &err) == 0, "submitted");
+    is_str(ids.data, "77,", "job id handed on");
+    ok(dsq_manifest_read(made.run_dir, &m, &err) == 0 && m.attempts[1].job_ids.n == 1 &&
+           !strcmp(m.attempts[1].job_ids.v[0], "77"),
+       "and recorded");
+    dsq_manifest_free(&m);
+    fake_sbatch("echo 'sbatch: error: no' >&2; exit 1");
+    ok(dsq_attempt_submit(made.run_dir, 1, &io, &done, &refused, &err) < 0 && refused && done == 0,
+       "a refusal is sbatch's");
+    ok(dsq_manifest_read(made.run_dir, &m, &err) == 0 && m.attempts[0].submit_error &&
+           !strcmp(m.attempts[0].submit_error, "sbatch: error: no\n"),
+       "and its words recorded");
+    dsq_manifest_free(&m);
+    ok(dsq_attempt_submit(made.run_dir, 9, &io, &done, &refused, &err) < 0 && !refused,
+       "no such attempt is not sbatch's");
+
+    /* A template that cannot be read: nothing of the attempt stays. */
+    free(conf->batch_template);
+    conf->batch_template = strdup("/nonexistent/t.sh");
+    req.attempts_seen = 2;
+    ok(dsq_attempt_make(&req, &again, &err) < 0 && strstr(err.msg, "batch script template"),
+       "rerun with no template fails");
+    ok(!exists(made.run_dir, "attempts/3.lines"), "its lines file removed");
+    req.run_dir = NULL;
+    unlink("b.sh");
+    dsq_rm_rf("runs");
+    ok(dsq_attempt_make(&req, &again, &err) < 0 && empty_dir("runs") && !exists(".", "b.sh"),
+       "a new run with no template leaves no run directory or batch file");
+    req.job_file = "empty.txt";
+    ok(dsq_attempt_make(&req, &again, &err) < 0 && err.kind == DSQ_ERR_INPUT &&
+           strstr(err.msg, "no command lines"),
+       "an empty job file is the user's error");
+    dsq_attempt_made_free(&made);
+    dsq_attempt_made_free(NULL);
+    dsq_buf_free(&ids);
+}
+
+int
+main(void)
+{
+    char tmpl[] = "/tmp/test-attempt.XXXXXX", *dir = mkdtemp(tmpl), *path;
+    struct dsq_conf conf;
+    struct dsq_error err = {0};
+    struct dsq_buf p = {0};
+    FILE *f;
+
+    if (!dir || chdir(dir) < 0 || mkdir("bin", 0755) < 0)
+        return 99;
+    /* The stand-in sbatch first on PATH. */
+    path = getenv("PATH");
+    dsq_buf_printf(&p, "%s/bin:%s", dir, path ? path : "/usr/bin:/bin");
+    setenv("PATH", p.data, 1);
+    dsq_buf_free(&p);
+    f = fopen("jobs.txt", "w");
+    fputs("true\n# not a line\ntrue\ntrue\n", f);
+    fclose(f);
+    f = fopen("empty.txt", "w");
+    fclose(f);
+    if (dsq_conf_init(&conf, &err) < 0)
+        return 99;
+
+    test_sbatch();
+    test_attempts(&conf);
+
+    dsq_conf_free(&conf);
+    if (chdir("/") == 0)
+        dsq_rm_rf(dir);
+    return done_testing();
+}
