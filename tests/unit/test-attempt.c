@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include "lib/attempt.h"
+#include "lib/buf.h"
 #include "lib/conf.h"
+#include "lib/fs.h"
+#include "lib/manifest.h"
 #include "lib/rundir.h"
 #include "lib/slurm.h"
-#include "lib/util.h"
 #include "tests/unit/tap.h"
 
 static int
