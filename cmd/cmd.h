@@ -45,11 +45,6 @@ enum {
 int cmd_opt_next(const struct cmd_opt *table, int argc, char **argv, int *i, const char **arg,
                  const char *cmdname);
 
-/* Of the words cands[0..n) (NULL ones skipped), the one closest to
- * word[0..len) by edit distance (a swap of two neighbours counts once), if
- * it is close enough to be a typo of it; else NULL.  Borrowed from cands. */
-const char *cmd_closest(const char *word, size_t len, const char *const *cands, size_t n);
-
 /* The value val of numeric option opt ("--max-jobs"), parsed with the kind
  * and range lib/limit's table gives the setting of that name (the same the
  * configuration uses): a whole number, or seconds with a fraction allowed.

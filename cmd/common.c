@@ -18,55 +18,6 @@
 #include "lib/sbatch.h"
 #include "lib/text.h"
 
-/* Edit distance between a[0..na) and b[0..nb) with adjacent swaps (optimal
- * string alignment); words longer than 63 bytes are never close. */
-static size_t
-edit_distance(const char *a, size_t na, const char *b, size_t nb)
-{
-    size_t d[64][64];
-
-    if (na >= 64 || nb >= 64)
-        return (size_t)-1;
-    for (size_t i = 0; i <= na; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= nb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= na; i++) {
-        for (size_t j = 1; j <= nb; j++) {
-            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    }
-    return d[na][nb];
-}
-
-const char *
-cmd_closest(const char *word, size_t len, const char *const *cands, size_t n)
-{
-    const char *best = NULL;
-    /* One slip in a short word, two in a longer one. */
-    size_t best_d = len < 5 ? 2 : 3;
-
-    for (size_t i = 0; i < n; i++) {
-        size_t d;
-        if (!cands[i])
-            continue;
-        d = edit_distance(word, len, cands[i], strlen(cands[i]));
-        if (d < best_d) {
-            best_d = d;
-            best = cands[i];
-        }
-    }
-    return best;
-}
-
 /* The closest long option to the unknown "--name" (n bytes): ours in table,
  * or, for the commands that pass options on to sbatch (planning, autopsy's
  * reruns), sbatch's.  NULL: none close. */
@@ -81,7 +32,7 @@ closest_option(const struct cmd_opt *table, const char *cmdname, const char *nam
         cands[nc++] = o->long_name;
     for (size_t i = 0; sbatch_too && dsq_sbatch_def_at(i) && nc < 256; i++)
         cands[nc++] = dsq_sbatch_def_at(i)->name;
-    return cmd_closest(name, n, cands, nc);
+    return dsq_closest_word(name, n, cands, nc);
 }
 
 int

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "lib/text.h"
 
 struct subcommand {
     const char *name;
@@ -47,7 +48,7 @@ main(int argc, char **argv)
 
         for (const struct subcommand *s = subcommands; s->name; s++)
             names[n++] = s->name;
-        if ((near = cmd_closest(argv[1], strlen(argv[1]), names, n)))
+        if ((near = dsq_closest_word(argv[1], strlen(argv[1]), names, n)))
             return cmd_usage_error("dsq", "unknown subcommand '%s': did you mean 'dsq %s'?",
                                    argv[1], near);
     }

@@ -23,6 +23,7 @@
 #include "limit.h"
 #include "plan.h"
 #include "sbatch.h"
+#include "text.h"
 
 /* libyaml's ownership rules, once:
  *  - yaml_parser_initialize() allocates; yaml_parser_delete() frees, and must
@@ -131,49 +132,11 @@ dsq_conf_free(struct dsq_conf *c)
     c->status_dir = c->shell = c->batch_template = NULL;
 }
 
-/* Edit distance, for "did you mean"; keys are short. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[64];
-
-    if (la >= 64 || lb >= 64)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static const char *
 nearest_key(const char *s)
 {
-    const char *best = NULL;
-    size_t best_d = 3; /* suggest only within two edits */
-
     _Static_assert(KEY__COUNT == 8, "list every key in the unknown-key message");
-    for (int k = 0; k < KEY__COUNT; k++) {
-        size_t d = edit_distance(s, key_names[k]);
-        if (d < best_d) {
-            best_d = d;
-            best = key_names[k];
-        }
-    }
-    return best;
+    return dsq_closest_word(s, strlen(s), key_names, KEY__COUNT);
 }
 
 /* "FILE:LINE: key 'K': <fmt>" (or without the key part). */

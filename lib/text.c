@@ -157,3 +157,52 @@ dsq_duration_format(double s, char *buf, size_t n)
     else
         snprintf(buf, n, "%ldd %02ldh", v / 86400, v / 3600 % 24);
 }
+
+/* Edit distance between a[0..na) and b[0..nb) with adjacent swaps (optimal
+ * string alignment); words longer than 63 bytes are never close. */
+static size_t
+edit_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t d[64][64];
+
+    if (na >= 64 || nb >= 64)
+        return (size_t)-1;
+    for (size_t i = 0; i <= na; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= nb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        for (size_t j = 1; j <= nb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[na][nb];
+}
+
+const char *
+dsq_closest_word(const char *word, size_t len, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    /* One slip in a short word, two in a longer one. */
+    size_t best_d = len < 4 ? 2 : 3;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t d;
+        if (!cands[i])
+            continue;
+        d = edit_distance(word, len, cands[i], strlen(cands[i]));
+        if (d < best_d) {
+            best_d = d;
+            best = cands[i];
+        }
+    }
+    return best;
+}

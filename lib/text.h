@@ -43,4 +43,11 @@ const char *dsq_signal_abbrev(int sig);
  * report --watch's and --dry-run's ETA) is spelled by this. */
 void dsq_duration_format(double s, char *buf, size_t n);
 
+/* Of the words cands[0..n) (borrowed; NULL ones skipped), the one closest
+ * to word[0..len) by edit distance (a swap of two neighbours counts as one
+ * edit), when it is close enough to be a slip: at most one edit for a word
+ * of up to three bytes, two for a longer one.  For "did you mean"; NULL when
+ * none is that close. */
+const char *dsq_closest_word(const char *word, size_t len, const char *const *cands, size_t n);
+
 #endif
