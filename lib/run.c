@@ -132,6 +132,142 @@ line_workdir(const struct dsq_manifest *m, const struct dsq_attempt *a, int *oom
     return b.data;
 }
 
+/* The run's manifest and job file copy, checked against each other. */
+static int
+load_checked(const char *run_dir, struct dsq_manifest *m, struct dsq_jobfile **jf,
+             struct dsq_error *err)
+{
+    char *path;
+    char hex[65];
+    int rc = -1;
+
+    if (dsq_manifest_read(run_dir, m, err) < 0)
+        return -1;
+    if (!(path = dsq_rundir_path(m->run_dir, DSQ_RD_JOBFILE))) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
+    if (!(*jf = dsq_jobfile_load(path, err)))
+        goto out;
+    dsq_sha256_hex((*jf)->data, (*jf)->len, hex);
+    if (strcasecmp(hex, m->sha256)) {
+        dsq_errprintf(err, DSQ_ERR_INPUT,
+                      "%s: the job file copy does not match its SHA-256 in the manifest "
+                      "(changed after planning); plan the run again",
+                      path);
+        goto out;
+    }
+    if ((*jf)->ncmds != m->commands) {
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: %zu command lines, but the manifest planned %zu",
+                      path, (*jf)->ncmds, m->commands);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(path);
+    if (rc < 0) {
+        dsq_jobfile_destroy(*jf);
+        *jf = NULL;
+        dsq_manifest_free(m);
+    }
+    return rc;
+}
+
+/* What one pool runs: the attempt's lines (lines[0..nl), its plan's
+ * positions) as pool items, in order. */
+struct work {
+    struct dsq_pool_item *items; /* owned */
+    size_t n;
+    size_t skipped; /* lines of a requeued task that already ended ok */
+};
+
+static void
+item_set(struct dsq_pool_item *it, const struct dsq_jobfile *jf, size_t i, size_t task)
+{
+    it->line = jf->cmds[i].line;
+    it->task = task;
+    it->cmd = dsq_jobfile_cmd(jf, i);
+    it->len = jf->cmds[i].len;
+}
+
+/* Dry run: every line, in job-file order, each under its task. */
+static int
+work_all(const struct dsq_attempt *a, const struct dsq_jobfile *jf, const size_t *lines, size_t nl,
+         struct work *w)
+{
+    if (!(w->items = calloc(nl ? nl : 1, sizeof *w->items)))
+        return -1;
+    for (size_t j = 0; j < nl; j++)
+        item_set(&w->items[w->n++], jf, dsq_jobfile_find(jf, lines[j]),
+                 dsq_plan_cmd_task(&a->plan, j));
+    return 0;
+}
+
+/* Array task k's lines; a requeued one (o->restart > 0) skips those that
+ * already ended ok in this attempt. */
+static int
+work_task(const struct dsq_run_opts *o, const char *run_dir, const struct dsq_attempt *a,
+          const struct dsq_jobfile *jf, const size_t *lines, size_t nl, size_t k, struct work *w,
+          struct dsq_error *err)
+{
+    struct done_lines done = {0};
+    size_t sz = dsq_plan_task_size(&a->plan, k);
+    int rc = -1;
+
+    if (k >= a->plan.tasks)
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "%s: array task %zu is not in attempt %u (it has tasks 0-%zu)",
+                             run_dir, k, a->number, a->plan.tasks - 1);
+    if (o->restart > 0) {
+        done.nlines = jf->physical_lines + 1;
+        if (!(done.ok = calloc(done.nlines, 1)))
+            goto oom;
+        if (read_done(o, run_dir, k, &done, err) < 0)
+            goto out;
+    }
+    if (!(w->items = calloc(sz ? sz : 1, sizeof *w->items)))
+        goto oom;
+    for (size_t j = 0; j < sz; j++) {
+        size_t pos = dsq_plan_task_cmd(&a->plan, k, j), i;
+
+        if (pos >= nl) {
+            dsq_errprintf(err, DSQ_ERR_INPUT, "%s: plan names command %zu of %zu", run_dir, pos + 1,
+                          nl);
+            goto out;
+        }
+        i = dsq_jobfile_find(jf, lines[pos]);
+        if (done.ok && done.ok[jf->cmds[i].line])
+            w->skipped++;
+        else
+            item_set(&w->items[w->n++], jf, i, k);
+    }
+    rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    free(done.ok);
+    return rc;
+}
+
+/* The pool's width: o->slots, else the plan's W; on Slurm never more lines
+ * than the CPUs granted allow (W x per-line CPUs were asked for; running
+ * more would oversubscribe the node). */
+static unsigned
+pool_slots(const struct dsq_run_opts *o, const struct dsq_attempt *a)
+{
+    unsigned slots = o->slots ? o->slots : a->plan.parallel;
+
+    if (o->cpus) {
+        unsigned per = a->per_line.cpus ? a->per_line.cpus : 1;
+        unsigned cap = o->cpus / per ? o->cpus / per : 1;
+
+        if (slots > cap)
+            slots = cap;
+    }
+    return slots ? slots : 1;
+}
+
 int
 dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct dsq_error *err)
 {
@@ -139,40 +275,16 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     const struct dsq_attempt *a;
     struct dsq_jobfile *jf = NULL;
     size_t *lines = NULL, nl = 0;
-    struct dsq_pool_item *items = NULL;
+    struct work w = {0};
     struct dsq_pool_opts po;
     struct writers ws = {0};
-    struct done_lines done = {0};
     struct dsq_buf job = {0};
-    char *path = NULL, *workdir = NULL;
-    int nomem;
-    char hex[65];
-    size_t n = 0, skipped = 0, k = 0;
-    unsigned slots;
-    int have_m = 0, rc = -1;
+    char *status = NULL, *workdir = NULL;
+    int nomem, rc = -1;
 
     memset(res, 0, sizeof *res);
-    if (dsq_manifest_read(o->run_dir, &m, err) < 0)
-        goto out;
-    have_m = 1;
-    if (!(path = dsq_rundir_path(m.run_dir, DSQ_RD_JOBFILE)))
-        goto oom;
-    jf = dsq_jobfile_load(path, err);
-    if (!jf)
-        goto out;
-    dsq_sha256_hex(jf->data, jf->len, hex);
-    if (strcasecmp(hex, m.sha256)) {
-        dsq_errprintf(err, DSQ_ERR_INPUT,
-                      "%s: the job file copy does not match its SHA-256 in the manifest "
-                      "(changed after planning); plan the run again",
-                      path);
-        goto out;
-    }
-    if (jf->ncmds != m.commands) {
-        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: %zu command lines, but the manifest planned %zu",
-                      path, jf->ncmds, m.commands);
-        goto out;
-    }
+    if (load_checked(o->run_dir, &m, &jf, err) < 0)
+        return -1;
     a = dsq_manifest_attempt(&m, o->attempt ? o->attempt : 1);
     if (!a) {
         dsq_errprintf(err, DSQ_ERR_INPUT, "%s: the run has no attempt %u (it has 1-%zu)", m.run_dir,
@@ -183,66 +295,16 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
      * lines[j], whatever the attempt. */
     if (dsq_attempt_lines(m.run_dir, a, jf, &lines, &nl, err) < 0)
         goto out;
-
     if (o->task < 0) {
-        /* Dry run: every line, in job-file order, each under its task. */
-        items = calloc(nl ? nl : 1, sizeof *items);
-        if (!items)
+        if (work_all(a, jf, lines, nl, &w) < 0)
             goto oom;
-        for (size_t j = 0; j < nl; j++) {
-            size_t i = dsq_jobfile_find(jf, lines[j]);
-
-            items[n].line = lines[j];
-            items[n].task = dsq_plan_cmd_task(&a->plan, j);
-            items[n].cmd = dsq_jobfile_cmd(jf, i);
-            items[n].len = jf->cmds[i].len;
-            n++;
-        }
         ws.base = 0;
         ws.n = a->plan.tasks;
     } else {
-        size_t sz;
-
-        k = (size_t)o->task + o->offset;
-        if (k >= a->plan.tasks) {
-            dsq_errprintf(err, DSQ_ERR_INPUT,
-                          "%s: array task %zu is not in attempt %u (it has tasks 0-%zu)", m.run_dir,
-                          k, a->number, a->plan.tasks - 1);
-            goto out;
-        }
-        if (o->restart > 0) {
-            done.nlines = jf->physical_lines + 1;
-            done.ok = calloc(done.nlines, 1);
-            if (!done.ok)
-                goto oom;
-            if (read_done(o, m.run_dir, k, &done, err) < 0)
-                goto out;
-        }
-        sz = dsq_plan_task_size(&a->plan, k);
-        items = calloc(sz ? sz : 1, sizeof *items);
-        if (!items)
-            goto oom;
-        for (size_t j = 0; j < sz; j++) {
-            size_t pos = dsq_plan_task_cmd(&a->plan, k, j), i;
-
-            if (pos >= nl) {
-                dsq_errprintf(err, DSQ_ERR_INPUT, "%s: plan names command %zu of %zu", m.run_dir,
-                              pos + 1, nl);
-                goto out;
-            }
-            i = dsq_jobfile_find(jf, lines[pos]);
-            if (done.ok && done.ok[jf->cmds[i].line]) {
-                skipped++;
-                continue;
-            }
-            items[n].line = jf->cmds[i].line;
-            items[n].task = k;
-            items[n].cmd = dsq_jobfile_cmd(jf, i);
-            items[n].len = jf->cmds[i].len;
-            n++;
-        }
-        ws.base = k;
+        ws.base = (size_t)o->task + o->offset;
         ws.n = 1;
+        if (work_task(o, m.run_dir, a, jf, lines, nl, ws.base, &w, err) < 0)
+            goto out;
         /* Slurm names the array task by its index in the array it was
          * submitted in, before dsq's offset: that is what sacct shows. */
         if (o->job_id && o->job_id[0] && dsq_buf_printf(&job, "%s_%ld", o->job_id, o->task) < 0)
@@ -251,30 +313,16 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     ws.run_dir = m.run_dir;
     ws.attempt = o->attempt ? o->attempt : 1;
     ws.restart = o->restart;
-    ws.w = calloc(ws.n, sizeof *ws.w);
-    if (!ws.w)
+    if (!(ws.w = calloc(ws.n, sizeof *ws.w)) ||
+        !(status = dsq_rundir_path(m.run_dir, DSQ_RD_STATUS)))
         goto oom;
-    free(path);
-    if (!(path = dsq_rundir_path(m.run_dir, DSQ_RD_STATUS)))
-        goto oom;
-    if (dsq_mkdir_p(path, 0755, err) < 0)
+    if (dsq_mkdir_p(status, 0755, err) < 0)
         goto out;
-
-    slots = o->slots ? o->slots : a->plan.parallel;
-    if (o->cpus) {
-        /* The array task asked Slurm for W x the per-line CPUs; running
-         * more lines than were granted would oversubscribe the node. */
-        unsigned per = a->per_line.cpus ? a->per_line.cpus : 1;
-        unsigned cap = o->cpus / per ? o->cpus / per : 1;
-
-        if (slots > cap)
-            slots = cap;
-    }
     workdir = line_workdir(&m, a, &nomem);
     if (nomem)
         goto oom;
     memset(&po, 0, sizeof po);
-    po.slots = slots ? slots : 1;
+    po.slots = pool_slots(o, a);
     po.shell = m.shell;
     po.workdir = workdir;
     po.run_dir = m.run_dir;
@@ -288,9 +336,9 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     po.writer_arg = &ws;
     po.progress = o->progress;
     po.progress_arg = o->progress_arg;
-    rc = dsq_pool_run(&po, items, n, res, err);
-    res->ok += skipped;
-    res->total += skipped;
+    rc = dsq_pool_run(&po, w.items, w.n, res, err);
+    res->ok += w.skipped;
+    res->total += w.skipped;
     goto out;
 oom:
     dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
@@ -299,14 +347,12 @@ out:
         writers_close(&ws);
         free(ws.w);
     }
-    free(done.ok);
-    free(items);
+    free(w.items);
     free(lines);
     free(workdir);
+    free(status);
     dsq_jobfile_destroy(jf);
-    if (have_m)
-        dsq_manifest_free(&m);
-    free(path);
+    dsq_manifest_free(&m);
     dsq_buf_free(&job);
     return rc;
 }
