@@ -223,143 +223,152 @@ parse_long(const char *s, size_t n, long *out)
     return 0;
 }
 
-int
-dsq_autopsy_dsq_tsv(const char *jobfile, const char *tsv, FILE *out, size_t counts[DSQ_ST__COUNT],
-                    struct dsq_error *err)
+/* The dSQ status file being read against its job file. */
+struct tsvread {
+    const char *jobfile, *tsv;
+    const char *jdata;
+    struct dsq_pline *lines;
+    size_t nlines;
+    size_t mismatches, first_mismatch;
+};
+
+/* Row rowno of the status file, row[0..n) without its newline: its index
+ * and exit status onto that line; malformed rows and rows naming no
+ * command line are warned about and skipped. */
+static void
+take_row(struct tsvread *t, size_t rowno, const char *row, size_t n)
 {
-    char *jdata = NULL, *tdata = NULL;
-    size_t jlen, tlen, nlines = 0, pos = 0, rowno = 0;
-    size_t mismatches = 0, first_mismatch = 0, bad_rows = 0;
-    struct dsq_pline *lines = NULL;
-    int rc = -1;
+    const char *tab[6];
+    const char *p = row, *cmd, *j;
+    size_t ntabs = 0, cmdlen, jl;
+    unsigned long idx;
+    long ex;
+    char ibuf[32];
 
-    for (int st = 0; st < DSQ_ST__COUNT; st++)
-        counts[st] = 0;
-    if (dsq_read_file(jobfile, &jdata, &jlen, err) < 0)
-        goto out;
-    if (dsq_read_file(tsv, &tdata, &tlen, err) < 0)
-        goto out;
-    if (split_jobfile(jdata, jlen, &lines, &nlines) < 0) {
-        dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: out of memory", jobfile);
-        goto out;
+    while (ntabs < 6) {
+        const char *c = memchr(p, '\t', (size_t)(row + n - p));
+        if (!c)
+            break;
+        tab[ntabs++] = c;
+        p = c + 1;
     }
-
-    /* Rows are in completion order; a requeued index appears again and its
-     * last row is the one that counts. */
-    while (pos < tlen) {
-        const char *row = tdata + pos;
-        const char *nl = memchr(row, '\n', tlen - pos);
-        size_t n = nl ? (size_t)(nl - row) : tlen - pos;
-        const char *tab[6];
-        const char *p = row, *cmd;
-        size_t ntabs = 0, cmdlen;
-        unsigned long idx;
-        long ex;
-        char ibuf[32];
-
-        pos += n + (nl ? 1 : 0);
-        rowno++;
-        if (n > 0 && row[n - 1] == '\r')
-            n--;
-        if (n == 0)
-            continue;
-        while (ntabs < 6) {
-            const char *t = memchr(p, '\t', (size_t)(row + n - p));
-            if (!t)
-                break;
-            tab[ntabs++] = t;
-            p = t + 1;
-        }
-        if (ntabs < 6) {
-            dsq_warn("%s:%zu: malformed row (%zu fields, dSQ writes 7: index, exit, host, "
-                     "start, end, elapsed, command); skipped",
-                     tsv, rowno, ntabs + 1);
-            bad_rows++;
-            continue;
-        }
-        if ((size_t)(tab[0] - row) >= sizeof ibuf) {
-            dsq_warn("%s:%zu: malformed row (index is not a number); skipped", tsv, rowno);
-            bad_rows++;
-            continue;
-        }
-        memcpy(ibuf, row, (size_t)(tab[0] - row));
-        ibuf[tab[0] - row] = '\0';
-        if (dsq_parse_ulong(ibuf, 0, ULONG_MAX, &idx) < 0) {
-            dsq_warn("%s:%zu: malformed row (index '%s' is not a number); skipped", tsv, rowno,
-                     ibuf);
-            bad_rows++;
-            continue;
-        }
-        if (parse_long(tab[0] + 1, (size_t)(tab[1] - tab[0] - 1), &ex) < 0) {
-            dsq_warn("%s:%zu: malformed row (exit status '%.*s' is not a number); skipped", tsv,
-                     rowno, (int)(tab[1] - tab[0] - 1 > 20 ? 20 : tab[1] - tab[0] - 1), tab[0] + 1);
-            bad_rows++;
-            continue;
-        }
-        if (idx >= nlines) {
-            dsq_warn("%s:%zu: index %lu is not a line of %s (dSQ indexes are 0-based physical "
-                     "lines: 0 to %zu here); ignored",
-                     tsv, rowno, idx, jobfile, nlines ? nlines - 1 : 0);
-            continue;
-        }
-        if (!lines[idx].is_cmd) {
-            dsq_warn("%s:%zu: index %lu is a comment or blank line of %s (line %lu); ignored", tsv,
-                     rowno, idx, jobfile, idx + 1);
-            continue;
-        }
-        lines[idx].have_row = 1;
-        lines[idx].row_exit = ex;
-
-        /* dSQ records the stripped line; a different command means the
-         * status file belongs to another job file (or it was edited). */
-        cmd = tab[5] + 1;
-        cmdlen = (size_t)(row + n - cmd);
-        {
-            const char *j = jdata + lines[idx].off;
-            size_t jl = lines[idx].len;
-            strip(&j, &jl);
-            strip(&cmd, &cmdlen);
-            if (jl != cmdlen || memcmp(j, cmd, jl)) {
-                if (!mismatches++)
-                    first_mismatch = rowno;
-            }
-        }
+    if (ntabs < 6) {
+        dsq_warn("%s:%zu: malformed row (%zu fields, dSQ writes 7: index, exit, host, "
+                 "start, end, elapsed, command); skipped",
+                 t->tsv, rowno, ntabs + 1);
+        return;
     }
-    if (mismatches)
-        dsq_warn("%s:%zu: the command of %zu row%s differs from %s (first at this row); is "
-                 "this the job file of that run?",
-                 tsv, first_mismatch, mismatches, mismatches == 1 ? "" : "s", jobfile);
-    (void)bad_rows;
+    if ((size_t)(tab[0] - row) >= sizeof ibuf) {
+        dsq_warn("%s:%zu: malformed row (index is not a number); skipped", t->tsv, rowno);
+        return;
+    }
+    memcpy(ibuf, row, (size_t)(tab[0] - row));
+    ibuf[tab[0] - row] = '\0';
+    if (dsq_parse_ulong(ibuf, 0, ULONG_MAX, &idx) < 0) {
+        dsq_warn("%s:%zu: malformed row (index '%s' is not a number); skipped", t->tsv, rowno,
+                 ibuf);
+        return;
+    }
+    if (parse_long(tab[0] + 1, (size_t)(tab[1] - tab[0] - 1), &ex) < 0) {
+        dsq_warn("%s:%zu: malformed row (exit status '%.*s' is not a number); skipped", t->tsv,
+                 rowno, (int)(tab[1] - tab[0] - 1 > 20 ? 20 : tab[1] - tab[0] - 1), tab[0] + 1);
+        return;
+    }
+    if (idx >= t->nlines) {
+        dsq_warn("%s:%zu: index %lu is not a line of %s (dSQ indexes are 0-based physical "
+                 "lines: 0 to %zu here); ignored",
+                 t->tsv, rowno, idx, t->jobfile, t->nlines ? t->nlines - 1 : 0);
+        return;
+    }
+    if (!t->lines[idx].is_cmd) {
+        dsq_warn("%s:%zu: index %lu is a comment or blank line of %s (line %lu); ignored", t->tsv,
+                 rowno, idx, t->jobfile, idx + 1);
+        return;
+    }
+    t->lines[idx].have_row = 1;
+    t->lines[idx].row_exit = ex;
 
-    for (size_t i = 0; i < nlines; i++) {
+    /* dSQ records the stripped line; a different command means the status
+     * file belongs to another job file (or it was edited). */
+    cmd = tab[5] + 1;
+    cmdlen = (size_t)(row + n - cmd);
+    j = t->jdata + t->lines[idx].off;
+    jl = t->lines[idx].len;
+    strip(&j, &jl);
+    strip(&cmd, &cmdlen);
+    if ((jl != cmdlen || memcmp(j, cmd, jl)) && !t->mismatches++)
+        t->first_mismatch = rowno;
+}
+
+/* Each command line's state from its last row; those not ok to out. */
+static int
+put_lines(const struct tsvread *t, FILE *out, size_t counts[DSQ_ST__COUNT], struct dsq_error *err)
+{
+    for (size_t i = 0; i < t->nlines; i++) {
+        const struct dsq_pline *l = &t->lines[i];
         enum dsq_state st;
 
-        if (!lines[i].is_cmd)
+        if (!l->is_cmd)
             continue;
-        if (!lines[i].have_row)
+        if (!l->have_row)
             st = DSQ_ST_NOT_RUN;
-        else if (lines[i].row_exit == 0)
+        else if (l->row_exit == 0)
             st = DSQ_ST_OK;
-        else if (lines[i].row_exit < 0)
+        else if (l->row_exit < 0)
             st = DSQ_ST_SIGNALED; /* dSQ writes -N for a line killed by signal N */
         else
             st = DSQ_ST_FAILED;
         counts[st]++;
         if (st == DSQ_ST_OK)
             continue;
-        if (fwrite(jdata + lines[i].off, 1, lines[i].len, out) != lines[i].len ||
-            putc('\n', out) == EOF) {
-            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "cannot write the lines to run again");
-            goto out;
-        }
+        if (fwrite(t->jdata + l->off, 1, l->len, out) != l->len || putc('\n', out) == EOF)
+            return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "cannot write the lines to run again");
     }
-    if (fflush(out) == EOF) {
-        dsq_errno(err, DSQ_ERR_SYSTEM, errno, "cannot write the lines to run again");
+    if (fflush(out) == EOF)
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "cannot write the lines to run again");
+    return 0;
+}
+
+int
+dsq_autopsy_dsq_tsv(const char *jobfile, const char *tsv, FILE *out, size_t counts[DSQ_ST__COUNT],
+                    struct dsq_error *err)
+{
+    struct tsvread t = {.jobfile = jobfile, .tsv = tsv};
+    char *jdata = NULL, *tdata = NULL;
+    size_t jlen, tlen, pos = 0, rowno = 0;
+    int rc = -1;
+
+    for (int st = 0; st < DSQ_ST__COUNT; st++)
+        counts[st] = 0;
+    if (dsq_read_file(jobfile, &jdata, &jlen, err) < 0 ||
+        dsq_read_file(tsv, &tdata, &tlen, err) < 0)
+        goto out;
+    if (split_jobfile(jdata, jlen, &t.lines, &t.nlines) < 0) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: out of memory", jobfile);
         goto out;
     }
-    rc = 0;
+    t.jdata = jdata;
+    /* Rows are in completion order; a requeued index appears again and its
+     * last row is the one that counts. */
+    while (pos < tlen) {
+        const char *row = tdata + pos;
+        const char *nl = memchr(row, '\n', tlen - pos);
+        size_t n = nl ? (size_t)(nl - row) : tlen - pos;
+
+        pos += n + (nl ? 1 : 0);
+        rowno++;
+        if (n > 0 && row[n - 1] == '\r')
+            n--;
+        if (n > 0)
+            take_row(&t, rowno, row, n);
+    }
+    if (t.mismatches)
+        dsq_warn("%s:%zu: the command of %zu row%s differs from %s (first at this row); is "
+                 "this the job file of that run?",
+                 tsv, t.first_mismatch, t.mismatches, t.mismatches == 1 ? "" : "s", jobfile);
+    rc = put_lines(&t, out, counts, err);
 out:
-    free(lines);
+    free(t.lines);
     free(jdata);
     free(tdata);
     return rc;
