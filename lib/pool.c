@@ -727,15 +727,161 @@ raise_nofile(void)
     }
 }
 
+/* What the pool changes in the process's signal handling while it runs,
+ * to give back. */
+struct sigstate {
+    sigset_t oldmask;
+    struct sigaction oldchld;
+    int have_oldchld;
+    int subreaper; /* already one (or unknown): leave it */
+};
+
+static void
+signals_take(struct pool *p, struct sigstate *s)
+{
+    struct sigaction chld;
+
+    sigemptyset(&p->sigs);
+    sigaddset(&p->sigs, SIGCHLD);
+    sigaddset(&p->sigs, SIGTERM);
+    sigaddset(&p->sigs, SIGINT);
+    sigaddset(&p->sigs, SIGHUP);
+    sigaddset(&p->sigs, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &p->sigs, &s->oldmask);
+    /* An ignored SIGCHLD would make the kernel reap our children for us,
+     * and wait4() would never see their status. */
+    memset(&chld, 0, sizeof chld);
+    chld.sa_handler = SIG_DFL;
+    sigemptyset(&chld.sa_mask);
+    s->have_oldchld = sigaction(SIGCHLD, &chld, &s->oldchld) == 0;
+    /* As subreaper we inherit the orphans of a line's shell, so a TERMed
+     * group's background jobs are seen to die (SIGCHLD) instead of being
+     * polled for. */
+    s->subreaper = 0;
+    if (prctl(PR_GET_CHILD_SUBREAPER, &s->subreaper) < 0)
+        s->subreaper = 1; /* unknown: leave it alone */
+    if (!s->subreaper)
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+static void
+signals_give_back(const struct pool *p, struct sigstate *s)
+{
+    /* Drain what the loop no longer waits for.  A late SIGUSR1 means
+     * nothing once the lines are done (and must not kill us), and a repeat
+     * of the stop signal we already obeyed is the same request.  A first
+     * SIGTERM after the end stays pending: it is obeyed on unblock. */
+    for (;;) {
+        struct timespec zero = {0, 0};
+        sigset_t drain;
+
+        sigemptyset(&drain);
+        sigaddset(&drain, SIGCHLD);
+        sigaddset(&drain, SIGUSR1);
+        if (p->res->stop_signal && p->res->stop_signal != SIGUSR1) {
+            sigaddset(&drain, SIGTERM);
+            sigaddset(&drain, SIGINT);
+            sigaddset(&drain, SIGHUP);
+        }
+        if (sigtimedwait(&drain, NULL, &zero) < 0)
+            break;
+    }
+    if (!s->subreaper)
+        prctl(PR_SET_CHILD_SUBREAPER, 0);
+    if (s->have_oldchld)
+        sigaction(SIGCHLD, &s->oldchld, NULL);
+    sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+}
+
+/* Sleep until a signal of p->sigs or the next thing due (a progress line,
+ * the KILL deadline, giving up on lingering groups); the signal, or -1. */
+static int
+await_event(struct pool *p)
+{
+    struct timespec ts, *tsp = NULL;
+    siginfo_t si;
+    double wake = INFINITY;
+
+    if (p->o->progress && p->running)
+        wake = p->next_progress;
+    if (p->terminating && !p->killed && p->deadline < wake)
+        wake = p->deadline;
+    if (p->killed && p->running == 0 && p->deadline + KILL_WAIT < wake)
+        wake = p->deadline + KILL_WAIT;
+    if (wake != INFINITY) {
+        double d = wake - dsq_time_mono();
+
+        if (d < 0)
+            d = 0;
+        ts.tv_sec = (time_t)d;
+        ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+        tsp = &ts;
+    }
+    return sigtimedwait(&p->sigs, &si, tsp);
+}
+
+static void
+on_signal(struct pool *p, int sig)
+{
+    switch (sig) {
+    case SIGCHLD: {
+        /* A stop signal that is also pending is handled first, so the
+         * lines it killed are recorded as interrupted. */
+        sigset_t pend;
+
+        if (!p->terminating && sigpending(&pend) == 0) {
+            int stop = sigismember(&pend, SIGTERM)  ? SIGTERM
+                       : sigismember(&pend, SIGINT) ? SIGINT
+                       : sigismember(&pend, SIGHUP) ? SIGHUP
+                                                    : 0;
+
+            if (stop) {
+                sigset_t one;
+                struct timespec zero = {0, 0};
+
+                sigemptyset(&one);
+                sigaddset(&one, stop);
+                sigtimedwait(&one, NULL, &zero);
+                terminate(p, stop);
+            }
+        }
+        break;
+    }
+    case SIGUSR1:
+        /* Slurm's warning before the time limit: let running lines
+         * finish, start nothing new. */
+        p->stopping = 1;
+        if (!p->res->stop_signal)
+            p->res->stop_signal = SIGUSR1;
+        break;
+    case SIGTERM:
+    case SIGINT:
+    case SIGHUP:
+        terminate(p, sig);
+        break;
+    default:
+        break; /* timeout or EINTR */
+    }
+}
+
+static void
+pool_free(struct pool *p)
+{
+    for (unsigned s = 0; s < p->nslots; s++)
+        free(p->slots[s].script);
+    free(p->slots);
+    free(p->lingering);
+    free(p->envp);
+    posix_spawnattr_destroy(&p->attr);
+}
+
 int
 dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, size_t n,
              struct dsq_pool_result *res, struct dsq_error *err)
 {
     struct pool p;
-    struct sigaction chld, oldchld;
-    sigset_t oldmask;
+    struct sigstate ss;
     size_t next = 0;
-    int subreaper = 0, have_oldchld = 0;
 
     memset(res, 0, sizeof *res);
     res->total = n;
@@ -761,35 +907,11 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
     }
     dsq_hostname(p.host, sizeof p.host);
     raise_nofile();
-
-    sigemptyset(&p.sigs);
-    sigaddset(&p.sigs, SIGCHLD);
-    sigaddset(&p.sigs, SIGTERM);
-    sigaddset(&p.sigs, SIGINT);
-    sigaddset(&p.sigs, SIGHUP);
-    sigaddset(&p.sigs, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &p.sigs, &oldmask);
-    /* An ignored SIGCHLD would make the kernel reap our children for us,
-     * and wait4() would never see their status. */
-    memset(&chld, 0, sizeof chld);
-    chld.sa_handler = SIG_DFL;
-    sigemptyset(&chld.sa_mask);
-    if (sigaction(SIGCHLD, &chld, &oldchld) == 0)
-        have_oldchld = 1;
-    /* As subreaper we inherit the orphans of a line's shell, so a TERMed
-     * group's background jobs are seen to die (SIGCHLD) instead of being
-     * polled for. */
-    if (prctl(PR_GET_CHILD_SUBREAPER, &subreaper) < 0)
-        subreaper = 1; /* unknown: leave it alone */
-    if (!subreaper)
-        prctl(PR_SET_CHILD_SUBREAPER, 1);
+    signals_take(&p, &ss);
 
     p.next_progress = dsq_time_mono() + PROGRESS_PERIOD;
     for (;;) {
-        struct timespec ts, *tsp = NULL;
-        siginfo_t si;
-        double now, wake = INFINITY;
-        int sig;
+        double now;
 
         while (!p.stopping && !p.failed && next < n && p.running < p.nslots) {
             if (start(&p, next++) < 0)
@@ -803,61 +925,7 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
         if (p.running == 0 && (!p.terminating || !lingering_alive(&p) ||
                                (p.killed && dsq_time_mono() >= p.deadline + KILL_WAIT)))
             break;
-        if (o->progress && p.running)
-            wake = p.next_progress;
-        if (p.terminating && !p.killed && p.deadline < wake)
-            wake = p.deadline;
-        if (p.killed && p.running == 0 && p.deadline + KILL_WAIT < wake)
-            wake = p.deadline + KILL_WAIT;
-        if (wake != INFINITY) {
-            double d = wake - dsq_time_mono();
-
-            if (d < 0)
-                d = 0;
-            ts.tv_sec = (time_t)d;
-            ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-            tsp = &ts;
-        }
-        sig = sigtimedwait(&p.sigs, &si, tsp);
-        switch (sig) {
-        case SIGCHLD: {
-            /* A stop signal that is also pending is handled first, so the
-             * lines it killed are recorded as interrupted. */
-            sigset_t pend;
-
-            if (!p.terminating && sigpending(&pend) == 0) {
-                int stop = sigismember(&pend, SIGTERM)  ? SIGTERM
-                           : sigismember(&pend, SIGINT) ? SIGINT
-                           : sigismember(&pend, SIGHUP) ? SIGHUP
-                                                        : 0;
-
-                if (stop) {
-                    sigset_t one;
-                    struct timespec zero = {0, 0};
-
-                    sigemptyset(&one);
-                    sigaddset(&one, stop);
-                    sigtimedwait(&one, NULL, &zero);
-                    terminate(&p, stop);
-                }
-            }
-            break;
-        }
-        case SIGUSR1:
-            /* Slurm's warning before the time limit: let running lines
-             * finish, start nothing new. */
-            p.stopping = 1;
-            if (!res->stop_signal)
-                res->stop_signal = SIGUSR1;
-            break;
-        case SIGTERM:
-        case SIGINT:
-        case SIGHUP:
-            terminate(&p, sig);
-            break;
-        default:
-            break; /* timeout or EINTR */
-        }
+        on_signal(&p, await_event(&p));
         reap(&p);
         now = dsq_time_mono();
         if (p.terminating && !p.killed && now >= p.deadline)
@@ -869,36 +937,7 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
      * whatever lines left in the background. */
     reap(&p);
     end_leftovers(&p);
-
-    /* Drain what the loop no longer waits for.  A late SIGUSR1 means
-     * nothing once the lines are done (and must not kill us), and a repeat
-     * of the stop signal we already obeyed is the same request.  A first
-     * SIGTERM after the end stays pending: it is obeyed on unblock. */
-    for (;;) {
-        struct timespec zero = {0, 0};
-        sigset_t drain;
-
-        sigemptyset(&drain);
-        sigaddset(&drain, SIGCHLD);
-        sigaddset(&drain, SIGUSR1);
-        if (res->stop_signal && res->stop_signal != SIGUSR1) {
-            sigaddset(&drain, SIGTERM);
-            sigaddset(&drain, SIGINT);
-            sigaddset(&drain, SIGHUP);
-        }
-        if (sigtimedwait(&drain, NULL, &zero) < 0)
-            break;
-    }
-    if (!subreaper)
-        prctl(PR_SET_CHILD_SUBREAPER, 0);
-    if (have_oldchld)
-        sigaction(SIGCHLD, &oldchld, NULL);
-    sigprocmask(SIG_SETMASK, &oldmask, NULL);
-    for (unsigned s = 0; s < p.nslots; s++)
-        free(p.slots[s].script);
-    free(p.slots);
-    free(p.lingering);
-    free(p.envp);
-    posix_spawnattr_destroy(&p.attr);
+    signals_give_back(&p, &ss);
+    pool_free(&p);
     return p.failed ? -1 : 0;
 }
