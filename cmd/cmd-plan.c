@@ -92,7 +92,8 @@ static const char plan_usage[] =
     "  --submit                 submit the batch script with sbatch and print the job id\n"
     "  --wait                   with --submit: return when the job is over, with the\n"
     "                           exit status of report --check (report on stderr)\n"
-    "  --dry-run                run every line here, now, and print the report\n"
+    "  --dry-run                run every line here, now, and print the report (a\n"
+    "                           progress line on a terminal with --line-output)\n"
     "  --parallel W             lines at once: per array task on Slurm (default 1; the\n"
     "                           task then asks for W times the per-line CPUs, --mem and\n"
     "                           GPUs; each task gets at least W lines, W at most its\n"
@@ -120,7 +121,8 @@ static const char plan_usage[] =
     "  batch-template, kill-grace.  See dsq-config(5).\n"
     "\n"
     "Exit status: 0 success; 1 some lines did not succeed; 2 usage or input error;\n"
-    "3 system or scheduler error.  See dsq(1).\n";
+    "3 system or scheduler error; 128+N a --dry-run stopped by signal N (Ctrl-C:\n"
+    "130).  See dsq(1).\n";
 
 struct plan_args {
     const char *job_file;

@@ -185,7 +185,7 @@ out:
 /* The TTY progress line.  The pool calls it from one thread only, so plain
  * statics are enough. */
 static double progress_t0, progress_last;
-static size_t progress_done0;
+static size_t progress_done0, progress_done, progress_total, progress_failed;
 static int progress_drawn;
 
 void
@@ -195,6 +195,9 @@ cmd_progress_tty(size_t done, size_t failed, size_t total, size_t running, void 
     char eta[32] = "?";
 
     (void)arg;
+    progress_done = done;
+    progress_total = total;
+    progress_failed = failed;
     if (!progress_t0) {
         /* The rate counts from the first call, so only what ended since. */
         progress_t0 = now;
@@ -220,8 +223,11 @@ cmd_progress_tty(size_t done, size_t failed, size_t total, size_t running, void 
 }
 
 void
-cmd_progress_end(void)
+cmd_progress_end(int stop_signal)
 {
+    if (progress_drawn && stop_signal)
+        fprintf(stderr, "\rdsq: interrupted by %s: %zu/%zu done, %zu not ok\033[K",
+                dsq_signal_name(stop_signal), progress_done, progress_total, progress_failed);
     if (progress_drawn)
         fputc('\n', stderr);
     progress_drawn = 0;

@@ -69,7 +69,7 @@ int cmd_load_conf(struct dsq_conf *c);
  * ETA; a dsq_pool_progress_fn with arg unused.  Defined in cmd-run.c. */
 void cmd_progress_tty(size_t done, size_t failed, size_t total, size_t running, void *arg);
 /* Finish the progress line (newline) if one was drawn. */
-void cmd_progress_end(void);
+void cmd_progress_end(int stop_signal);
 
 /* How an attempt that lib/attempt made goes on, for the planner (attempt
  * 1) and autopsy (reruns); prints, and returns the exit status.  Dry run:

@@ -289,11 +289,21 @@ cmd_attempt_start(const struct dsq_attempt_made *made, int dry_run, int wait)
     int rc;
 
     if (dry_run) {
+        int sig = 0;
+        /* The progress line only where the lines' own output cannot
+         * garble it, nor it theirs: they write to files of their own. */
+        int tty = isatty(2) && made->lines_to_files;
+
         rc = dsq_attempt_dry_run(made->run_dir, made->number, made->slots,
-                                 isatty(2) ? cmd_progress_tty : NULL, NULL, &err);
-        cmd_progress_end();
+                                 tty ? cmd_progress_tty : NULL, NULL, &sig, &err);
+        cmd_progress_end(sig);
         /* On failure the records written so far are kept. */
-        return rc < 0 ? cmd_fail(&err) : report_status(made->run_dir, stdout);
+        if (rc < 0)
+            return cmd_fail(&err);
+        rc = report_status(made->run_dir, stdout);
+        /* Stopped by a signal: the shell's status for it, so that a loop
+         * around dsq stops on Ctrl-C too. */
+        return sig ? 128 + sig : rc;
     }
     rc = submit(made);
     if (rc != DSQ_EXIT_OK || !wait)

@@ -5,6 +5,7 @@
  * run directory's lock). */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +378,7 @@ new_run(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, st
     made->tasks = at->plan.tasks;
     made->narrays = at->plan.narrays;
     made->slots = slots_of(req, at);
+    made->lines_to_files = req->line_output != NULL;
     rc = 0;
     goto out;
 oom:
@@ -407,6 +409,7 @@ struct rerun {
     unsigned number;
     size_t tasks, narrays;
     unsigned slots;
+    int lines_to_files;
     char *script;      /* owned */
     char *lines_path;  /* owned: created files, removed on failure */
     char *script_path; /* owned */
@@ -512,6 +515,7 @@ add_rerun(struct dsq_manifest *m, void *arg, struct dsq_error *err)
                      &opts, at, err) < 0)
         goto out;
     rr->slots = slots_of(req, at);
+    rr->lines_to_files = m->line_output != NULL;
     rr->tasks = at->plan.tasks;
     rr->narrays = at->plan.narrays;
     if (!(at->script = dsq_rundir_script_name(m->attempts[0].script, rr->number)))
@@ -560,6 +564,7 @@ rerun(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, stru
     made->tasks = rr.tasks;
     made->narrays = rr.narrays;
     made->slots = rr.slots;
+    made->lines_to_files = rr.lines_to_files;
     made->script = rr.script;
     rc = 0;
 out:
@@ -709,7 +714,8 @@ out:
 
 int
 dsq_attempt_dry_run(const char *run_dir, unsigned number, unsigned slots,
-                    dsq_pool_progress_fn progress, void *progress_arg, struct dsq_error *err)
+                    dsq_pool_progress_fn progress, void *progress_arg, int *stop_signal,
+                    struct dsq_error *err)
 {
     struct dsq_run_opts ro = {
         .run_dir = run_dir,
@@ -721,6 +727,9 @@ dsq_attempt_dry_run(const char *run_dir, unsigned number, unsigned slots,
         .progress_arg = progress_arg,
     };
     struct dsq_pool_result res = {0};
+    int rc = dsq_run_exec(&ro, &res, err);
 
-    return dsq_run_exec(&ro, &res, err);
+    /* SIGUSR1 only stops new lines from starting: the run still ends. */
+    *stop_signal = res.stop_signal == SIGUSR1 ? 0 : res.stop_signal;
+    return rc;
 }

@@ -69,14 +69,16 @@ struct dsq_attempt_request {
 
 /* What was made. */
 struct dsq_attempt_made {
-    char *run_dir;    /* owned: absolute */
-    unsigned number;  /* 1 for a new run */
-    size_t tasks;     /* array tasks of its plan */
-    size_t narrays;   /* arrays they are split into */
-    unsigned slots;   /* lines at once per task (dry run: in the pool,
-                         the parallel asked for, else the plan's) */
-    char *script;     /* owned: the batch script as written */
-    char *batch_file; /* owned, a new run's: batch_file or dSQ's name */
+    char *run_dir;      /* owned: absolute */
+    unsigned number;    /* 1 for a new run */
+    size_t tasks;       /* array tasks of its plan */
+    size_t narrays;     /* arrays they are split into */
+    unsigned slots;     /* lines at once per task (dry run: in the pool,
+                           the parallel asked for, else the plan's) */
+    char *script;       /* owned: the batch script as written */
+    char *batch_file;   /* owned, a new run's: batch_file or dSQ's name */
+    int lines_to_files; /* the run's lines write to their own files
+                           (line_output), never to the caller's terminal */
 };
 
 /* Make the attempt that req asks for and fill *made (owned: free with
@@ -116,8 +118,10 @@ int dsq_attempt_wait(const char *run_dir, unsigned number, struct dsq_error *err
 
 /* Run every line of attempt `number` of run_dir here, slots at once (0: its
  * plan's), recording each as its array task would; progress (may be NULL)
- * as run.h says.  0 when they ran (the records say how), -1 with err. */
+ * as run.h says.  0 when they ran (the records say how; *stop_signal the
+ * SIGTERM, SIGINT or SIGHUP that stopped them, else 0), -1 with err. */
 int dsq_attempt_dry_run(const char *run_dir, unsigned number, unsigned slots,
-                        dsq_pool_progress_fn progress, void *progress_arg, struct dsq_error *err);
+                        dsq_pool_progress_fn progress, void *progress_arg, int *stop_signal,
+                        struct dsq_error *err);
 
 #endif

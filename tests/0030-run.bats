@@ -262,7 +262,7 @@ EOF
     [ "$(recs | jq -s '[.[] | select(.ev == "end" and .state == "ok")] | length')" -eq 12 ]
 }
 
-@test "SIGTERM to a dry run: interrupted records, exit 1, no surviving line processes" {
+@test "SIGTERM to a dry run: interrupted records, exit 143 (128 + SIGTERM), no surviving line processes" {
     cat > jobs.txt <<'EOF'
 sleep 300
 trap '' TERM; sleep 300
@@ -272,7 +272,7 @@ EOF
     dsq_bg --job-file jobs.txt --dry-run --parallel 3 --kill-grace 1
     wait_recs "$(started 1 2 3)"
     bg_wait TERM
-    [ "$bg_status" -eq 1 ]
+    [ "$bg_status" -eq 143 ]
     rd=$(only_run_dir)
     for l in 1 2 3; do
         [ "$(end_field "$l" state)" = interrupted ]
@@ -294,12 +294,12 @@ EOF
     done
 }
 
-@test "SIGINT stops the pool like SIGTERM" {
+@test "SIGINT (Ctrl-C) stops the pool like SIGTERM, exit 130 so a shell loop around dsq stops" {
     printf 'sleep 300\nsleep 300\n' > jobs.txt
     dsq_bg --job-file jobs.txt --dry-run --parallel 1 --kill-grace 1
     wait_recs "$(started 1)"
     bg_wait INT
-    [ "$bg_status" -eq 1 ]
+    [ "$bg_status" -eq 130 ]
     [ "$(end_field 1 state)" = interrupted ]
     [[ "$(end_field 1 reason)" == *SIGINT* ]]
     [ -z "$(recs | jq -r 'select(.line == 2)')" ]

@@ -194,3 +194,37 @@ marked() {
     run dsq --job-file jobs.txt --batch-file sub.sh
     [ "$(cd "$(only_run_dir)" && ls ./*.sh)" = ./sub.sh ]
 }
+
+# Run "$@" on a terminal (script(1)'s pseudo-terminal); what it showed goes
+# to tty.log, its exit status to tty.rc.
+on_tty() {
+    local cmd="" a
+    for a in "$@"; do cmd+=" $(printf '%q' "$a")"; done
+    script -qec "$cmd; echo \$? > tty.rc" tty.log </dev/null >/dev/null
+}
+
+@test "on a terminal: no progress line where the lines' own output shows; one where it goes to files" {
+    printf 'echo out-$DSQ_LINE\necho out-$DSQ_LINE\necho out-$DSQ_LINE\n' > jobs.txt
+    on_tty dsq --job-file jobs.txt --dry-run
+    [ "$(cat tty.rc)" = 0 ]
+    grep -q 'out-3' tty.log
+    ! grep -q 'done, .* running' tty.log
+    on_tty dsq --job-file jobs.txt --dry-run --line-output 'o.%L'
+    [ "$(cat tty.rc)" = 0 ]
+    grep -q '3/3 done' tty.log
+    ! grep -q 'out-' tty.log
+    [ "$(cat o.2)" = out-2 ]
+}
+
+@test "Ctrl-C on a terminal: exit 130, the progress line says interrupted, not failed" {
+    printf 'sleep 300\nsleep 300\n' > slow.txt
+    on_tty dsq --job-file slow.txt --dry-run --parallel 1 --kill-grace 1 --line-output 'o.%L' &
+    tty_pid=$!
+    wait_recs "$(started 1)" 30
+    # dsq is the parent of line 1's process: Ctrl-C's SIGINT to it alone
+    # (the lines run in process groups of their own).
+    kill -INT "$(ps -o ppid= -p "$(start_field 1 pid)")"
+    wait "$tty_pid"
+    [ "$(cat tty.rc)" = 130 ]
+    grep -q 'interrupted by SIGINT: 1/2 done, 1 not ok' tty.log
+}

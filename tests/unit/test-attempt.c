@@ -164,7 +164,12 @@ test_attempts(struct dsq_conf *conf)
     ok(!exists(made.run_dir, "attempts/3.lines") && !exists(made.run_dir, "b.a3.sh"),
        "and leave nothing behind");
 
-    is_int(dsq_attempt_dry_run(made.run_dir, 2, 1, NULL, NULL, &err), 0, "attempt 2 runs here");
+    {
+        int sig = -1;
+        is_int(dsq_attempt_dry_run(made.run_dir, 2, 1, NULL, NULL, &sig, &err), 0,
+               "attempt 2 runs here");
+        is_int(sig, 0, "no stop signal");
+    }
     is_int(dsq_attempt_wait(made.run_dir, 2, &err), 0, "no job ids: nothing to wait for");
 
     /* Submitting through the stand-in sbatch. */
