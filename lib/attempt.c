@@ -80,6 +80,10 @@ array_limits(int dry_run, struct limits *l)
     struct dsq_error serr = {0};
 
     if (dry_run || dsq_slurm_array_limits(&l->max_size, &l->max_tasks, &serr) < 0) {
+        /* Said once, where Slurm is meant to be there: the plan may not
+         * fit this cluster's limits. */
+        if (!dry_run && dsq_slurm_configured())
+            dsq_warn("%s; planning with MaxArraySize %d", serr.msg, DSQ_FALLBACK_MAX_ARRAY_SIZE);
         l->max_size = DSQ_FALLBACK_MAX_ARRAY_SIZE;
         l->max_tasks = 0;
     }

@@ -28,6 +28,9 @@
 #include "sys.h"
 
 #define ASK_TIMEOUT_S 30.0
+/* Planning only wants MaxArraySize, and has a fallback: a controller that
+ * does not answer by then is not worth more of the user's wait. */
+#define LIMITS_TIMEOUT_S 5.0
 #define ASK_WORDS_MAX 1024    /* libslurm's stderr kept for the message */
 #define SBATCH_WORDS_MAX 4096 /* sbatch's stderr kept for the manifest */
 
@@ -251,12 +254,17 @@ child_ask(int out_fd, int err_fd, void *arg)
 
 /* Ask one question in a child; *answer (owned) holds its stdout. */
 static int
-ask(const char *what, const char *job_id, char **answer, struct dsq_error *err)
+ask(const char *what, const char *job_id, double timeout_s, char **answer, struct dsq_error *err)
 {
     struct question q = {what, job_id};
     struct dsq_buf msg = {0};
-    struct capture c = {.timeout_s = ASK_TIMEOUT_S, .keep = ASK_WORDS_MAX, .errtext = &msg};
+    struct capture c = {.timeout_s = timeout_s, .keep = ASK_WORDS_MAX, .errtext = &msg};
+    const char *conf = getenv("SLURM_CONF");
 
+    /* libslurm spends its whole time limit on a SLURM_CONF it cannot read
+     * before it gives up: say so at once. */
+    if (conf && *conf && access(conf, R_OK) < 0)
+        return dsq_errno(err, DSQ_ERR_SYSTEM, errno, "Slurm cannot be asked: SLURM_CONF=%s", conf);
     if (child_capture(child_ask, &q, &c, err) < 0)
         return -1;
     if (c.timed_out || !WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0 || !c.out.data ||
@@ -287,7 +295,7 @@ dsq_slurm_array_limits(size_t *max_array_size, size_t *max_tasks, struct dsq_err
     char *ans = NULL;
     unsigned long a, b;
 
-    if (ask("limits", NULL, &ans, err) < 0)
+    if (ask("limits", NULL, LIMITS_TIMEOUT_S, &ans, err) < 0)
         return -1;
     if (sscanf(ans, "limits %lu %lu", &a, &b) != 2 || a == 0) {
         free(ans);
@@ -312,7 +320,7 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
     if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
         return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
                              job_id ? job_id : "");
-    if (ask("job", job_id, &ans, err) < 0)
+    if (ask("job", job_id, ASK_TIMEOUT_S, &ans, err) < 0)
         return -1;
     for (line = strtok_r(ans, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         unsigned long idx;
@@ -342,6 +350,14 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
     return 0;
 }
 
+int
+dsq_slurm_configured(void)
+{
+    const char *conf = getenv("SLURM_CONF");
+
+    return (conf && *conf) || access(DSQ_SLURM_DEFAULT_CONF, F_OK) == 0;
+}
+
 #else /* !HAVE_SLURM */
 
 int
@@ -362,6 +378,12 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
     *n = 0;
     return dsq_errprintf(err, DSQ_ERR_SYSTEM,
                          "Slurm cannot be asked: dsq was built without libslurm");
+}
+
+int
+dsq_slurm_configured(void)
+{
+    return 0;
 }
 
 #endif

@@ -17,6 +17,14 @@
  * cannot be asked (err says why).  Honours SLURM_CONF. */
 int dsq_slurm_array_limits(size_t *max_array_size, size_t *max_tasks, struct dsq_error *err);
 
+/* Whether this machine is set up to ask Slurm (SLURM_CONF, or the default
+ * configuration file): 1 or 0.  When it is, Slurm not answering is worth a
+ * word to the user; on a laptop it is what is expected. */
+int dsq_slurm_configured(void);
+
+/* Where libslurm reads its configuration when SLURM_CONF is not set. */
+#define DSQ_SLURM_DEFAULT_CONF "/etc/slurm/slurm.conf"
+
 enum dsq_qstate {
     DSQ_Q_UNKNOWN = 0, /* Slurm cannot be asked, or does not know the job */
     DSQ_Q_PENDING,

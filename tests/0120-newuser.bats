@@ -228,3 +228,23 @@ on_tty() {
     [ "$(cat tty.rc)" = 130 ]
     grep -q 'interrupted by SIGINT: 1/2 done, 1 not ok' tty.log
 }
+
+@test "a bad or unreachable SLURM_CONF is said once, and planning falls back" {
+    SLURM_CONF=$WORK/nonexistent.conf run timeout 20 dsq --job-file jobs.txt
+    [ "$status" -eq 0 ]
+    [ "$(grep -c 'dsq: warning:' <<<"$output")" -eq 1 ]
+    [[ "$output" == *"SLURM_CONF=$WORK/nonexistent.conf: No such file or directory; planning with MaxArraySize 1001"* ]]
+    [[ "$output" == *"Batch script generated"* ]]
+    rm -rf ./*/ dsq-jobs-*.sh
+    # A controller nobody answers for (a loopback address nothing listens
+    # on): libslurm would retry for long; dsq gives it a few seconds.
+    printf 'ClusterName=nowhere\nSlurmctldHost=nowhere(127.0.0.9)\nSlurmctldPort=6999\nNodeName=n1 CPUs=1\nPartitionName=p Nodes=n1\n' > nowhere.conf
+    SLURM_CONF=$WORK/nowhere.conf run timeout 25 dsq --job-file jobs.txt
+    [ "$status" -eq 0 ]
+    [ "$(grep -c 'dsq: warning:' <<<"$output")" -eq 1 ]
+    [[ "$output" == *"Slurm cannot be asked"*"planning with MaxArraySize 1001"* ]]
+    # A dry run never asks.
+    SLURM_CONF=$WORK/nonexistent.conf run dsq --job-file jobs.txt --dry-run
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"warning"* ]]
+}
