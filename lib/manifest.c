@@ -291,10 +291,15 @@ dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error 
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     if (dsq_read_file(path, &data, &len, err) < 0)
         goto out;
-    root = json_loadb(data, len, 0, &jerr);
-    if (!json_is_object(root)) {
+    root = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
+    if (!root) {
         dsq_errprintf(err, DSQ_ERR_INPUT, "%s:%d: not a dsq manifest: %s", path, jerr.line,
-                      root ? "not an object" : jerr.text);
+                      jerr.text);
+        goto out;
+    }
+    if (!json_is_object(root)) {
+        /* Well-formed JSON: there is no line to point at. */
+        dsq_errprintf(err, DSQ_ERR_INPUT, "%s: not a dsq manifest: JSON, but not an object", path);
         goto out;
     }
     v = json_object_get(root, "format");

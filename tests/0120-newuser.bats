@@ -248,3 +248,20 @@ on_tty() {
     [ "$status" -eq 0 ]
     [[ "$output" != *"warning"* ]]
 }
+
+@test "a manifest that is JSON but not an object says so, with no line number" {
+    printf 'true\n' > one.txt
+    run dsq --job-file one.txt --dry-run
+    rd=$(only_run_dir)
+    for bad in '[1,2]' '42' '"x"'; do
+        printf '%s\n' "$bad" > "$rd/manifest.json"
+        run dsq report "$rd"
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"$(basename "$rd")/manifest.json: not a dsq manifest: JSON, but not an object"* ]]
+        [[ "$output" != *":-1:"* ]]
+    done
+    printf '{"format": 2,\n  oops\n' > "$rd/manifest.json"
+    run dsq report "$rd"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"$(basename "$rd")/manifest.json:2: not a dsq manifest"* ]]
+}
