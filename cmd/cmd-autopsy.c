@@ -80,7 +80,9 @@ static const char autopsy_usage[] =
     "the report.  The sbatch options, --parallel, --layout and --max-jobs of the\n"
     "previous attempt are kept unless given again (resources still mean per line);\n"
     "the lines are packed into array tasks afresh.  Nothing is submitted while a line\n"
-    "of the run is pending or running, unless --force.\n"
+    "of the run is pending or running, unless --force; nor, even with --force, while\n"
+    "another rerun of the run is under way (until its lines are submitted, or with\n"
+    "--dry-run have run).\n"
     "\n"
     "Options:\n"
     "  --status-dir DIR  where to look for RUN (default: the configuration's\n"
@@ -118,7 +120,8 @@ static const char autopsy_usage[] =
     "\n"
     "Exit status: 0 success (--dry-run, --wait: every line of the run ok; nothing to\n"
     "rerun is success); 1 some lines did not succeed; 2 usage or input error, or the\n"
-    "run is still pending or running; 3 system or scheduler error.\n";
+    "run is still pending or running, or another rerun of it is under way; 3 system\n"
+    "or scheduler error.\n";
 
 static int
 write_failed(void)
@@ -144,10 +147,12 @@ autopsy_dsq(const char *jobfile, const char *tsv)
 
 /* The run to read, loaded: RUN (a run directory or job id, or the latest
  * under status_dir).  A regular file is refused with a usage error whose
- * hint (what a file would mean) is the caller's.  0, or the exit status. */
+ * hint (what a file would mean) is the caller's.  With lock, the run's
+ * rerun lock is taken (*lock) before the report is read, so that the lines
+ * chosen from it are this rerun's alone.  0, or the exit status. */
 static int
-load_run(const char *status_dir, const char *run, const char *file_hint, char **run_dir,
-         struct dsq_report **r)
+load_run(const char *status_dir, const char *run, const char *file_hint,
+         struct dsq_attempt_lock **lock, char **run_dir, struct dsq_report **r)
 {
     struct dsq_error err = {0};
     struct stat st;
@@ -155,6 +160,7 @@ load_run(const char *status_dir, const char *run, const char *file_hint, char **
     if (run && stat(run, &st) == 0 && S_ISREG(st.st_mode))
         return cmd_usage_error("autopsy", "%s is a file, not a run: %s", run, file_hint);
     if (dsq_rundir_find(status_dir, run, run_dir, &err) < 0 ||
+        (lock && dsq_attempt_lock(*run_dir, lock, &err) < 0) ||
         !(*r = dsq_report_load(*run_dir, &err)))
         return cmd_fail(&err);
     return 0;
@@ -171,7 +177,7 @@ autopsy_run(const char *status_dir, const char *run, unsigned mask)
     rc = load_run(status_dir, run,
                   "dSQ's form takes the job file and its status file (dsq-autopsy JOBFILE "
                   "job_<id>_status.tsv)",
-                  &run_dir, &r);
+                  NULL, &run_dir, &r);
     if (rc)
         goto out;
     if (dsq_autopsy_write(r, mask, stdout, &n) < 0) {
@@ -310,11 +316,14 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
     struct dsq_error err = {0};
     struct dsq_report *r = NULL;
     struct dsq_attempt_made made = {0};
+    struct dsq_attempt_lock *lock = NULL;
     char *run_dir = NULL, *summary = NULL;
     size_t *lines = NULL, n = 0;
     int rc;
 
-    rc = load_run(status_dir, run, "only a dsq run can be rerun in place", &run_dir, &r);
+    /* The rerun lock, held from before the lines are chosen until they are
+     * submitted or have run (made.lock). */
+    rc = load_run(status_dir, run, "only a dsq run can be rerun in place", &lock, &run_dir, &r);
     if (rc)
         goto out;
     summary = dsq_autopsy_summary(r->counts);
@@ -343,6 +352,7 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
             .lines = lines,
             .nlines = n,
             .attempts_seen = r->m.nattempts,
+            .lock = lock,
             .kill_grace = -1,
             .sb = &a->sb,
             .lines_per_task = a->lines_per_task,
@@ -358,6 +368,7 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
             rc = cmd_fail(&err);
             goto out;
         }
+        lock = NULL; /* made.lock */
     }
     fprintf(stderr, "dsq: attempt %u: %zu line%s in %zu array task%s%s, in %s\n", made.number, n,
             n == 1 ? "" : "s", made.tasks, made.tasks == 1 ? "" : "s",
@@ -365,6 +376,7 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
     rc = cmd_attempt_start(&made, a->dry_run, a->wait);
 out:
     dsq_attempt_made_free(&made);
+    dsq_attempt_unlock(lock);
     free(lines);
     free(summary);
     dsq_report_destroy(r);

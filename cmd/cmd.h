@@ -77,7 +77,8 @@ void cmd_progress_end(int stop_signal);
  * is ok.  Else submitted: sbatch's message passes through as it comes, each
  * job id is printed on stdout once recorded; with wait, until Slurm has no
  * pending or running task of it, then the report on stderr and report
- * --check's exit status. */
-int cmd_attempt_start(const struct dsq_attempt_made *made, int dry_run, int wait);
+ * --check's exit status.  made->lock (a rerun's) is released once the
+ * attempt is submitted; run here, it is held until made is freed. */
+int cmd_attempt_start(struct dsq_attempt_made *made, int dry_run, int wait);
 
 #endif

@@ -283,7 +283,7 @@ submit(const struct dsq_attempt_made *made)
 }
 
 int
-cmd_attempt_start(const struct dsq_attempt_made *made, int dry_run, int wait)
+cmd_attempt_start(struct dsq_attempt_made *made, int dry_run, int wait)
 {
     struct dsq_error err = {0};
     int rc;
@@ -306,6 +306,9 @@ cmd_attempt_start(const struct dsq_attempt_made *made, int dry_run, int wait)
         return sig ? 128 + sig : rc;
     }
     rc = submit(made);
+    /* Submitted (or refused): from here on Slurm's queue, or the manifest's
+     * refusal, says what became of the lines; another rerun may look. */
+    dsq_attempt_made_unlock(made);
     if (rc != DSQ_EXIT_OK || !wait)
         return rc;
     rc = dsq_attempt_wait(made->run_dir, made->number, &err);

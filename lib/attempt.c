@@ -5,10 +5,13 @@
  * run directory's lock). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -564,6 +567,7 @@ rerun(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, stru
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
         goto out;
     }
+    made->lock = req->lock; /* stolen: the attempt is made */
     made->number = rr.number;
     made->tasks = rr.tasks;
     made->narrays = rr.narrays;
@@ -587,14 +591,108 @@ dsq_attempt_make(const struct dsq_attempt_request *req, struct dsq_attempt_made 
 }
 
 void
+dsq_attempt_made_unlock(struct dsq_attempt_made *made)
+{
+    dsq_attempt_unlock(made->lock);
+    made->lock = NULL;
+}
+
+void
 dsq_attempt_made_free(struct dsq_attempt_made *made)
 {
     if (!made)
         return;
+    dsq_attempt_unlock(made->lock);
     free(made->run_dir);
     free(made->script);
     free(made->batch_file);
     memset(made, 0, sizeof *made);
+}
+
+/* ---- One rerun at a time ---- */
+
+struct dsq_attempt_lock {
+    int fd; /* rerun.lock, flock()ed; O_CLOEXEC, so no line or sbatch keeps it */
+};
+
+/* What the holder wrote into the lock file ("<pid> on <host>"), into buf
+ * (n bytes), or "" when it wrote nothing yet. */
+static void
+lock_holder(int fd, char *buf, size_t n)
+{
+    ssize_t got = pread(fd, buf, n - 1, 0);
+
+    buf[got > 0 ? got : 0] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    for (char *p = buf; *p; p++)
+        if (*p < ' ' || *p > '~')
+            *p = '?';
+}
+
+int
+dsq_attempt_lock(const char *run_dir, struct dsq_attempt_lock **lock, struct dsq_error *err)
+{
+    char *path = dsq_rundir_path(run_dir, DSQ_RD_LOCK);
+    struct dsq_attempt_lock *l = malloc(sizeof *l);
+    char who[128];
+    int fd = -1, rc = -1;
+
+    *lock = NULL;
+    if (!path || !l) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
+    /* Never removed: a lock file unlinked while another process waits on it
+     * would let a third lock a new one beside it. */
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (fd < 0) {
+        dsq_errno(err, errno == ENOENT ? DSQ_ERR_INPUT : DSQ_ERR_SYSTEM, errno, "%s", path);
+        goto out;
+    }
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EINTR)
+            continue;
+        if (errno == EWOULDBLOCK) {
+            lock_holder(fd, who, sizeof who);
+            dsq_errprintf(err, DSQ_ERR_INPUT,
+                          "%s: another rerun of this run is under way%s%s%s; nothing was "
+                          "rerun: try again once that one has submitted or run its lines",
+                          run_dir, who[0] ? " (process " : "", who, who[0] ? ")" : "");
+        } else {
+            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "%s: cannot lock", path);
+        }
+        goto out;
+    }
+    {
+        char host[64] = "";
+        int len;
+
+        gethostname(host, sizeof host - 1);
+        len = snprintf(who, sizeof who, "%ld on %s\n", (long)getpid(), host[0] ? host : "?");
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, who, (size_t)len, 0) < 0) {
+            /* Only for another rerun's message: nothing depends on it. */
+        }
+    }
+    l->fd = fd;
+    *lock = l;
+    l = NULL;
+    fd = -1;
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(l);
+    free(path);
+    return rc;
+}
+
+void
+dsq_attempt_unlock(struct dsq_attempt_lock *lock)
+{
+    if (!lock)
+        return;
+    close(lock->fd); /* releases the lock */
+    free(lock);
 }
 
 /* ---- Setting an attempt going ---- */

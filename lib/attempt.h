@@ -16,6 +16,9 @@
 #include "sbatch.h"
 #include "slurm.h"
 
+/* A run directory's rerun lock (below). */
+struct dsq_attempt_lock;
+
 /* What the caller decided.  Every pointer is borrowed for the call; 0 or
  * NULL means the default named beside it. */
 struct dsq_attempt_request {
@@ -33,6 +36,10 @@ struct dsq_attempt_request {
     const size_t *lines;
     size_t nlines;
     size_t attempts_seen;
+    /* The rerun lock of run_dir (dsq_attempt_lock()) taken before the lines
+     * were chosen, or NULL: made->lock steals it once the attempt is made
+     * (the caller's still on failure). */
+    struct dsq_attempt_lock *lock;
 
     /* A new run's names and settings.  Names default to dSQ's: job name
      * dsq-<stem>, output dsq-<stem>-%A_%<digits>a-%N.out, batch file
@@ -79,6 +86,9 @@ struct dsq_attempt_made {
     char *batch_file;   /* owned, a new run's: batch_file or dSQ's name */
     int lines_to_files; /* the run's lines write to their own files
                            (line_output), never to the caller's terminal */
+
+    /* Owned: req->lock, held until dsq_attempt_made_unlock() or _free(). */
+    struct dsq_attempt_lock *lock;
 };
 
 /* Make the attempt that req asks for and fill *made (owned: free with
@@ -89,7 +99,26 @@ struct dsq_attempt_made {
  * else DSQ_ERR_SYSTEM. */
 int dsq_attempt_make(const struct dsq_attempt_request *req, struct dsq_attempt_made *made,
                      struct dsq_error *err);
+/* Release made->lock, if any, and forget it: once a rerun is submitted,
+ * Slurm's queue says its lines are pending. */
+void dsq_attempt_made_unlock(struct dsq_attempt_made *made);
+/* Frees what made owns (releasing its lock) and zeroes it; made may be NULL. */
 void dsq_attempt_made_free(struct dsq_attempt_made *made);
+
+/* One rerun of a run at a time.  A rerun's lines are chosen from a report
+ * read before its attempt is in the manifest, and until they have records
+ * (run here) or Slurm lists them (submitted) a report shows them as they
+ * were: a second rerun meanwhile would choose them again.  So a rerun holds
+ * its run directory's rerun lock (flock on rundir's rerun.lock) from before
+ * it reads the report until its attempt is submitted, or has run here.
+ *
+ * Take run_dir's rerun lock, never waiting.  *lock owned: release with
+ * dsq_attempt_unlock() (NULL is a no-op); the process ending releases it
+ * too, and no child it starts keeps it.  Held by another process:
+ * DSQ_ERR_INPUT naming run_dir and, as far as it wrote them, the holder's
+ * process id and host. */
+int dsq_attempt_lock(const char *run_dir, struct dsq_attempt_lock **lock, struct dsq_error *err);
+void dsq_attempt_unlock(struct dsq_attempt_lock *lock);
 
 /* Where submission's output goes as it happens (each may be NULL). */
 struct dsq_attempt_io {

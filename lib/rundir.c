@@ -20,7 +20,7 @@
  * of them is built here. */
 static const char *const rundir_names[] = {
     [DSQ_RD_MANIFEST] = "manifest.json", [DSQ_RD_JOBFILE] = "jobfile", [DSQ_RD_STATUS] = "status",
-    [DSQ_RD_ATTEMPTS] = "attempts",      [DSQ_RD_TMP] = "tmp",
+    [DSQ_RD_ATTEMPTS] = "attempts",      [DSQ_RD_TMP] = "tmp",         [DSQ_RD_LOCK] = "rerun.lock",
 };
 #define RECORD_SUFFIX ".jsonl"
 

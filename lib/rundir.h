@@ -6,6 +6,7 @@
  *   <status-dir>/<run-id>/status/        the records (record.h), one file per
  *                                        attempt, array task and restart
  *   <status-dir>/<run-id>/attempts/N.lines  the lines rerun by attempt N
+ *   <status-dir>/<run-id>/rerun.lock     held by the one rerun under way
  *   <status-dir>/<run-id>/tmp/           scripts for lines too long for exec
  * It makes one, finds one from a RUN argument (path, Slurm job id, or
  * nothing), and builds every path inside one. */
@@ -24,6 +25,7 @@ enum dsq_rundir_file {
     DSQ_RD_STATUS,   /* status/: the status records */
     DSQ_RD_ATTEMPTS, /* attempts/: the line lists of reruns */
     DSQ_RD_TMP,      /* tmp/: scripts of lines too long for one exec argument */
+    DSQ_RD_LOCK,     /* rerun.lock: flock()ed by the rerun under way */
 };
 
 /* f's name inside the run directory ("manifest.json"), for messages.

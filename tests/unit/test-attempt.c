@@ -109,6 +109,42 @@ note_id(const char *job_id, void *arg)
     dsq_buf_printf(arg, "%s,", job_id);
 }
 
+/* The rerun lock: one holder at a time (flock locks are per open file, so
+ * a second in this process is refused as another process would be); a
+ * rerun made under it carries it until made is freed. */
+static void
+test_lock(const char *run_dir, struct dsq_attempt_request *req)
+{
+    struct dsq_attempt_lock *a = NULL, *b = (struct dsq_attempt_lock *)1;
+    struct dsq_attempt_made made = {0};
+    struct dsq_error err = {0};
+    char pid[32];
+
+    snprintf(pid, sizeof pid, "(process %ld on ", (long)getpid());
+    ok(dsq_attempt_lock(run_dir, &a, &err) == 0 && a, "rerun lock taken: %s", err.msg);
+    ok(exists(run_dir, "rerun.lock"), "its file in the run directory");
+    ok(dsq_attempt_lock(run_dir, &b, &err) < 0 && !b && err.kind == DSQ_ERR_INPUT &&
+           strstr(err.msg, run_dir) && strstr(err.msg, "another rerun of this run is under way") &&
+           strstr(err.msg, pid),
+       "a second is refused, naming the run and the holder: %s", err.msg);
+    dsq_attempt_unlock(a);
+    ok(dsq_attempt_lock(run_dir, &b, &err) == 0 && b, "taken again once released");
+
+    /* Made under the lock: made.lock has it until made is freed. */
+    req->lock = b;
+    req->attempts_seen = 2;
+    ok(dsq_attempt_make(req, &made, &err) == 0 && made.lock == b, "a rerun steals its lock");
+    req->lock = NULL;
+    ok(dsq_attempt_lock(run_dir, &a, &err) < 0, "held while the attempt goes on");
+    dsq_attempt_made_unlock(&made);
+    ok(!made.lock && dsq_attempt_lock(run_dir, &a, &err) == 0, "released by made_unlock");
+    dsq_attempt_unlock(a);
+    dsq_attempt_made_free(&made);
+    dsq_attempt_unlock(NULL);
+    ok(dsq_attempt_lock("/nonexistent/run", &a, &err) < 0 && err.kind == DSQ_ERR_INPUT,
+       "no such run directory is the user's error");
+}
+
 /* A new run, its rerun, and setting them going. */
 static void
 test_attempts(struct dsq_conf *conf)
@@ -191,13 +227,15 @@ test_attempts(struct dsq_conf *conf)
     ok(dsq_attempt_submit(made.run_dir, 9, &io, &done, &refused, &err) < 0 && !refused,
        "no such attempt is not sbatch's");
 
+    test_lock(made.run_dir, &req); /* makes attempt 3 */
+
     /* A template that cannot be read: nothing of the attempt stays. */
     free(conf->batch_template);
     conf->batch_template = strdup("/nonexistent/t.sh");
-    req.attempts_seen = 2;
+    req.attempts_seen = 3;
     ok(dsq_attempt_make(&req, &again, &err) < 0 && strstr(err.msg, "batch script template"),
        "rerun with no template fails");
-    ok(!exists(made.run_dir, "attempts/3.lines"), "its lines file removed");
+    ok(!exists(made.run_dir, "attempts/4.lines"), "its lines file removed");
     req.run_dir = NULL;
     unlink("b.sh");
     dsq_rm_rf("runs");

@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# 0122-reruns: reruns of one run do not overlap, and what a rerun inherits.
+# One rerun at a time: a rerun holds its run directory's rerun lock from
+# before it chooses its lines until they are submitted or have run here, and
+# a second rerun meanwhile is refused (exit 2) and changes nothing.  Without
+# a cluster: --dry-run, and stand-ins for sbatch.
+load helper
+setup() { setup_dsq; }
+bats_require_minimum_version 1.5.0
+
+teardown() {
+    local p
+    for p in ${bg_pid:-} ${other_pid:-}; do
+        kill -TERM "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+}
+
+# Lines 1 and 3 fail on attempt 1 and succeed on any later one; each line
+# appends its attempt number to ran.<line> (line 2 writes nothing).  With
+# HOLD set, a later attempt's lines 1 and 3 say so (started.<line>) and then
+# wait until ./release exists.  Runs attempt 1 here; $rd is the run.
+two_failures() {
+    local hold=''
+    [ -z "${HOLD:-}" ] || hold='; touch started.$DSQ_LINE; while [ ! -e release ]; do sleep 0.1; done'
+    cat > jobs.txt <<EOF
+echo \$DSQ_ATTEMPT >> ran.\$DSQ_LINE; [ "\$DSQ_ATTEMPT" -gt 1 ] || exit 1$hold
+true
+echo \$DSQ_ATTEMPT >> ran.\$DSQ_LINE; [ "\$DSQ_ATTEMPT" -gt 1 ] || exit 1$hold
+EOF
+    run dsq --job-file jobs.txt --dry-run --status-dir st
+    [ "$status" -eq 1 ] || return 1
+    rd=$WORK/$(only_run_dir st)
+}
+
+# slow_sbatch: a stand-in sbatch first on PATH that touches ./sbatch-started,
+# waits until ./release exists (at most 20 s), then runs each task of the
+# array itself, as Slurm would, and prints job id 4242.
+slow_sbatch() {
+    mkdir -p "$WORK/fakebin"
+    cat > "$WORK/fakebin/sbatch" <<EOF
+#!/bin/sh
+# sbatch --parsable --array=0-K[%N] SCRIPT --offset N
+touch "$WORK/sbatch-started"
+i=0
+while [ ! -e "$WORK/release" ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i + 1)); done
+array=\${2#--array=}
+array=\${array%%%*}
+t=0
+while [ \$t -le \${array#*-} ]; do
+    SLURM_ARRAY_TASK_ID=\$t SLURM_ARRAY_JOB_ID=4242 bash "\$3" "\$4" "\$5" > /dev/null 2>&1
+    t=\$((t + 1))
+done
+echo 4242
+EOF
+    chmod +x "$WORK/fakebin/sbatch"
+    PATH="$WORK/fakebin:$PATH"
+}
+
+# nothing_of_attempt N: run directory $rd has no trace of attempt N.
+nothing_of_attempt() {
+    [ "$(jq '.attempts | length' "$rd/manifest.json")" -eq $(($1 - 1)) ] &&
+        [ ! -e "$rd/attempts/$1.lines" ] &&
+        [ -z "$(ls "$rd" | grep "\.a$1\.sh\$")" ] &&
+        [ -z "$(ls "$rd/status" | grep "^a$1\.")" ]
+}
+
+@test "a rerun still in sbatch holds the run: a second rerun meanwhile is refused and changes nothing" {
+    two_failures
+    slow_sbatch
+    dsq_bg autopsy "$rd" --submit
+    wait_for sbatch-started
+    # The first rerun's attempt is in the manifest, but it has no job id and
+    # its lines no record yet: a report shows them failed, as before.
+    [ "$(jq '.attempts | length' "$rd/manifest.json")" -eq 2 ]
+
+    run --separate-stderr dsq autopsy "$rd" --dry-run
+    echo "$stderr"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"dsq: error: $rd: another rerun of this run is under way (process $bg_pid on "*"); nothing was rerun"* ]]
+    [ -z "$output" ]
+    nothing_of_attempt 3
+
+    touch release
+    bg_wait
+    cat bg.out
+    [ "$bg_status" -eq 0 ]
+    grep -qx 4242 bg.out
+    json_eq "$(jq -c '.attempts[1].job_ids' "$rd/manifest.json")" '["4242"]'
+    # Each failed line ran once more, as attempt 2 only.
+    [ "$(cat ran.1 | tr '\n' ' ')" = "1 2 " ]
+    [ "$(cat ran.3 | tr '\n' ' ')" = "1 2 " ]
+}
+
+@test "a --dry-run rerun holds the run until its lines have run: other reruns, even --force, are refused" {
+    HOLD=1 two_failures
+    dsq_bg autopsy "$rd" --dry-run --parallel 2
+    wait_for started.1
+    wait_for started.3
+
+    for args in "--dry-run" "--dry-run --force" "--dry-run --force --states all"; do
+        # shellcheck disable=SC2086 # the options are words
+        run --separate-stderr dsq autopsy "$rd" $args
+        echo "$args: $stderr"
+        [ "$status" -eq 2 ]
+        [[ "$stderr" == *"dsq: error: $rd: another rerun of this run is under way (process $bg_pid on "* ]]
+    done
+    # --submit is refused the same way, before sbatch is asked.
+    refusing_sbatch
+    run --separate-stderr dsq autopsy "$rd" --submit --force
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"another rerun of this run is under way"* ]]
+    [ ! -e sbatch-called ]
+    nothing_of_attempt 3
+
+    touch release
+    bg_wait
+    cat bg.out
+    [ "$bg_status" -eq 0 ]
+    [ "$(cat ran.1 | tr '\n' ' ')" = "1 2 " ]
+    [ "$(cat ran.3 | tr '\n' ' ')" = "1 2 " ]
+
+    # Over: the next rerun goes ahead (the lock file stays, unlocked).
+    [ -e "$rd/rerun.lock" ]
+    run --separate-stderr dsq autopsy "$rd" --dry-run --states ok
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$rd/attempts/3.lines" | tr '\n' ' ')" = "1 2 3 " ]
+    [ "$(cat ran.1 | tr '\n' ' ')" = "1 2 3 " ]
+}
+
+@test "two reruns started together: one runs the lines, the other is refused and changes nothing" {
+    HOLD=1 two_failures
+    dsq autopsy "$rd" --dry-run > a.out 2>&1 3>&- &
+    bg_pid=$!
+    dsq autopsy "$rd" --dry-run > b.out 2>&1 3>&- &
+    other_pid=$!
+    # One of them is refused at once; the other runs lines 1 and 3 until
+    # ./release exists.
+    wait_until 20 eval '! kill -0 $bg_pid 2>/dev/null || ! kill -0 $other_pid 2>/dev/null'
+    if kill -0 "$bg_pid" 2>/dev/null; then
+        loser=$other_pid winner=$bg_pid out=b.out
+    else
+        loser=$bg_pid winner=$other_pid out=a.out
+    fi
+    st=0
+    wait "$loser" || st=$?
+    cat "$out"
+    [ "$st" -eq 2 ]
+    grep -q "dsq: error: $rd: another rerun of this run is under way (process $winner on " "$out"
+    wait_for started.1
+    wait_for started.3
+    touch release
+    st=0
+    wait "$winner" || st=$?
+    bg_pid='' other_pid=''
+    [ "$st" -eq 0 ]
+    nothing_of_attempt 3
+    [ "$(cat "$rd/attempts/2.lines" | tr '\n' ' ')" = "1 3 " ]
+    [ "$(cat ran.1 | tr '\n' ' ')" = "1 2 " ]
+    [ "$(cat ran.3 | tr '\n' ' ')" = "1 2 " ]
+}
