@@ -616,12 +616,18 @@ struct dsq_attempt_lock {
 };
 
 /* What the holder wrote into the lock file ("<pid> on <host>"), into buf
- * (n bytes), or "" when it wrote nothing yet. */
+ * (n bytes), or "" when it wrote nothing yet (it writes just after it
+ * locks: a rerun started at the same moment waits up to 0.2 s for it). */
 static void
 lock_holder(int fd, char *buf, size_t n)
 {
-    ssize_t got = pread(fd, buf, n - 1, 0);
+    ssize_t got = 0;
 
+    for (int tries = 0; tries < 20 && got <= 0; tries++) {
+        if (tries)
+            usleep(10000);
+        got = pread(fd, buf, n - 1, 0);
+    }
     buf[got > 0 ? got : 0] = '\0';
     buf[strcspn(buf, "\n")] = '\0';
     for (char *p = buf; *p; p++)

@@ -147,7 +147,9 @@ nothing_of_attempt() {
     wait "$loser" || st=$?
     cat "$out"
     [ "$st" -eq 2 ]
-    grep -q "dsq: error: $rd: another rerun of this run is under way (process $winner on " "$out"
+    grep -q "dsq: error: $rd: another rerun of this run is under way" "$out"
+    # The holder, once it has written itself into the lock file.
+    ! grep -q "(process " "$out" || grep -q "(process $winner on " "$out"
     wait_for started.1
     wait_for started.3
     touch release
