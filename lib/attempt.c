@@ -450,14 +450,30 @@ sbopts_take(struct dsq_sbopts *o, const char *name, char **value)
     return 0;
 }
 
-/* The rerun's options: the previous attempt's, per line again, each
+/* The attempt a rerun builds on (its options, names and planning
+ * defaults): the latest that was submitted or ran.  One that sbatch refused
+ * outright (its words recorded, no job id) never ran, and its options may
+ * be why; its lines keep their earlier states in a report, so they are
+ * chosen again anyway.  Attempt 1 when every rerun was refused. */
+static const struct dsq_attempt *
+rerun_base(const struct dsq_manifest *m)
+{
+    for (size_t k = m->nattempts; k > 1; k--) {
+        const struct dsq_attempt *a = &m->attempts[k - 1];
+        if (!a->submit_error || a->job_ids.n)
+            return a;
+    }
+    return &m->attempts[0];
+}
+
+/* The rerun's options: its base attempt's (prev), per line again, each
  * replaced by one of the same name given now; and its job name and output
  * pattern (owned), which the script has as its own lines. */
 static int
-rerun_options(const struct dsq_manifest *m, const struct dsq_sbopts *given, struct dsq_sbopts *opts,
-              char **job_name, char **output, struct dsq_error *err)
+rerun_options(const struct dsq_manifest *m, const struct dsq_attempt *prev,
+              const struct dsq_sbopts *given, struct dsq_sbopts *opts, char **job_name,
+              char **output, struct dsq_error *err)
 {
-    const struct dsq_attempt *prev = &m->attempts[m->nattempts - 1];
 
     if (sbopts_from_strv(&prev->sbatch, opts, err) < 0 ||
         dsq_plan_resources_undo(&prev->per_line, opts, err) < 0)
@@ -487,7 +503,7 @@ add_rerun(struct dsq_manifest *m, void *arg, struct dsq_error *err)
 {
     struct rerun *rr = arg;
     const struct dsq_attempt_request *req = rr->req;
-    const struct dsq_attempt *prev = &m->attempts[m->nattempts - 1];
+    const struct dsq_attempt *prev = rerun_base(m);
     struct dsq_attempt *at;
     struct dsq_sbopts opts = {0};
     char *job_name = NULL, *output = NULL, *rel = NULL;
@@ -503,7 +519,7 @@ add_rerun(struct dsq_manifest *m, void *arg, struct dsq_error *err)
                              "%s: another rerun (attempt %zu) was added meanwhile; run dsq "
                              "autopsy again to choose the lines from it",
                              m->run_dir, m->nattempts);
-    if (rerun_options(m, req->sb, &opts, &job_name, &output, err) < 0)
+    if (rerun_options(m, prev, req->sb, &opts, &job_name, &output, err) < 0)
         goto out;
     if (dsq_attempt_lines_write(m->run_dir, rr->number, req->lines, req->nlines, &rel, err) < 0)
         goto out;
@@ -766,8 +782,9 @@ dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attemp
         dsq_buf_free(&arr);
         if (r < 0) {
             struct dsq_error e2 = {0};
-            /* The run directory stays, marked: what was submitted and why not. */
-            note.submit_error = words.data;
+            /* The run directory stays, marked: what was submitted and why
+             * not (sbatch that could not be started said nothing). */
+            note.submit_error = words.len ? words.data : err->msg;
             dsq_manifest_update(run_dir, note_submission, &note, &e2);
             *refused = 1;
             goto out;

@@ -19,7 +19,8 @@ teardown() {
 # Lines 1 and 3 fail on attempt 1 and succeed on any later one; each line
 # appends its attempt number to ran.<line> (line 2 writes nothing).  With
 # HOLD set, a later attempt's lines 1 and 3 say so (started.<line>) and then
-# wait until ./release exists.  Runs attempt 1 here; $rd is the run.
+# wait until ./release exists.  Runs attempt 1 here (dsq --dry-run with
+# OPTIONS); $rd is the run.
 two_failures() {
     local hold=''
     [ -z "${HOLD:-}" ] || hold='; touch started.$DSQ_LINE; while [ ! -e release ]; do sleep 0.1; done'
@@ -28,7 +29,7 @@ echo \$DSQ_ATTEMPT >> ran.\$DSQ_LINE; [ "\$DSQ_ATTEMPT" -gt 1 ] || exit 1$hold
 true
 echo \$DSQ_ATTEMPT >> ran.\$DSQ_LINE; [ "\$DSQ_ATTEMPT" -gt 1 ] || exit 1$hold
 EOF
-    run dsq --job-file jobs.txt --dry-run --status-dir st
+    run dsq --job-file jobs.txt --dry-run --status-dir st "$@"
     [ "$status" -eq 1 ] || return 1
     rd=$WORK/$(only_run_dir st)
 }
@@ -161,4 +162,40 @@ nothing_of_attempt() {
     [ "$(cat "$rd/attempts/2.lines" | tr '\n' ' ')" = "1 3 " ]
     [ "$(cat ran.1 | tr '\n' ' ')" = "1 2 " ]
     [ "$(cat ran.3 | tr '\n' ' ')" = "1 2 " ]
+}
+
+@test "a rerun builds on the latest attempt that was submitted or ran, never on one sbatch refused" {
+    # Attempt 1's options are what later reruns inherit.
+    two_failures -p day --mem 1g --max-jobs 2
+    refusing_sbatch
+    run --separate-stderr dsq autopsy "$rd" --submit --partition=nope --mem 5g --max-jobs 7 --layout block
+    [ "$status" -eq 3 ]
+    [[ "$(jq -r '.attempts[1].submit_error' "$rd/manifest.json")" == *"Invalid partition name"* ]]
+    # Its lines keep their failure in the report, so they are chosen again.
+    run dsq report "$rd" --json --lines
+    json_eq "$(jq -c '[.lines[] | [.line, .state]]' <<<"$output")" '[[1,"failed"],[2,"ok"],[3,"failed"]]'
+
+    # A second refused rerun builds on attempt 1, not on the refused one.
+    run --separate-stderr dsq autopsy "$rd" --submit --qos=bad
+    [ "$status" -eq 3 ]
+    json_eq "$(jq -c '.attempts[2] | [.sbatch, .max_jobs, .plan.layout, .per_line.mem_mib]' "$rd/manifest.json")" \
+        '[["--partition=day","--signal=B:USR1@60","--mem=1024M","--qos=bad"],2,"stripe",1024]'
+
+    # And so does the next one, which runs.
+    run --separate-stderr dsq autopsy "$rd" --dry-run
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$rd/attempts/4.lines" | tr '\n' ' ')" = "1 3 " ]
+    json_eq "$(jq -c '.attempts[3] | [.sbatch, .max_jobs, .plan.layout, .per_line.mem_mib]' "$rd/manifest.json")" \
+        '[["--partition=day","--signal=B:USR1@60","--mem=1024M"],2,"stripe",1024]'
+    [ "$(cat ran.1 | tr '\n' ' ')" = "1 4 " ]
+
+    # A rerun that ran (here, attempt 4) is a base again: --mem 3g given to
+    # attempt 5 replaces attempt 4's, the rest is attempt 4's.
+    run --separate-stderr dsq autopsy "$rd" --dry-run --states ok --mem 3g --max-jobs 5
+    [ "$status" -eq 0 ]
+    run --separate-stderr dsq autopsy "$rd" --dry-run --states ok
+    [ "$status" -eq 0 ]
+    json_eq "$(jq -c '.attempts[5] | [.sbatch, .max_jobs, .per_line.mem_mib]' "$rd/manifest.json")" \
+        '[["--partition=day","--signal=B:USR1@60","--mem=3072M"],5,3072]'
 }
