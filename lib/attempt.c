@@ -466,9 +466,11 @@ rerun_base(const struct dsq_manifest *m)
     return &m->attempts[0];
 }
 
-/* The rerun's options: its base attempt's (prev), per line again, each
- * replaced by one of the same name given now; and its job name and output
- * pattern (owned), which the script has as its own lines. */
+/* The rerun's options: its base attempt's (prev), per line again, less
+ * those each option given now replaces (dsq_sbopts_replace(): the same
+ * name, and those sbatch would refuse beside it or let it override), then
+ * the given ones; and its job name and output pattern (owned), which the
+ * script has as its own lines. */
 static int
 rerun_options(const struct dsq_manifest *m, const struct dsq_attempt *prev,
               const struct dsq_sbopts *given, struct dsq_sbopts *opts, char **job_name,
@@ -479,7 +481,8 @@ rerun_options(const struct dsq_manifest *m, const struct dsq_attempt *prev,
         dsq_plan_resources_undo(&prev->per_line, opts, err) < 0)
         return -1;
     for (size_t k = 0; given && k < given->n; k++)
-        dsq_sbopts_remove(opts, given->v[k].name);
+        if (dsq_sbopts_replace(opts, given->v[k].name, given->v[k].value) < 0)
+            goto oom;
     if (sbopts_copy(given, opts) < 0 || sbopts_take(opts, "job-name", job_name) < 0 ||
         sbopts_take(opts, "output", output) < 0)
         goto oom;

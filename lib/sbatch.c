@@ -220,6 +220,105 @@ dsq_sbopts_remove(struct dsq_sbopts *o, const char *name)
     o->n = j;
 }
 
+/* Options sbatch (22.05) refuses together, or of which the later silently
+ * overrides the earlier: one given replaces the other.  A relation, not
+ * groups: --threads-per-core and --ntasks-per-core go together. */
+static const char *const rivals[][2] = {
+    {"mem", "mem-per-cpu"},
+    {"mem", "mem-per-gpu"},
+    {"mem-per-cpu", "mem-per-gpu"},
+    {"cpus-per-gpu", "cpus-per-task"},
+    {"core-spec", "thread-spec"},
+    {"extra-node-info", "hint"},
+    {"extra-node-info", "ntasks-per-core"},
+    {"extra-node-info", "threads-per-core"},
+    {"hint", "ntasks-per-core"},
+    {"hint", "threads-per-core"},
+    {"ntasks-per-gpu", "gpus-per-task"},
+    {"ntasks-per-gpu", "gpus-per-socket"},
+    {"ntasks-per-gpu", "ntasks-per-node"},
+    /* The later wins. */
+    {"requeue", "no-requeue"},
+    {"exclusive", "oversubscribe"},
+};
+
+/* The options that ask for a count of GPUs, besides --gres=gpu... */
+static const char *const gpu_counts[] = {"gpus", "gpus-per-node", "gpus-per-socket",
+                                         "gpus-per-task"};
+
+/* Whether the --gres entry s[0..n) is a GPU's: "gpu", "gpu:count",
+ * "gpu:type:count" (as lib/plan scales them). */
+static int
+gres_entry_gpu(const char *s, size_t n)
+{
+    return n >= 3 && !strncmp(s, "gpu", 3) && (n == 3 || s[3] == ':');
+}
+
+static int
+gres_has_gpu(const char *v)
+{
+    while (v && *v) {
+        size_t n = strcspn(v, ",");
+        if (gres_entry_gpu(v, n))
+            return 1;
+        v += n + (v[n] == ',');
+    }
+    return 0;
+}
+
+/* Take the gpu entries out of every --gres of o; one left empty goes. */
+static int
+gres_drop_gpus(struct dsq_sbopts *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        struct dsq_buf nb = {0};
+        const char *v = o->v[i].value;
+
+        if (strcmp(o->v[i].name, "gres") || !gres_has_gpu(v))
+            continue;
+        while (*v) {
+            size_t n = strcspn(v, ",");
+            if (n && !gres_entry_gpu(v, n) &&
+                ((nb.len && dsq_buf_append(&nb, ",", 1) < 0) || dsq_buf_append(&nb, v, n) < 0)) {
+                dsq_buf_free(&nb);
+                return -1;
+            }
+            v += n + (v[n] == ',');
+        }
+        free(o->v[i].value);
+        o->v[i].value = nb.data; /* NULL: nothing left, removed below */
+    }
+    {
+        size_t j = 0;
+        for (size_t i = 0; i < o->n; i++)
+            if (strcmp(o->v[i].name, "gres") || o->v[i].value)
+                o->v[j++] = o->v[i];
+        o->n = j;
+    }
+    return 0;
+}
+
+int
+dsq_sbopts_replace(struct dsq_sbopts *o, const char *name, const char *value)
+{
+    int gpu = !strcmp(name, "gres") && gres_has_gpu(value);
+
+    dsq_sbopts_remove(o, name);
+    for (size_t k = 0; k < sizeof rivals / sizeof *rivals; k++) {
+        if (!strcmp(rivals[k][0], name))
+            dsq_sbopts_remove(o, rivals[k][1]);
+        else if (!strcmp(rivals[k][1], name))
+            dsq_sbopts_remove(o, rivals[k][0]);
+    }
+    for (size_t k = 0; k < sizeof gpu_counts / sizeof *gpu_counts; k++)
+        gpu |= !strcmp(gpu_counts[k], name);
+    if (!gpu)
+        return 0;
+    for (size_t k = 0; k < sizeof gpu_counts / sizeof *gpu_counts; k++)
+        dsq_sbopts_remove(o, gpu_counts[k]);
+    return strcmp(name, "gres") ? gres_drop_gpus(o) : 0;
+}
+
 void
 dsq_sbopts_free(struct dsq_sbopts *o)
 {

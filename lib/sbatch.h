@@ -63,6 +63,20 @@ int dsq_sbopts_add(struct dsq_sbopts *o, const char *name, const char *value);
 const char *dsq_sbopts_get(const struct dsq_sbopts *o, const char *name, int *found);
 /* Remove every occurrence of name. */
 void dsq_sbopts_remove(struct dsq_sbopts *o, const char *name);
+/* Make way in o (options given earlier, e.g. inherited) for the option
+ * name=value (name a long name from the table, value borrowed) given after
+ * them: remove every option that it replaces.  Those are the ones of the same
+ * name; those sbatch refuses beside it (sbatch(1): --mem, --mem-per-cpu and
+ * --mem-per-gpu; --cpus-per-task and --cpus-per-gpu; --core-spec and
+ * --thread-spec; --hint beside -B, --threads-per-core or --ntasks-per-core,
+ * and -B beside those too; --ntasks-per-gpu beside --gpus-per-task,
+ * --gpus-per-socket or --ntasks-per-node); those it would let it silently
+ * override (--requeue and --no-requeue; --exclusive and --oversubscribe);
+ * and, when it asks for a count of GPUs (--gpus, --gpus-per-node,
+ * --gpus-per-socket, --gpus-per-task, or a --gres with a gpu entry), every
+ * other way of asking for them: a --gres of o keeps its other entries.  Not
+ * the options given with it: only o's.  -1 when out of memory. */
+int dsq_sbopts_replace(struct dsq_sbopts *o, const char *name, const char *value);
 /* Frees the values and the array; o may be NULL. */
 void dsq_sbopts_free(struct dsq_sbopts *o);
 

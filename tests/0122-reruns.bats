@@ -199,3 +199,31 @@ nothing_of_attempt() {
     json_eq "$(jq -c '.attempts[5] | [.sbatch, .max_jobs, .per_line.mem_mib]' "$rd/manifest.json")" \
         '[["--partition=day","--signal=B:USR1@60","--mem=3072M"],5,3072]'
 }
+
+@test "an option given to a rerun replaces the inherited ones sbatch would refuse beside it or let it override" {
+    printf 'true\ntrue\n' > jobs.txt
+    # Planned only: nothing ran, every line is not_run.
+    dsq --job-file jobs.txt --status-dir st --stdout -p day --mem 2g --requeue \
+        --gres=gpu:1,tmp:5G -t 10 >/dev/null
+    rd=$WORK/$(only_run_dir st)
+
+    run --separate-stderr dsq autopsy "$rd" --dry-run --mem-per-cpu 1g --no-requeue --gpus-per-task 1
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    # --mem-per-cpu replaces --mem (sbatch refuses both), --no-requeue
+    # --requeue (the later wins), --gpus-per-task the GPUs of --gres, whose
+    # other entry stays; the rest is inherited.
+    json_eq "$(jq -c '.attempts[1].sbatch' "$rd/manifest.json")" \
+        '["--partition=day","--gres=tmp:5G","--signal=B:USR1@60","--time=00:10:00","--mem-per-cpu=1g","--no-requeue","--gpus-per-task=1"]'
+    json_eq "$(jq -c '.attempts[1].per_line | [.mem_mib, .mem_per_cpu_mib, .gpus]' "$rd/manifest.json")" '[0,1024,1]'
+    script=$rd/$(jq -r '.attempts[1].script' "$rd/manifest.json")
+    [ "$(grep -c -e '^#SBATCH --mem=' -e '^#SBATCH --requeue' -e '^#SBATCH --gres=.*gpu' "$script")" -eq 0 ]
+    grep -qx '#SBATCH --mem-per-cpu=1g' "$script"
+
+    # And back: --mem replaces the inherited --mem-per-cpu, --gres=gpu:2 the
+    # inherited --gpus-per-task (and --gres), scaled per line as ever.
+    run --separate-stderr dsq autopsy "$rd" --dry-run --states ok --mem 3g --gres=gpu:2 --parallel 2
+    [ "$status" -eq 0 ]
+    json_eq "$(jq -c '.attempts[2].sbatch | sort' "$rd/manifest.json")" \
+        "$(jq -n -c '["--partition=day","--signal=B:USR1@60","--time=00:10:00","--no-requeue","--mem=6144M","--gres=gpu:4","--cpus-per-task=2"] | sort')"
+}

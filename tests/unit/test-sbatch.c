@@ -1,6 +1,7 @@
 /* Unit tests for lib/sbatch: the option splitter and value formats. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/sbatch.h"
@@ -13,6 +14,79 @@ take_all(int argc, char **argv, struct dsq_sbopts *o, struct dsq_error *err)
         if (dsq_sbatch_take(argc, argv, &i, o, err) < 0)
             return -1;
     return 0;
+}
+
+/* o's options as "name=value name ...", into the caller's buf. */
+static const char *
+joined(const struct dsq_sbopts *o, char *buf, size_t n)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < o->n && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s%s%s", i ? " " : "", o->v[i].name,
+                                o->v[i].value ? "=" : "", o->v[i].value ? o->v[i].value : "");
+    return buf;
+}
+
+/* o, made of the "name[=value]" words of had, after dsq_sbopts_replace()
+ * with name=value. */
+static const char *
+replaced(const char *had, const char *name, const char *value, char *buf, size_t n)
+{
+    struct dsq_sbopts o = {0};
+    char words[256], *save = NULL;
+
+    snprintf(words, sizeof words, "%s", had);
+    for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(w, '=');
+        const struct dsq_sbatch_def *d = dsq_sbatch_lookup(w, eq ? (size_t)(eq - w) : strlen(w));
+        dsq_sbopts_add(&o, d ? d->name : "?", eq ? eq + 1 : NULL);
+    }
+    if (dsq_sbopts_replace(&o, name, value) < 0)
+        snprintf(buf, n, "(failed)");
+    else
+        joined(&o, buf, n);
+    dsq_sbopts_free(&o);
+    return buf;
+}
+
+/* What an option given again replaces among those given before it. */
+static void
+test_replace(void)
+{
+    char b[256];
+
+    is_str(replaced("partition=a mem=2g time=10", "mem", "4g", b, sizeof b), "partition=a time=10",
+           "the same name");
+    is_str(replaced("partition=a mem=2g time=10", "mem-per-cpu", "1g", b, sizeof b),
+           "partition=a time=10", "--mem-per-cpu replaces --mem (sbatch refuses both)");
+    is_str(replaced("mem-per-cpu=1g mem-per-gpu=8g", "mem", "4g", b, sizeof b), "",
+           "--mem replaces --mem-per-cpu and --mem-per-gpu");
+    is_str(replaced("cpus-per-task=4 qos=x", "cpus-per-gpu", "2", b, sizeof b), "qos=x",
+           "--cpus-per-gpu replaces --cpus-per-task");
+    is_str(replaced("requeue time=5", "no-requeue", NULL, b, sizeof b), "time=5",
+           "--no-requeue replaces --requeue (the later wins)");
+    is_str(replaced("oversubscribe", "exclusive", NULL, b, sizeof b), "",
+           "--exclusive replaces --oversubscribe");
+    is_str(replaced("threads-per-core=1 ntasks-per-core=1", "hint", "nomultithread", b, sizeof b),
+           "", "--hint replaces --threads-per-core and --ntasks-per-core");
+    is_str(replaced("threads-per-core=1 ntasks-per-core=2", "threads-per-core", "2", b, sizeof b),
+           "ntasks-per-core=2", "--threads-per-core keeps --ntasks-per-core: sbatch takes both");
+    is_str(replaced("gres=gpu:2 mem=1g", "gpus-per-task", "1", b, sizeof b), "mem=1g",
+           "--gpus-per-task replaces --gres=gpu:2");
+    is_str(replaced("gres=tmp:10G,gpu:volta:2,nic:1", "gpus-per-task", "1", b, sizeof b),
+           "gres=tmp:10G,nic:1", "and leaves --gres its other entries");
+    is_str(replaced("gpus-per-task=1 gpus=4 gres=tmp:1", "gres", "gpu:2", b, sizeof b), "",
+           "--gres=gpu:2 replaces --gpus-per-task, --gpus and the earlier --gres");
+    is_str(replaced("gpus-per-task=1", "gres", "tmp:1", b, sizeof b), "gpus-per-task=1",
+           "a --gres without gpu leaves the GPU count alone");
+    is_str(replaced("gpus-per-task=1 ntasks-per-node=2", "ntasks-per-gpu", "1", b, sizeof b), "",
+           "--ntasks-per-gpu replaces --gpus-per-task and --ntasks-per-node");
+    is_str(replaced("core-spec=1 partition=p", "thread-spec", "2", b, sizeof b), "partition=p",
+           "--thread-spec replaces --core-spec");
+    is_str(replaced("mem=1g partition=p comment=x", "time", "5", b, sizeof b),
+           "mem=1g partition=p comment=x", "an option with no rival replaces only its own name");
 }
 
 int
@@ -90,6 +164,8 @@ main(void)
            strstr(err.msg, "'--mem-per-cpu'") && strstr(err.msg, "'--mem-per-gpu'"),
        "ambiguous abbreviation refused naming candidates: %s", err.msg);
     dsq_sbopts_free(&o);
+
+    test_replace();
 
     ok(dsq_sbatch_parse_time("10", &s) == 0 && s == 600, "minutes");
     ok(dsq_sbatch_parse_time("10:30", &s) == 0 && s == 630, "M:S");
