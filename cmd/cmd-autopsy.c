@@ -22,6 +22,7 @@
 #include "lib/report.h"
 #include "lib/rundir.h"
 #include "lib/sbatch.h"
+#include "lib/text.h"
 
 enum {
     OPT_STATUS_DIR = 1,
@@ -36,6 +37,7 @@ enum {
     OPT_LAYOUT,
     OPT_MAX_JOBS,
     OPT_MAX_ARRAY_TASKS,
+    OPT_NO_INHERIT,
     OPT_HELP,
 };
 
@@ -52,6 +54,7 @@ static const struct cmd_opt autopsy_opts[] = {
     {"layout", 0, CMD_OPT_REQUIRED, OPT_LAYOUT},
     {"max-jobs", 0, CMD_OPT_REQUIRED, OPT_MAX_JOBS},
     {"max-array-tasks", 0, CMD_OPT_REQUIRED, OPT_MAX_ARRAY_TASKS},
+    {"no-inherit", 0, CMD_OPT_REQUIRED, OPT_NO_INHERIT},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
     {NULL, 0, 0, 0},
 };
@@ -59,8 +62,9 @@ static const struct cmd_opt autopsy_opts[] = {
 static const char autopsy_usage[] =
     "Usage: dsq autopsy [RUN] [--status-dir DIR] [--states LIST]\n"
     "       dsq autopsy [RUN] --submit [--wait] [--states LIST] [--force]\n"
-    "                   [planning options] [sbatch options]\n"
-    "       dsq autopsy [RUN] --dry-run [--states LIST] [--force] [planning options]\n"
+    "                   [--no-inherit NAME,...] [planning options] [sbatch options]\n"
+    "       dsq autopsy [RUN] --dry-run [--states LIST] [--force]\n"
+    "                   [--no-inherit NAME,...] [planning options] [sbatch options]\n"
     "       dsq autopsy JOBFILE STATUSFILE\n"
     "       (dsq-autopsy is the same command)\n"
     "\n"
@@ -107,6 +111,10 @@ static const char autopsy_usage[] =
     "  --max-jobs N      at most N array tasks at once (default: the previous\n"
     "                    attempt's)\n"
     "  --max-array-tasks N  most array tasks the default packing makes\n"
+    "  --no-inherit NAME[,NAME...]\n"
+    "                    do not keep the previous attempt's sbatch option NAME (its\n"
+    "                    long name, mem or --mem, or its letter, -p); one given\n"
+    "                    again is kept all the same\n"
     "  -h, --help        print this help\n"
     "Every other option given with --submit or --dry-run is an sbatch option, as for\n"
     "dsq --job-file; it replaces the previous attempt's option of the same name, and\n"
@@ -213,7 +221,8 @@ struct rerun_args {
     unsigned long parallel, lines_per_task, tasks, max_jobs, max_array_tasks;
     int have_layout;
     enum dsq_layout layout;
-    struct dsq_sbopts sb; /* sbatch options given again */
+    struct dsq_sbopts sb;       /* sbatch options given again */
+    struct dsq_strv no_inherit; /* sbatch's long names, --no-inherit */
 };
 
 /* "--name" of a planning option (they only make sense with --submit or
@@ -236,6 +245,8 @@ planning_name(int id)
         return "--max-jobs";
     case OPT_MAX_ARRAY_TASKS:
         return "--max-array-tasks";
+    case OPT_NO_INHERIT:
+        return "--no-inherit";
     default:
         return NULL;
     }
@@ -359,6 +370,7 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
             .lock = lock,
             .kill_grace = -1,
             .sb = &a->sb,
+            .no_inherit = &a->no_inherit,
             .lines_per_task = a->lines_per_task,
             .tasks = a->tasks,
             .max_array_tasks = a->max_array_tasks,
@@ -386,6 +398,63 @@ out:
     dsq_report_destroy(r);
     free(run_dir);
     return rc;
+}
+
+/* --no-inherit LIST: each NAME (sbatch's long name, with or without "--",
+ * or "-" and its short letter) into names as its long name.  Exact names
+ * only: a prefix that sbatch would take is a slip here, where nothing is
+ * passed to sbatch.  0, or the usage error's exit status. */
+static int
+parse_no_inherit(const char *list, struct dsq_strv *names)
+{
+    const char *item = list;
+
+    for (;;) {
+        size_t n = strcspn(item, ","), len = n;
+        const char *w = item, *near = NULL, *cands[256];
+        const struct dsq_sbatch_def *d = NULL;
+        size_t nc = 0;
+
+        if (!n)
+            return cmd_usage_error("autopsy", "--no-inherit '%s': an empty NAME", list);
+        if (len >= 2 && !strncmp(w, "--", 2)) {
+            w += 2;
+            len -= 2;
+        } else if (len == 2 && w[0] == '-') {
+            d = dsq_sbatch_lookup_short(w[1]);
+        }
+        if (!d && len && w[0] != '-')
+            d = dsq_sbatch_lookup(w, len);
+        /* dsq's own, in the planner: not sbatch options here. */
+        if ((len == 8 && !strncmp(w, "job-name", 8)) || (len == 6 && !strncmp(w, "output", 6)) ||
+            (n == 2 && (!strncmp(item, "-J", 2) || !strncmp(item, "-o", 2))))
+            return cmd_usage_error("autopsy",
+                                   "--no-inherit '%.*s': a rerun keeps the run's job name and "
+                                   "output pattern",
+                                   (int)n, item);
+        if (!d) {
+            for (size_t i = 0; dsq_sbatch_def_at(i) && nc < 256; i++)
+                cands[nc++] = dsq_sbatch_def_at(i)->name;
+            if (len && w[0] != '-')
+                near = dsq_closest_word(w, len, cands, nc);
+            return cmd_usage_error("autopsy",
+                                   "--no-inherit '%.*s': not an sbatch option%s%s%s (give its "
+                                   "long name, as mem or --mem, or its letter, as -p)",
+                                   (int)n, item, near ? "; did you mean '" : "", near ? near : "",
+                                   near ? "'?" : "");
+        }
+        if (!strcmp(d->name, "array") || !strcmp(d->name, "wrap"))
+            return cmd_usage_error("autopsy", "--no-inherit %s: dsq never passes sbatch's --%s on",
+                                   d->name, d->name);
+        if (dsq_strv_push(names, d->name) < 0) {
+            struct dsq_error err = {0};
+            dsq_errprintf(&err, DSQ_ERR_SYSTEM, "out of memory");
+            return cmd_fail(&err);
+        }
+        if (!item[n])
+            return 0;
+        item += n + 1;
+    }
 }
 
 /* Whether argv token tok names an sbatch option (so it is one, not a typo
@@ -475,6 +544,10 @@ cmd_autopsy_main(int argc, char **argv)
             }
             ra.have_layout = 1;
             break;
+        case OPT_NO_INHERIT:
+            if ((rc = parse_no_inherit(arg, &ra.no_inherit)) != 0)
+                goto out;
+            break;
         case OPT_HELP:
             fputs(autopsy_usage, stdout);
             rc = DSQ_EXIT_OK;
@@ -527,5 +600,6 @@ cmd_autopsy_main(int argc, char **argv)
         rc = write_failed();
 out:
     dsq_sbopts_free(&ra.sb);
+    dsq_strv_free(&ra.no_inherit);
     return rc;
 }

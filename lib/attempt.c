@@ -467,19 +467,22 @@ rerun_base(const struct dsq_manifest *m)
 }
 
 /* The rerun's options: its base attempt's (prev), per line again, less
- * those each option given now replaces (dsq_sbopts_replace(): the same
- * name, and those sbatch would refuse beside it or let it override), then
- * the given ones; and its job name and output pattern (owned), which the
- * script has as its own lines. */
+ * those not to inherit and those each option given now replaces
+ * (dsq_sbopts_replace(): the same name, and those sbatch would refuse
+ * beside it or let it override), then the given ones; and its job name and
+ * output pattern (owned), which the script has as its own lines. */
 static int
 rerun_options(const struct dsq_manifest *m, const struct dsq_attempt *prev,
-              const struct dsq_sbopts *given, struct dsq_sbopts *opts, char **job_name,
+              const struct dsq_attempt_request *req, struct dsq_sbopts *opts, char **job_name,
               char **output, struct dsq_error *err)
 {
+    const struct dsq_sbopts *given = req->sb;
 
     if (sbopts_from_strv(&prev->sbatch, opts, err) < 0 ||
         dsq_plan_resources_undo(&prev->per_line, opts, err) < 0)
         return -1;
+    for (size_t k = 0; req->no_inherit && k < req->no_inherit->n; k++)
+        dsq_sbopts_remove(opts, req->no_inherit->v[k]);
     for (size_t k = 0; given && k < given->n; k++)
         if (dsq_sbopts_replace(opts, given->v[k].name, given->v[k].value) < 0)
             goto oom;
@@ -522,7 +525,7 @@ add_rerun(struct dsq_manifest *m, void *arg, struct dsq_error *err)
                              "%s: another rerun (attempt %zu) was added meanwhile; run dsq "
                              "autopsy again to choose the lines from it",
                              m->run_dir, m->nattempts);
-    if (rerun_options(m, prev, req->sb, &opts, &job_name, &output, err) < 0)
+    if (rerun_options(m, prev, req, &opts, &job_name, &output, err) < 0)
         goto out;
     if (dsq_attempt_lines_write(m->run_dir, rr->number, req->lines, req->nlines, &rel, err) < 0)
         goto out;

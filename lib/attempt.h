@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "error.h"
 #include "plan.h"
@@ -59,15 +60,19 @@ struct dsq_attempt_request {
 
     /* Planning.  sb holds the sbatch options given, resources per line,
      * which are scaled to the array task's request.  A new run adds
-     * signal=B:USR1@<conf's signal-lead> unless sb has a signal; a rerun
-     * keeps the previous attempt's options, each replaced by those of the
-     * same name in sb, and its parallel, layout and max_jobs by default. */
+     * signal=B:USR1@<conf's signal-lead> unless sb has a signal.  A rerun
+     * builds on the latest attempt that was submitted or ran (not one that
+     * sbatch refused outright): it keeps that attempt's options less those
+     * named in no_inherit (long names) and those each option of sb replaces
+     * (dsq_sbopts_replace()), then sb's; and its parallel, layout and
+     * max_jobs by default. */
     const struct dsq_sbopts *sb;
-    size_t lines_per_task;  /* 0: choose */
-    size_t tasks;           /* 0: choose */
-    size_t max_array_tasks; /* 0: conf's */
-    unsigned parallel;      /* 0: 1 (dry run: CPUs here / CPUs per line) */
-    int have_layout;        /* else conf's layout */
+    const struct dsq_strv *no_inherit; /* NULL: none */
+    size_t lines_per_task;             /* 0: choose */
+    size_t tasks;                      /* 0: choose */
+    size_t max_array_tasks;            /* 0: conf's */
+    unsigned parallel;                 /* 0: 1 (dry run: CPUs here / CPUs per line) */
+    int have_layout;                   /* else conf's layout */
     enum dsq_layout layout;
     unsigned long max_jobs; /* array throttle, 0: none */
     int dry_run;            /* to be run here: Slurm's array limits are

@@ -227,3 +227,42 @@ nothing_of_attempt() {
     json_eq "$(jq -c '.attempts[2].sbatch | sort' "$rd/manifest.json")" \
         "$(jq -n -c '["--partition=day","--signal=B:USR1@60","--time=00:10:00","--no-requeue","--mem=6144M","--gres=gpu:4","--cpus-per-task=2"] | sort')"
 }
+
+@test "--no-inherit drops inherited sbatch options; an option given again is kept all the same" {
+    printf 'true\ntrue\n' > jobs.txt
+    dsq --job-file jobs.txt --status-dir st --stdout -p day --mem 2g --requeue --qos=low -t 10 >/dev/null
+    rd=$WORK/$(only_run_dir st)
+
+    run --separate-stderr dsq autopsy "$rd" --dry-run --no-inherit=mem,--qos --no-inherit=-p
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    json_eq "$(jq -c '.attempts[1].sbatch' "$rd/manifest.json")" \
+        '["--requeue","--signal=B:USR1@60","--time=00:10:00"]'
+    json_eq "$(jq -c '.attempts[1].per_line | [.mem_mib, .time_s]' "$rd/manifest.json")" '[0,600]'
+    script=$rd/$(jq -r '.attempts[1].script' "$rd/manifest.json")
+    [ "$(grep -c -e '^#SBATCH --mem' -e '^#SBATCH --qos' -e '^#SBATCH --partition' "$script")" -eq 0 ]
+
+    # What is dropped stays dropped: the next rerun builds on attempt 2.  A
+    # name both dropped and given is the given one.
+    run --separate-stderr dsq autopsy "$rd" --dry-run --states ok --no-inherit=signal,partition,time -p week
+    [ "$status" -eq 0 ]
+    json_eq "$(jq -c '.attempts[2].sbatch' "$rd/manifest.json")" '["--requeue","--partition=week"]'
+    json_eq "$(jq -c '.attempts[2].per_line.time_s' "$rd/manifest.json")" '-1'
+
+    # Usage errors name the culprit, and nothing is made.
+    run --separate-stderr dsq autopsy "$rd" --dry-run --states ok --no-inherit=memm
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--no-inherit 'memm': not an sbatch option; did you mean 'mem'?"* ]]
+    run --separate-stderr dsq autopsy "$rd" --dry-run --states ok --no-inherit=mem,
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--no-inherit 'mem,': an empty NAME"* ]]
+    run --separate-stderr dsq autopsy "$rd" --dry-run --states ok --no-inherit=job-name
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--no-inherit 'job-name': a rerun keeps the run's job name"* ]]
+    run --separate-stderr dsq autopsy "$rd" --dry-run --states ok --no-inherit=array
+    [ "$status" -eq 2 ]
+    run --separate-stderr dsq autopsy "$rd" --no-inherit=mem
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--no-inherit reruns the lines: give --submit or --dry-run too"* ]]
+    [ "$(jq '.attempts | length' "$rd/manifest.json")" -eq 3 ]
+}
