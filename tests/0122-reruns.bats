@@ -2,8 +2,11 @@
 # 0122-reruns: reruns of one run do not overlap, and what a rerun inherits.
 # One rerun at a time: a rerun holds its run directory's rerun lock from
 # before it chooses its lines until they are submitted or have run here, and
-# a second rerun meanwhile is refused (exit 2) and changes nothing.  Without
-# a cluster: --dry-run, and stand-ins for sbatch.
+# a second rerun meanwhile is refused (exit 2) and changes nothing.  A rerun
+# builds on the latest attempt that was submitted or ran, never on one sbatch
+# refused; an sbatch option given to it replaces the inherited ones sbatch
+# would refuse beside it or let it override; --no-inherit drops inherited
+# ones.  Without a cluster: --dry-run, and stand-ins for sbatch.
 load helper
 setup() { setup_dsq; }
 bats_require_minimum_version 1.5.0
@@ -23,6 +26,7 @@ teardown() {
 # OPTIONS); $rd is the run.
 two_failures() {
     local hold=''
+    # shellcheck disable=SC2016 # expanded by the line's shell
     [ -z "${HOLD:-}" ] || hold='; touch started.$DSQ_LINE; while [ ! -e release ]; do sleep 0.1; done'
     cat > jobs.txt <<EOF
 echo \$DSQ_ATTEMPT >> ran.\$DSQ_LINE; [ "\$DSQ_ATTEMPT" -gt 1 ] || exit 1$hold
@@ -60,10 +64,10 @@ EOF
 
 # nothing_of_attempt N: run directory $rd has no trace of attempt N.
 nothing_of_attempt() {
-    [ "$(jq '.attempts | length' "$rd/manifest.json")" -eq $(($1 - 1)) ] &&
-        [ ! -e "$rd/attempts/$1.lines" ] &&
-        [ -z "$(ls "$rd" | grep "\.a$1\.sh\$")" ] &&
-        [ -z "$(ls "$rd/status" | grep "^a$1\.")" ]
+    [ "$(jq '.attempts | length' "$rd/manifest.json")" -eq $(($1 - 1)) ] || return 1
+    [ ! -e "$rd/attempts/$1.lines" ] || return 1
+    ! compgen -G "$rd/*.a$1.sh" > /dev/null || return 1
+    ! compgen -G "$rd/status/a$1.*" > /dev/null
 }
 
 @test "a rerun still in sbatch holds the run: a second rerun meanwhile is refused and changes nothing" {
