@@ -67,12 +67,13 @@ struct dsq_attempt_request {
      * (dsq_sbopts_replace()), then sb's; and its parallel, layout and
      * max_jobs by default. */
     const struct dsq_sbopts *sb;
-    const struct dsq_strv *no_inherit; /* NULL: none */
-    size_t lines_per_task;             /* 0: choose */
-    size_t tasks;                      /* 0: choose */
-    size_t max_array_tasks;            /* 0: conf's */
-    unsigned parallel;                 /* 0: 1 (dry run: CPUs here / CPUs per line) */
-    int have_layout;                   /* else conf's layout */
+    /* A rerun's: NULL, or the long names of its base's options to drop. */
+    const struct dsq_strv *no_inherit;
+    size_t lines_per_task;  /* 0: choose */
+    size_t tasks;           /* 0: choose */
+    size_t max_array_tasks; /* 0: conf's */
+    unsigned parallel;      /* 0: 1 (dry run: CPUs here / CPUs per line) */
+    int have_layout;        /* else conf's layout */
     enum dsq_layout layout;
     unsigned long max_jobs; /* array throttle, 0: none */
     int dry_run;            /* to be run here: Slurm's array limits are
