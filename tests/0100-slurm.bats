@@ -82,15 +82,15 @@ run_of_job() {
     run dsq report --status-dir runs --json
     json_eq "$(jq -c '[.states.pending,.over]' <<<"$output")" '[2,false]'
     # A rerun of a run still in the queue is refused, naming the job, and
-    # adds nothing to the run directory.
+    # adds nothing to the run directory but the rerun lock it looked under.
     rd=$(run_of_job "$jid")
-    before=$(ls -A "$rd")
+    before=$(ls -A "$rd" | grep -vx rerun.lock)
     run dsq autopsy --status-dir runs --submit
     [ "$status" -eq 2 ]
     [[ "$output" == *"is not over: lines 1 (pending), 2 (pending) are pending or running (Slurm job $jid)"* ]]
     [[ "$output" == *"give --force"* ]]
     [ "$(jq -r '.attempts | length' "$rd/manifest.json")" = 1 ]
-    [ "$(ls -A "$rd")" = "$before" ]
+    [ "$(ls -A "$rd" | grep -vx rerun.lock)" = "$before" ]
     scontrol release "$jid"
     wait_until 45 eval 'dsq report --status-dir runs --json 2>/dev/null | jq -e ".states.running == 2" >/dev/null'
     run dsq report --status-dir runs
