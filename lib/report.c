@@ -1,6 +1,7 @@
 /* report: one state per command line from a run's records and the queue (see
  * report.h).  The records say what ran; the queue (slurm seam) says what may
- * still run; a local run's line processes are looked up on this host.  The
+ * still run; a local run's line processes are looked up on this host.  Each
+ * line's state is dsq_report_decide()'s, from the facts gathered here.  The
  * printers derive statistics, failure groups and packing advice from the
  * merged lines.
  *
@@ -14,7 +15,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
-#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -41,6 +42,7 @@ struct merge {
     long s_pid;
     const char *s_host, *e_host;
     unsigned char has_s, has_e;
+    unsigned char alive; /* the host check, once asked: 1 gone, 2 alive */
 };
 
 /* (line index, attempt, restart) of a record whose pair is not its line's
@@ -194,19 +196,28 @@ line_alive(const char *host, long pid)
     return getpgid((pid_t)pid) == (pid_t)pid;
 }
 
+/* --- the queue ---------------------------------------------------------- */
+
 /* Slurm's end states that explain a line which did not succeed. */
 static const char *const explain_states[] = {
     NULL,        "TIMEOUT",   "CANCELLED", "NODE_FAIL", "OUT_OF_MEMORY",
     "PREEMPTED", "BOOT_FAIL", "DEADLINE",
 };
+#define NEXPLAIN (sizeof explain_states / sizeof explain_states[0])
 
-static unsigned char
-explain_code(const char *slurm_state)
+unsigned
+dsq_report_slurm_code(const char *slurm_state)
 {
-    for (unsigned char k = 1; k < sizeof explain_states / sizeof explain_states[0]; k++)
+    for (unsigned k = 1; slurm_state && k < NEXPLAIN; k++)
         if (!strcmp(slurm_state, explain_states[k]))
             return k;
     return 0;
+}
+
+const char *
+dsq_report_slurm_name(unsigned code)
+{
+    return code < NEXPLAIN ? explain_states[code] : NULL;
 }
 
 /* What the manifest's attempts say: each attempt's lines and the queue
@@ -217,11 +228,10 @@ struct attinfo {
     size_t n;
     enum dsq_qstate *q;   /* owned: per task; NULL when not asked (no job
                              ids, or Slurm cannot be asked) */
-    unsigned char *why;   /* owned: per task, explain_code() of Slurm's
-                             end state */
+    unsigned char *why;   /* owned: per task, dsq_report_slurm_code() of
+                             Slurm's end state */
     size_t local_running; /* its lines running here (no queue to ask) */
 };
-
 static void
 attinfo_free(struct attinfo *ai, size_t n)
 {
@@ -274,7 +284,9 @@ queue_load(const struct dsq_attempt *a, struct attinfo *ai, int *asked, int *war
             size_t t = off + tasks[k].index;
             if (t < a->plan.tasks) {
                 q[t] = tasks[k].state;
-                w[t] = tasks[k].state == DSQ_Q_DONE ? explain_code(tasks[k].slurm_state) : 0;
+                w[t] = tasks[k].state == DSQ_Q_DONE
+                           ? (unsigned char)dsq_report_slurm_code(tasks[k].slurm_state)
+                           : 0;
             }
         }
         free(tasks);
@@ -311,35 +323,195 @@ task_in(const struct dsq_report *r, const struct attinfo *ai, unsigned att, size
     return hit ? dsq_plan_cmd_task(&a->plan, (size_t)(hit - ai[att - 1].lines)) : (size_t)-1;
 }
 
-/* The queue state of the task running line index i in attempt att. */
-static enum dsq_qstate
-queue_of(const struct dsq_report *r, const struct attinfo *ai, unsigned att, size_t i,
-         unsigned char *why)
+/* What the queue says of the task running line index i in attempt att. */
+static struct dsq_task_queue
+queue_view(const struct dsq_report *r, const struct attinfo *ai, unsigned att, size_t i)
 {
-    size_t t = task_in(r, ai, att, i);
+    struct dsq_task_queue v = {0, DSQ_Q_UNKNOWN, NULL};
+    size_t t;
 
-    *why = 0;
-    if (t == (size_t)-1 || !ai[att - 1].q)
-        return DSQ_Q_UNKNOWN;
-    *why = ai[att - 1].why[t];
-    return ai[att - 1].q[t];
+    if (att < 1 || att > r->m.nattempts || !ai[att - 1].q)
+        return v;
+    v.asked = 1;
+    t = task_in(r, ai, att, i);
+    if (t != (size_t)-1) {
+        v.state = ai[att - 1].q[t];
+        v.slurm_state = explain_states[ai[att - 1].why[t]];
+    }
+    return v;
 }
 
-struct dsq_report *
-dsq_report_load(const char *run_dir, struct dsq_error *err)
-{
-    struct dsq_report *r = calloc(1, sizeof *r);
-    struct loadctx c = {0};
-    char *path = NULL;
-    struct attinfo *ai = NULL;
-    unsigned char *why = NULL;
-    size_t nat = 0, other_running = 0;
-    int ok = 0, warned = 0, any_ids = 0, all_asked = 1;
+/* --- the state of a line ----------------------------------------------- */
 
-    if (!r) {
-        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-        return NULL;
+int
+dsq_report_finished(enum dsq_state st)
+{
+    return st == DSQ_ST_OK || st == DSQ_ST_FAILED || st == DSQ_ST_SIGNALED ||
+           st == DSQ_ST_INTERRUPTED;
+}
+
+/* First what the records of the line's latest attempt say, with the queue
+ * of that attempt; then whether a rerun that has not recorded the line yet
+ * makes it wait, or leaves it to earlier attempts (or never run). */
+struct dsq_line_verdict
+dsq_report_decide(const struct dsq_line_facts *f)
+{
+    struct dsq_line_verdict v = {DSQ_ST_NOT_RUN, NULL, DSQ_SHOW_NONE, 0};
+    const char *why = NULL;
+
+    switch (f->latest) {
+    case DSQ_LATEST_END:
+        v.state = (unsigned)f->end_state < DSQ_ST__COUNT ? f->end_state : DSQ_ST_FAILED;
+        v.shown = DSQ_SHOW_END;
+        why = f->seen.slurm_state;
+        break;
+    case DSQ_LATEST_START: /* no end record: nothing measured */
+        v.shown = DSQ_SHOW_START;
+        if (f->seen.asked) {
+            v.state = f->seen.state == DSQ_Q_RUNNING   ? DSQ_ST_RUNNING
+                      : f->seen.state == DSQ_Q_PENDING ? DSQ_ST_PENDING /* requeued */
+                                                       : DSQ_ST_LOST;
+            why = f->seen.slurm_state;
+        } else {
+            v.state = f->alive ? DSQ_ST_RUNNING : DSQ_ST_LOST;
+            v.here = f->alive != 0;
+        }
+        break;
+    case DSQ_LATEST_NONE:
+        break;
     }
+    /* A line that its latest attempt has not recorded yet waits while that
+     * attempt's task is queued or running, or (no queue to ask) while that
+     * attempt visibly runs here. */
+    if (f->planned > f->attempt) {
+        int waiting = f->planned_q.asked ? f->planned_q.state == DSQ_Q_PENDING ||
+                                               f->planned_q.state == DSQ_Q_RUNNING
+                                         : f->planned_here;
+        if (waiting) {
+            v.state = DSQ_ST_PENDING;
+            v.shown = DSQ_SHOW_NONE;
+            why = NULL;
+        } else if (f->attempt == 0) {
+            v.state = DSQ_ST_NOT_RUN;
+            why = f->planned_q.slurm_state;
+        }
+    }
+    if (why && v.state != DSQ_ST_OK && v.state != DSQ_ST_PENDING && v.state != DSQ_ST_RUNNING)
+        v.slurm_state = why;
+    return v;
+}
+
+/* The facts of line index i for dsq_report_decide(), but planned_here.  The
+ * host check is a system call or two: made once, and only for a line whose
+ * latest record is a start that no queue explains. */
+static void
+facts_of(const struct dsq_report *r, const struct attinfo *ai, struct merge *m, size_t i,
+         struct dsq_line_facts *f)
+{
+    if (m->has_e &&
+        (!m->has_s || key_cmp(m->e_att, m->e_rst, m->e_t, m->s_att, m->s_rst, m->s_t) >= 0)) {
+        f->latest = DSQ_LATEST_END;
+        f->attempt = m->e_att;
+    } else if (m->has_s) {
+        f->latest = DSQ_LATEST_START;
+        f->attempt = m->s_att;
+    } else {
+        f->latest = DSQ_LATEST_NONE;
+        f->attempt = 0;
+    }
+    f->end_state = r->lines[i].state; /* the latest end record's (on_record) */
+    f->seen = queue_view(r, ai, f->attempt, i);
+    f->planned = r->lines[i].planned;
+    f->planned_q = f->planned == f->attempt ? f->seen : queue_view(r, ai, f->planned, i);
+    f->planned_here = 0;
+    f->alive = 0;
+    if (f->latest == DSQ_LATEST_START && !f->seen.asked) {
+        if (!m->alive)
+            m->alive = line_alive(m->s_host, m->s_pid) ? 2 : 1;
+        f->alive = m->alive == 2;
+    }
+}
+
+/* Line index i as v says, from the records m merged. */
+static void
+apply(struct dsq_report *r, const struct merge *m, size_t i, const struct dsq_line_facts *f,
+      const struct dsq_line_verdict *v)
+{
+    struct dsq_line_info *li = &r->lines[i];
+
+    li->attempt = f->attempt;
+    li->state = v->state;
+    li->slurm_state = v->slurm_state;
+    r->counts[v->state]++;
+    switch (v->shown) {
+    case DSQ_SHOW_END: /* the end record's measurements are li's already */
+        li->host = m->e_host;
+        li->end = m->e_t;
+        li->start = m->has_s && m->s_att == m->e_att && m->s_rst == m->e_rst ? m->s_t
+                                                                             : m->e_t - li->elapsed;
+        return;
+    case DSQ_SHOW_START:
+        li->host = m->s_host;
+        li->start = m->s_t;
+        break;
+    case DSQ_SHOW_NONE:
+        li->host = NULL;
+        li->start = 0;
+        break;
+    }
+    li->end = 0;
+    li->exit = -1;
+    li->signal = 0;
+    li->elapsed = li->utime = li->stime = 0;
+    li->maxrss_kb = 0;
+    li->reason = NULL;
+}
+
+/* Every line's state.  Without a queue to ask, a line waits while its
+ * attempt visibly runs here, which the other lines' host checks tell: a
+ * first pass counts those (only when some attempt has no queue). */
+static void
+decide_lines(struct dsq_report *r, struct attinfo *ai, struct merge *mg)
+{
+    size_t nat = r->m.nattempts, other_here = 0;
+    struct dsq_line_facts f;
+    struct dsq_line_verdict v;
+    int unasked = 0;
+
+    for (size_t a = 0; a < nat; a++)
+        unasked |= !ai[a].q;
+    for (size_t i = 0; unasked && i < r->nlines; i++) {
+        facts_of(r, ai, &mg[i], i, &f);
+        v = dsq_report_decide(&f);
+        if (!v.here)
+            continue;
+        if (f.attempt >= 1 && f.attempt <= nat)
+            ai[f.attempt - 1].local_running++;
+        else
+            other_here++;
+    }
+    for (size_t i = 0; i < r->nlines; i++) {
+        facts_of(r, ai, &mg[i], i, &f);
+        f.planned_here = ai[f.planned - 1].local_running > 0 || (f.planned == 1 && other_here);
+        v = dsq_report_decide(&f);
+        apply(r, &mg[i], i, &f, &v);
+    }
+    r->over = !r->counts[DSQ_ST_PENDING] && !r->counts[DSQ_ST_RUNNING];
+    for (size_t a = 0; r->over && a < nat; a++)
+        for (size_t t = 0; ai[a].q && t < r->m.attempts[a].plan.tasks; t++)
+            if (ai[a].q[t] == DSQ_Q_PENDING || ai[a].q[t] == DSQ_Q_RUNNING)
+                r->over = 0;
+}
+
+/* --- loading ------------------------------------------------------------ */
+
+/* The manifest and the job file copy, checked against each other. */
+static int
+load_run(struct dsq_report *r, const char *run_dir, struct dsq_error *err)
+{
+    char *path = NULL;
+    int rc = -1;
+
     if (dsq_manifest_read(run_dir, &r->m, err) < 0)
         goto out;
     if (!(path = dsq_rundir_path(run_dir, DSQ_RD_JOBFILE))) {
@@ -364,178 +536,115 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
                       path, r->jf->ncmds, r->m.commands);
         goto out;
     }
-    r->nlines = r->jf->ncmds;
-    r->lines = dsq_calloc_big(r->nlines, sizeof *r->lines);
-    c.mg = dsq_calloc_big(r->nlines, sizeof *c.mg);
-    why = calloc(r->nlines ? r->nlines : 1, 1);
-    nat = r->m.nattempts;
-    ai = calloc(nat, sizeof *ai);
-    if (!r->lines || !c.mg || !why || !ai) {
-        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory (%zu lines)", r->nlines);
-        goto out;
-    }
+    rc = 0;
+out:
+    free(path);
+    return rc;
+}
 
-    /* Which attempts include each line: attempt 1 every line, then each
-     * rerun its own; the latest one decides where the line waits. */
+/* Which attempts include each line: attempt 1 every line, then each rerun
+ * its own; the latest one decides where the line waits. */
+static int
+plan_lines(struct dsq_report *r, struct attinfo *ai, const char *run_dir, struct dsq_error *err)
+{
     for (size_t i = 0; i < r->nlines; i++) {
         r->lines[i].line = r->jf->cmds[i].line;
         r->lines[i].planned = 1;
         r->lines[i].task = dsq_plan_cmd_task(&r->m.attempts[0].plan, i);
     }
-    for (size_t a = 1; a < nat; a++) {
+    for (size_t a = 1; a < r->m.nattempts; a++) {
         const struct dsq_attempt *at = &r->m.attempts[a];
         if (dsq_attempt_lines(run_dir, at, r->jf, &ai[a].lines, &ai[a].n, err) < 0)
-            goto out;
+            return -1;
         for (size_t j = 0; j < ai[a].n; j++) {
             size_t i = dsq_jobfile_find(r->jf, ai[a].lines[j]);
             r->lines[i].planned = at->number;
             r->lines[i].task = dsq_plan_cmd_task(&at->plan, j);
         }
     }
+    return 0;
+}
 
-    c.r = r;
-    if (dsq_rundir_read_records(run_dir, on_record, &c, err) < 0) {
-        if (c.oom)
+/* Every record merged into c->mg and the lines' measurements. */
+static int
+read_records(struct loadctx *c, const char *run_dir, struct dsq_error *err)
+{
+    struct dsq_report *r = c->r;
+
+    if (dsq_rundir_read_records(run_dir, on_record, c, err) < 0 || c->oom) {
+        if (c->oom)
             dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory reading the records of %s", run_dir);
-        goto out;
+        return -1;
     }
-    if (c.oom) {
-        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory reading the records of %s", run_dir);
-        goto out;
-    }
-    if (c.stray)
+    if (c->stray)
         dsq_warn("%s: %zu record%s for lines that are not commands of the job file (first: "
                  "line %zu); ignored",
-                 run_dir, c.stray, c.stray == 1 ? "" : "s", c.stray_line);
+                 run_dir, c->stray, c->stray == 1 ? "" : "s", c->stray_line);
 
     /* Attempts: the first pair of each line that has records, and the
      * distinct other pairs. */
     for (size_t i = 0; i < r->nlines; i++)
-        r->lines[i].attempts = c.mg[i].has_s || c.mg[i].has_e;
-    if (c.nseen) /* qsort(NULL, 0) is undefined: a run never rerun */
-        qsort(c.seen, c.nseen, sizeof *c.seen, seen_cmp);
-    for (size_t k = 0; k < c.nseen; k++) {
-        if (k == 0 || seen_cmp(&c.seen[k], &c.seen[k - 1]))
-            r->lines[c.seen[k].idx].attempts++;
+        r->lines[i].attempts = c->mg[i].has_s || c->mg[i].has_e;
+    if (c->nseen) /* qsort(NULL, 0) is undefined: a run never rerun */
+        qsort(c->seen, c->nseen, sizeof *c->seen, seen_cmp);
+    for (size_t k = 0; k < c->nseen; k++) {
+        if (k == 0 || seen_cmp(&c->seen[k], &c->seen[k - 1]))
+            r->lines[c->seen[k].idx].attempts++;
     }
+    return 0;
+}
 
-    for (size_t a = 0; a < nat; a++) {
+/* The queue of every attempt that has job ids. */
+static int
+ask_queue(struct dsq_report *r, struct attinfo *ai, struct dsq_error *err)
+{
+    int warned = 0, any_ids = 0, all_asked = 1;
+
+    for (size_t a = 0; a < r->m.nattempts; a++) {
         int asked;
-        if (queue_load(&r->m.attempts[a], &ai[a], &asked, &warned) < 0) {
-            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-            goto out;
-        }
+        if (queue_load(&r->m.attempts[a], &ai[a], &asked, &warned) < 0)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
         if (r->m.attempts[a].job_ids.n) {
             any_ids = 1;
             all_asked &= asked;
         }
     }
     r->queue_known = any_ids && all_asked;
+    return 0;
+}
 
-    /* First pass: everything the records decide, with the queue of the
-     * attempt that wrote them. */
-    for (size_t i = 0; i < r->nlines; i++) {
-        struct dsq_line_info *li = &r->lines[i];
-        struct merge *m = &c.mg[i];
+struct dsq_report *
+dsq_report_load(const char *run_dir, struct dsq_error *err)
+{
+    struct dsq_report *r = calloc(1, sizeof *r);
+    struct loadctx c = {0};
+    struct attinfo *ai = NULL;
+    int ok = 0;
 
-        if (m->has_e &&
-            (!m->has_s || key_cmp(m->e_att, m->e_rst, m->e_t, m->s_att, m->s_rst, m->s_t) >= 0)) {
-            li->attempt = m->e_att;
-            li->host = m->e_host;
-            li->end = m->e_t;
-            li->start = m->has_s && m->s_att == m->e_att && m->s_rst == m->e_rst
-                            ? m->s_t
-                            : m->e_t - li->elapsed;
-            if ((unsigned)li->state >= DSQ_ST__COUNT)
-                li->state = DSQ_ST_FAILED;
-            if (m->e_att >= 1 && m->e_att <= nat)
-                queue_of(r, ai, m->e_att, i, &why[i]);
-            continue;
-        }
-        /* No end record for the latest attempt: nothing measured. */
-        li->exit = -1;
-        li->signal = 0;
-        li->elapsed = li->utime = li->stime = 0;
-        li->maxrss_kb = 0;
-        li->reason = NULL;
-        li->end = 0;
-        if (m->has_s) {
-            int known = m->s_att >= 1 && m->s_att <= nat && ai[m->s_att - 1].q;
-            enum dsq_qstate q = known ? queue_of(r, ai, m->s_att, i, &why[i]) : DSQ_Q_UNKNOWN;
-
-            li->attempt = m->s_att;
-            li->host = m->s_host;
-            li->start = m->s_t;
-            if (known)
-                li->state = q == DSQ_Q_RUNNING   ? DSQ_ST_RUNNING
-                            : q == DSQ_Q_PENDING ? DSQ_ST_PENDING /* requeued */
-                                                 : DSQ_ST_LOST;
-            else
-                li->state = line_alive(li->host, m->s_pid) ? DSQ_ST_RUNNING : DSQ_ST_LOST;
-            if (li->state == DSQ_ST_RUNNING && !known) {
-                if (m->s_att >= 1 && m->s_att <= nat)
-                    ai[m->s_att - 1].local_running++;
-                else
-                    other_running++;
-            }
-        } else {
-            li->state = DSQ_ST_NOT_RUN; /* decided below */
-            li->host = NULL;
-            li->start = 0;
-            li->attempt = 0;
-        }
+    if (!r) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        return NULL;
     }
-    /* Second pass: a line that its latest attempt has not recorded yet
-     * waits while that attempt's task is queued or running, or (no queue to
-     * ask) while that attempt visibly runs here.  Otherwise it keeps what
-     * an earlier attempt recorded, or never ran. */
-    for (size_t i = 0; i < r->nlines; i++) {
-        struct dsq_line_info *li = &r->lines[i];
-        struct merge *m = &c.mg[i];
-        unsigned rec = m->has_e && m->e_att > m->s_att ? m->e_att : m->s_att;
-        unsigned char w = 0;
-
-        if (!m->has_s && !m->has_e)
-            rec = 0;
-        if (li->planned > rec) {
-            const struct attinfo *pa = &ai[li->planned - 1];
-            enum dsq_qstate q = queue_of(r, ai, li->planned, i, &w);
-            int waiting = pa->q ? q == DSQ_Q_PENDING || q == DSQ_Q_RUNNING
-                                : pa->local_running > 0 || (li->planned == 1 && other_running);
-
-            if (waiting) {
-                li->state = DSQ_ST_PENDING;
-                li->exit = -1;
-                li->signal = 0;
-                li->elapsed = li->utime = li->stime = 0;
-                li->maxrss_kb = 0;
-                li->reason = NULL;
-                li->host = NULL;
-                li->start = li->end = 0;
-                why[i] = 0;
-            } else if (rec == 0) {
-                li->state = DSQ_ST_NOT_RUN;
-                why[i] = w;
-            }
-        }
-        r->counts[li->state]++;
-        li->slurm_state = NULL;
-        if (why[i] && li->state != DSQ_ST_OK && li->state != DSQ_ST_PENDING &&
-            li->state != DSQ_ST_RUNNING)
-            li->slurm_state = explain_states[why[i]];
+    if (load_run(r, run_dir, err) < 0)
+        goto out;
+    r->nlines = r->jf->ncmds;
+    r->lines = dsq_calloc_big(r->nlines, sizeof *r->lines);
+    c.mg = dsq_calloc_big(r->nlines, sizeof *c.mg);
+    ai = calloc(r->m.nattempts, sizeof *ai);
+    if (!r->lines || !c.mg || !ai) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory (%zu lines)", r->nlines);
+        goto out;
     }
-    r->over = !r->counts[DSQ_ST_PENDING] && !r->counts[DSQ_ST_RUNNING];
-    for (size_t a = 0; r->over && a < nat; a++)
-        for (size_t t = 0; ai[a].q && t < r->m.attempts[a].plan.tasks; t++)
-            if (ai[a].q[t] == DSQ_Q_PENDING || ai[a].q[t] == DSQ_Q_RUNNING)
-                r->over = 0;
+    c.r = r;
+    if (plan_lines(r, ai, run_dir, err) < 0 || read_records(&c, run_dir, err) < 0 ||
+        ask_queue(r, ai, err) < 0)
+        goto out;
+    decide_lines(r, ai, c.mg);
     ok = 1;
 out:
-    attinfo_free(ai, nat);
-    free(why);
+    attinfo_free(ai, r->m.nattempts);
     free(c.mg);
     free(c.seen);
-    free(path);
     if (!ok) {
         dsq_report_destroy(r);
         return NULL;
@@ -802,11 +911,11 @@ failure_of(const struct dsq_line_info *li, struct member *mb)
         return 0;
     case DSQ_ST_INTERRUPTED:
         mb->kind = G_INTERRUPTED;
-        mb->code = li->slurm_state ? explain_code(li->slurm_state) : 0;
+        mb->code = (int)dsq_report_slurm_code(li->slurm_state);
         return 0;
     case DSQ_ST_LOST:
         mb->kind = G_LOST;
-        mb->code = li->slurm_state ? explain_code(li->slurm_state) : 0;
+        mb->code = (int)dsq_report_slurm_code(li->slurm_state);
         return 0;
     default:
         return -1;

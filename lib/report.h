@@ -1,9 +1,9 @@
 /* report: merges a run's records (the latest attempt of a line wins) with
  * the queue state from the slurm seam into one state per command line, with
  * runtime statistics, failure groups and packing advice; formats it as a
- * table, JSON or TSV.  autopsy reads the same merged view.  A line that a
- * rerun (attempt N) does not include keeps what its earlier attempts say;
- * one it includes waits (pending) only on attempt N's own array tasks. */
+ * table, JSON or TSV.  autopsy reads the same merged view.  A line that a rerun
+ * (attempt N) does not include keeps what its earlier attempts say; one it
+ * includes waits (pending) only on attempt N's own array tasks. */
 #ifndef DSQ_REPORT_H
 #define DSQ_REPORT_H
 
@@ -14,6 +14,7 @@
 #include "jobfile.h"
 #include "manifest.h"
 #include "record.h"
+#include "slurm.h"
 
 struct dsq_line_info {
     size_t line;      /* 1-based physical line */
@@ -32,9 +33,8 @@ struct dsq_line_info {
                                 failed the line, NULL normally */
     const char *slurm_state; /* static: Slurm's final state of the line's
                                 array task where it explains a line that did
-                                not succeed (TIMEOUT, CANCELLED, NODE_FAIL,
-                                OUT_OF_MEMORY, PREEMPTED, BOOT_FAIL,
-                                DEADLINE), else NULL */
+                                not succeed (see dsq_report_slurm_name()),
+                                else NULL */
 };
 
 /* One (attempt, restart) of a line, for report --history. */
@@ -66,11 +66,13 @@ struct dsq_report {
 /* Load and merge.  Warnings (torn records, Slurm unreachable) go through
  * dsq_warn().  Owned: dsq_report_destroy(). */
 struct dsq_report *dsq_report_load(const char *run_dir, struct dsq_error *err);
+/* r owned by the caller until here; NULL is a no-op. */
 void dsq_report_destroy(struct dsq_report *r);
 
 /* Every attempt of every line (report --history): reads the records again
- * and fills r->history.  An attempt that includes a line but has no record
- * of it yet is an entry too (pending, or not_run once it is over). */
+ * and fills r->history (owned by r, replacing an earlier one).  An attempt
+ * that includes a line but has no record of it yet is an entry too
+ * (pending, or not_run once it is over). */
 int dsq_report_load_history(struct dsq_report *r, struct dsq_error *err);
 
 /* Output formats, to a caller's stream. */
@@ -82,5 +84,67 @@ int dsq_report_print_tsv(const struct dsq_report *r, FILE *out);
 /* One progress line for --watch: a bar, lines per state, the rate since the
  * first line started, and an ETA (now: epoch seconds). */
 int dsq_report_print_progress(const struct dsq_report *r, double now, FILE *out);
+
+/* Whether a line in state st ran to an end record of its own (ok, failed,
+ * signaled, interrupted): the lines that statistics measure. */
+int dsq_report_finished(enum dsq_state st);
+
+/* Slurm's end states that explain a line which did not succeed: TIMEOUT,
+ * CANCELLED, NODE_FAIL, OUT_OF_MEMORY, PREEMPTED, BOOT_FAIL, DEADLINE, coded
+ * 1 to 7 in that order (failure groups are ordered by it).  The code of a
+ * name, 0 for any other (or NULL); the name of a code, static, NULL for 0
+ * or an unknown code. */
+unsigned dsq_report_slurm_code(const char *slurm_state);
+const char *dsq_report_slurm_name(unsigned code);
+
+/* --- the state of one line ---------------------------------------------
+ * dsq_report_decide() is the whole decision and does no I/O:
+ * dsq_report_load() gathers the facts (records, queue, this host) and
+ * applies the verdict. */
+
+/* What the queue says of the array task that runs a line in one attempt. */
+struct dsq_task_queue {
+    int asked;               /* Slurm answered for every job id of the attempt */
+    enum dsq_qstate state;   /* when asked: the task's state, DSQ_Q_DONE also
+                                for a task Slurm no longer lists; DSQ_Q_UNKNOWN
+                                when the attempt does not include the line */
+    const char *slurm_state; /* static: when asked and done, Slurm's end state
+                                if it explains a line that did not succeed
+                                (dsq_report_slurm_name()), else NULL */
+};
+
+/* A line's latest record, by attempt, then restart, then time: a start
+ * after an end (a requeued task's next restart, a retry) is the latest. */
+enum dsq_latest { DSQ_LATEST_NONE, DSQ_LATEST_START, DSQ_LATEST_END };
+
+struct dsq_line_facts {
+    enum dsq_latest latest;
+    unsigned attempt;                /* the latest record's attempt, 0 without one */
+    enum dsq_state end_state;        /* DSQ_LATEST_END: the state it records */
+    int alive;                       /* read only for DSQ_LATEST_START when seen is not
+                                        asked: the line's process still runs on this
+                                        host */
+    struct dsq_task_queue seen;      /* the line's task in attempt (not asked when
+                                        the manifest has no such attempt) */
+    unsigned planned;                /* the latest attempt that includes the line */
+    struct dsq_task_queue planned_q; /* the line's task in planned */
+    int planned_here;                /* read only when planned_q is not asked: some line of
+                                        attempt planned runs on this host (for planned 1,
+                                        also a line of an attempt the manifest lacks) */
+};
+
+/* Which record tells the line's host, times and measurements. */
+enum dsq_shown { DSQ_SHOW_NONE, DSQ_SHOW_START, DSQ_SHOW_END };
+
+struct dsq_line_verdict {
+    enum dsq_state state;
+    const char *slurm_state; /* static, or NULL: as dsq_line_info's */
+    enum dsq_shown shown;
+    int here; /* running by the host check (no queue to ask): counts
+                 towards planned_here of the lines of its attempt */
+};
+
+/* The state of the line f describes (f borrowed for the call). */
+struct dsq_line_verdict dsq_report_decide(const struct dsq_line_facts *f);
 
 #endif
