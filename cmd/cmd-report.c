@@ -1,6 +1,8 @@
 /* cmd-report: `dsq report [RUN]`: what happened to every line of a run, as a
  * summary for people, one JSON object, or one TSV row per line.  The merging
- * is lib/report.c; this file only parses options and picks the format. */
+ * is lib/report.c, the numbers lib/report-stats.c, the formats
+ * lib/report-print.c; this file parses options, picks the format, and words
+ * what names the command line: the advice and the command to run again. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,9 +13,12 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/buf.h"
+#include "lib/report-print.h"
 #include "lib/report.h"
 #include "lib/rundir.h"
 #include "lib/sys.h"
+#include "lib/text.h"
 
 enum {
     OPT_STATUS_DIR = 1,
@@ -94,6 +99,35 @@ static const char report_usage[] =
     "Exit status: 0 success; 1 with --check, some line is not ok; 2 usage or input\n"
     "error; 3 system error.\n";
 
+/* The advice names the options that would apply it. */
+static int
+report_advice(const struct dsq_report_advice *a, const char *median, const char *about,
+              struct dsq_buf *out)
+{
+    if (a->tasks == 1)
+        return dsq_buf_printf(out,
+                              "median successful line takes %s: --tasks 1 runs all %zu lines in "
+                              "one array task of about %s",
+                              median, a->lines_per_task, about);
+    return dsq_buf_printf(out,
+                          "median successful line takes %s: --lines-per-task %zu gives array "
+                          "tasks of about %s (%zu tasks)",
+                          median, a->lines_per_task, about, a->tasks);
+}
+
+/* A command to paste: the path quoted when it needs to be. */
+static int
+report_rerun(const char *run_dir, struct dsq_buf *out)
+{
+    const char *dir = run_dir ? run_dir : "RUN";
+
+    if (dsq_buf_puts(out, "dsq autopsy ") < 0 || dsq_buf_shell_word(out, dir, strlen(dir)) < 0)
+        return -1;
+    return dsq_buf_puts(out, " > rerun.txt");
+}
+
+const struct dsq_report_words cmd_report_words = {report_advice, report_rerun};
+
 static void
 quiet_warning(const char *msg, void *arg)
 {
@@ -119,13 +153,13 @@ print_once(const char *run_dir, int json, int lines, int tsv, int check, int wat
     if (watch && isatty(STDOUT_FILENO))
         fputs("\033[H\033[2J", stdout);
     if (json)
-        rc = dsq_report_print_json(r, lines, stdout);
+        rc = dsq_report_print_json(r, &cmd_report_words, lines, stdout);
     else if (tsv)
         rc = dsq_report_print_tsv(r, stdout);
     else if (watch && !r->over)
         rc = dsq_report_print_progress(r, dsq_time_real(), stdout);
     else
-        rc = dsq_report_print_text(r, stdout);
+        rc = dsq_report_print_text(r, &cmd_report_words, stdout);
     if (rc < 0 || fflush(stdout) == EOF) {
         fprintf(stderr, "dsq: error: cannot write the report: %s\n", strerror(errno));
         dsq_report_destroy(r);

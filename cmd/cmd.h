@@ -24,6 +24,11 @@ int cmd_run_main(int argc, char **argv);
 int cmd_report_main(int argc, char **argv);
 int cmd_autopsy_main(int argc, char **argv);
 
+/* What the report says in the command line's words (cmd-report.c): the
+ * advice's options, the command that runs lines again. */
+struct dsq_report_words;
+extern const struct dsq_report_words cmd_report_words;
+
 /* The option parser every subcommand uses.  Long options match exactly (no
  * abbreviations, so none can swallow an sbatch option); "--name=value",
  * "--name value", "-x value" and "-xvalue" are accepted. */

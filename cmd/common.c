@@ -14,6 +14,7 @@
 #include "lib/fs.h"
 #include "lib/limit.h"
 #include "lib/manifest.h"
+#include "lib/report-print.h"
 #include "lib/report.h"
 #include "lib/sbatch.h"
 #include "lib/text.h"
@@ -237,7 +238,7 @@ report_status(const char *run_dir, FILE *out)
 
     if (!r)
         return cmd_fail(&err);
-    dsq_report_print_text(r, out);
+    dsq_report_print_text(r, &cmd_report_words, out);
     rc = r->counts[DSQ_ST_OK] == r->nlines ? DSQ_EXIT_OK : DSQ_EXIT_NOTOK;
     dsq_report_destroy(r);
     return rc;

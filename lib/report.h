@@ -1,14 +1,13 @@
-/* report: merges a run's records (the latest attempt of a line wins) with
- * the queue state from the slurm seam into one state per command line, with
- * runtime statistics, failure groups and packing advice; formats it as a
- * table, JSON or TSV.  autopsy reads the same merged view.  A line that a rerun
+/* report: one state per command line of a run, from its records (the latest
+ * attempt of a line wins) and the queue state from the slurm seam; the first
+ * step of dsq report and autopsy.  report-stats.h derives the numbers from
+ * the merged lines, report-print.h writes them out.  A line that a rerun
  * (attempt N) does not include keeps what its earlier attempts say; one it
  * includes waits (pending) only on attempt N's own array tasks. */
 #ifndef DSQ_REPORT_H
 #define DSQ_REPORT_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "error.h"
 #include "jobfile.h"
@@ -74,16 +73,6 @@ void dsq_report_destroy(struct dsq_report *r);
  * that includes a line but has no record of it yet is an entry too
  * (pending, or not_run once it is over). */
 int dsq_report_load_history(struct dsq_report *r, struct dsq_error *err);
-
-/* Output formats, to a caller's stream. */
-/* With r->history, the text adds each line's attempts and the JSON lines
- * a "history" list. */
-int dsq_report_print_text(const struct dsq_report *r, FILE *out);
-int dsq_report_print_json(const struct dsq_report *r, int with_lines, FILE *out);
-int dsq_report_print_tsv(const struct dsq_report *r, FILE *out);
-/* One progress line for --watch: a bar, lines per state, the rate since the
- * first line started, and an ETA (now: epoch seconds). */
-int dsq_report_print_progress(const struct dsq_report *r, double now, FILE *out);
 
 /* Whether a line in state st ran to an end record of its own (ok, failed,
  * signaled, interrupted): the lines that statistics measure. */

@@ -1,0 +1,43 @@
+/* report-print: a merged report (report.h) with its numbers (report-stats.h)
+ * written out: the summary for people, one JSON object, one TSV row per
+ * line, or a progress line.  The sentences that name command-line flags
+ * (the advice, the command that reruns lines) come from the caller, who
+ * knows the command line: struct dsq_report_words. */
+#ifndef DSQ_REPORT_PRINT_H
+#define DSQ_REPORT_PRINT_H
+
+#include <stdio.h>
+
+#include "buf.h"
+#include "report-stats.h"
+#include "report.h"
+
+/* Each appends one sentence to out and returns 0, or -1 when out of memory.
+ * A NULL member (or words) leaves its sentence out (the JSON advice "text"
+ * is then null). */
+struct dsq_report_words {
+    /* The packing advice a, with a->median and a->task_seconds already
+     * worded as the report words durations ("2.00 s", "10 minutes"). */
+    int (*advice)(const struct dsq_report_advice *a, const char *median, const char *about,
+                  struct dsq_buf *out);
+    /* The command that reruns the lines of run_dir (NULL when the manifest
+     * does not say) that did not end ok. */
+    int (*rerun)(const char *run_dir, struct dsq_buf *out);
+};
+
+/* Each writes r (borrowed) to out and returns 0, or -1 when out of memory or
+ * out has an error.  words borrowed for the call, may be NULL. */
+
+/* The summary; with r->history, each line's attempts too. */
+int dsq_report_print_text(const struct dsq_report *r, const struct dsq_report_words *words,
+                          FILE *out);
+/* One object; with_lines adds "lines", one object per line (with
+ * r->history, each with a "history" list), streamed one line at a time. */
+int dsq_report_print_json(const struct dsq_report *r, const struct dsq_report_words *words,
+                          int with_lines, FILE *out);
+int dsq_report_print_tsv(const struct dsq_report *r, FILE *out);
+/* One progress line for --watch: a bar, lines per state, the rate since the
+ * first line started, and an ETA (now: epoch seconds). */
+int dsq_report_print_progress(const struct dsq_report *r, double now, FILE *out);
+
+#endif

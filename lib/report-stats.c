@@ -1,0 +1,259 @@
+/* report-stats: the numbers of a merged report (see report-stats.h): one
+ * pass over the lines, then a selection for the median and p95 and a sort
+ * of the failures only, so a million lines cost little more than reading
+ * their records. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "report-stats.h"
+#include "select.h"
+#include "sys.h"
+
+/* A failure, to be grouped. */
+struct member {
+    enum dsq_report_group_kind kind;
+    int code;
+    size_t idx; /* line index */
+};
+
+/* The median of v[0..n), n > 0, reordering v: afterwards v[0..n/2) holds
+ * the smaller half and v[n/2..n) the larger. */
+static double
+median_of(double *v, size_t n)
+{
+    double hi = dsq_select_double(v, n, n / 2), lo;
+
+    if (n % 2)
+        return hi;
+    lo = v[0];
+    for (size_t k = 1; k < n / 2; k++)
+        if (v[k] > lo)
+            lo = v[k];
+    return (lo + hi) / 2;
+}
+
+static int
+member_cmp(const void *a, const void *b)
+{
+    const struct member *x = a, *y = b;
+
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    if (x->code != y->code)
+        return x->code < y->code ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+    const struct dsq_report_group *x = a, *y = b;
+
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return x->code < y->code ? -1 : x->code > y->code;
+}
+
+/* The failure group of a line, or -1 when it is not a failure. */
+static int
+failure_of(const struct dsq_line_info *li, struct member *mb)
+{
+    switch (li->state) {
+    case DSQ_ST_FAILED:
+        if (li->exit >= 0) {
+            mb->kind = DSQ_GROUP_EXIT;
+            mb->code = li->exit;
+        } else {
+            mb->kind = DSQ_GROUP_DSQ; /* dsq could not start it: see reason */
+            mb->code = 0;
+        }
+        return 0;
+    case DSQ_ST_SIGNALED:
+        mb->kind = DSQ_GROUP_SIGNAL;
+        mb->code = li->signal;
+        return 0;
+    case DSQ_ST_INTERRUPTED:
+        mb->kind = DSQ_GROUP_INTERRUPTED;
+        mb->code = (int)dsq_report_slurm_code(li->slurm_state);
+        return 0;
+    case DSQ_ST_LOST:
+        mb->kind = DSQ_GROUP_LOST;
+        mb->code = (int)dsq_report_slurm_code(li->slurm_state);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+void
+dsq_report_stats_free(struct dsq_report_stats *s)
+{
+    free(s->failed);
+    free(s->groups);
+    s->failed = NULL;
+    s->groups = NULL;
+}
+
+/* The packing advice: when an array task of the current plan would last
+ * only a few minutes, scheduling overhead dominates; suggest the lines per
+ * task that make tasks of about ADVICE_TARGET_S. */
+#define ADVICE_SHORT_S 300.0
+#define ADVICE_TARGET_S 600.0
+
+static void
+stats_advice(const struct dsq_report *r, double *ok_el, size_t nok, struct dsq_report_stats *s)
+{
+    /* Packing is advice for planning the whole job file: attempt 1's plan. */
+    const struct dsq_plan *p = &r->m.attempts[0].plan;
+    /* A dry run's pool width is this machine's, not what a Slurm task gets. */
+    unsigned w = r->m.attempts[0].dry_run || !p->parallel ? 1 : p->parallel;
+    double median, task_s;
+    size_t l, cur = p->lines_per_task ? p->lines_per_task : 1;
+
+    /* One task has no scheduling overhead to save. */
+    if (nok == 0 || r->nlines < 2 || p->tasks < 2)
+        return;
+    median = median_of(ok_el, nok);
+    task_s = ceil((double)cur / w) * median;
+    if (task_s >= ADVICE_SHORT_S)
+        return;
+    l = dsq_plan_advise_lines(median, ADVICE_TARGET_S, w);
+    if (l > r->nlines)
+        l = r->nlines;
+    if (l <= cur)
+        return;
+    s->have_advice = 1;
+    s->advice.median = median;
+    s->advice.lines_per_task = l;
+    s->advice.tasks = (r->nlines + l - 1) / l;
+    s->advice.task_seconds = ceil((double)l / w) * median;
+    s->advice.parallel = w;
+}
+
+/* Keep the SLOWEST longest, longest first; ties keep file order. */
+static void
+note_slow(const struct dsq_report *r, size_t i, struct dsq_report_stats *s)
+{
+    double el = r->lines[i].elapsed;
+    size_t k = s->nslowest < DSQ_REPORT_SLOWEST ? s->nslowest++ : DSQ_REPORT_SLOWEST;
+
+    while (k > 0 && r->lines[s->slowest[k - 1]].elapsed < el) {
+        if (k < DSQ_REPORT_SLOWEST)
+            s->slowest[k] = s->slowest[k - 1];
+        k--;
+    }
+    if (k < DSQ_REPORT_SLOWEST)
+        s->slowest[k] = i;
+}
+
+/* min, median, p95 (nearest rank) and max of el[0..n), n > 0, reordering
+ * el. */
+static void
+spread(double *el, size_t n, struct dsq_report_stats *s)
+{
+    size_t p95 = (size_t)ceil(0.95 * (double)n) - 1;
+
+    s->min = s->max = el[0];
+    for (size_t k = 1; k < n; k++) {
+        if (el[k] < s->min)
+            s->min = el[k];
+        if (el[k] > s->max)
+            s->max = el[k];
+    }
+    s->median = median_of(el, n);
+    /* median_of() left el[n/2..n) holding the largest values. */
+    s->p95 = dsq_select_double(el + n / 2, n - n / 2, p95 - n / 2);
+}
+
+/* The failures members[0..n), sorted, as s's groups and line indices. */
+static int
+group_failures(struct member *members, size_t n, struct dsq_report_stats *s)
+{
+    qsort(members, n, sizeof *members, member_cmp);
+    s->failed = malloc((n ? n : 1) * sizeof *s->failed);
+    s->groups = malloc((n ? n : 1) * sizeof *s->groups);
+    if (!s->failed || !s->groups)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        if (k == 0 || members[k].kind != members[k - 1].kind ||
+            members[k].code != members[k - 1].code) {
+            struct dsq_report_group *g = &s->groups[s->ngroups++];
+            g->kind = members[k].kind;
+            g->code = members[k].code;
+            g->count = 0;
+            g->first = k;
+        }
+        s->groups[s->ngroups - 1].count++;
+        s->failed[k] = members[k].idx;
+    }
+    s->nfailed = n;
+    qsort(s->groups, s->ngroups, sizeof *s->groups, group_cmp);
+    return 0;
+}
+
+int
+dsq_report_stats_make(const struct dsq_report *r, struct dsq_report_stats *s)
+{
+    double *el = NULL, *ok_el = NULL, wall = 0, wall_cpus = 0;
+    struct member *members;
+    size_t nok = 0, nmembers = 0;
+    int rc = -1;
+
+    memset(s, 0, sizeof *s);
+    el = dsq_calloc_big(r->nlines, sizeof *el);
+    ok_el = dsq_calloc_big(r->nlines, sizeof *ok_el);
+    members = malloc((r->nlines ? r->nlines : 1) * sizeof *members);
+    if (!el || !ok_el || !members)
+        goto out;
+    for (size_t i = 0; i < r->nlines; i++) {
+        const struct dsq_line_info *li = &r->lines[i];
+        const struct dsq_attempt *a;
+        unsigned cpus;
+        struct member mb;
+
+        if (failure_of(li, &mb) == 0) {
+            mb.idx = i;
+            members[nmembers++] = mb;
+        }
+        if (!dsq_report_finished(li->state))
+            continue;
+        el[s->finished++] = li->elapsed;
+        if (li->state == DSQ_ST_OK)
+            ok_el[nok++] = li->elapsed;
+        s->cpu += li->utime + li->stime;
+        wall += li->elapsed;
+        /* CPUs per line are the attempt's that ran it (a rerun may ask for
+         * more). */
+        a = dsq_manifest_attempt(&r->m, li->attempt);
+        cpus = a ? a->per_line.cpus : r->m.attempts[0].per_line.cpus;
+        wall_cpus += li->elapsed * (cpus ? cpus : 1);
+        if (li->maxrss_kb > s->maxrss_kb || s->finished == 1) {
+            s->maxrss_kb = li->maxrss_kb;
+            s->maxrss_idx = i;
+        }
+        note_slow(r, i, s);
+    }
+    if (s->finished)
+        spread(el, s->finished, s);
+    if (wall > 0) {
+        s->cpu_eff = s->cpu / wall_cpus;
+        s->have_eff = 1;
+    }
+    stats_advice(r, ok_el, nok, s);
+    if (group_failures(members, nmembers, s) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(el);
+    free(ok_el);
+    free(members);
+    if (rc < 0)
+        dsq_report_stats_free(s);
+    return rc;
+}

@@ -1,0 +1,67 @@
+/* report-stats: the numbers of a merged report (report.h): wall-time
+ * statistics, CPU and memory, the slowest lines, failures grouped by cause,
+ * and packing advice as numbers.  report-print.h writes them; the words
+ * that name command-line flags are the caller's (cmd/). */
+#ifndef DSQ_REPORT_STATS_H
+#define DSQ_REPORT_STATS_H
+
+#include <stddef.h>
+
+#include "report.h"
+
+#define DSQ_REPORT_SLOWEST 5
+
+/* The cause of a failure group, in the order groups of equal size are
+ * listed. */
+enum dsq_report_group_kind {
+    DSQ_GROUP_EXIT,        /* failed: code is the exit status */
+    DSQ_GROUP_SIGNAL,      /* signaled: code is the signal */
+    DSQ_GROUP_INTERRUPTED, /* code is dsq_report_slurm_code() of the line's */
+    DSQ_GROUP_LOST,        /*   Slurm state, 0 without one */
+    DSQ_GROUP_DSQ,         /* failed, never started by dsq (see the reason) */
+};
+
+struct dsq_report_group {
+    enum dsq_report_group_kind kind;
+    int code;
+    size_t count;
+    size_t first; /* its lines: failed[first .. first + count) */
+};
+
+/* When array tasks of the plan last only a few minutes, scheduling overhead
+ * dominates: the lines per task that make them last about 10 minutes. */
+struct dsq_report_advice {
+    double median;         /* seconds, the median successful line */
+    size_t lines_per_task; /* suggested; tasks 1: every line in one task */
+    size_t tasks;          /* array tasks that makes */
+    double task_seconds;   /* about how long each lasts */
+    unsigned parallel;     /* lines at once in a task, as estimated */
+};
+
+struct dsq_report_stats {
+    size_t finished; /* lines measured (dsq_report_finished()) */
+    /* With finished > 0: wall seconds, CPU seconds, the largest peak memory
+     * (and the index of its line). */
+    double min, median, p95, max;
+    double cpu;
+    long maxrss_kb;
+    size_t maxrss_idx;
+    double cpu_eff; /* CPU time / (wall time x CPUs per line), if have_eff */
+    int have_eff;
+    size_t slowest[DSQ_REPORT_SLOWEST]; /* line indices, longest first */
+    size_t nslowest;
+    size_t *failed; /* owned: line indices of the failures, by group, each
+                       group in file order */
+    size_t nfailed;
+    struct dsq_report_group *groups; /* owned: largest first */
+    size_t ngroups;
+    struct dsq_report_advice advice; /* if have_advice */
+    int have_advice;
+};
+
+/* Fill s from r (borrowed for the call).  -1 only when out of memory, with
+ * nothing to free; else s's arrays are owned: dsq_report_stats_free(). */
+int dsq_report_stats_make(const struct dsq_report *r, struct dsq_report_stats *s);
+void dsq_report_stats_free(struct dsq_report_stats *s);
+
+#endif
