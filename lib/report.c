@@ -221,6 +221,7 @@ struct attinfo {
                              Slurm's end state */
     size_t local_running; /* its lines running here (no queue to ask) */
 };
+
 static void
 attinfo_free(struct attinfo *ai, size_t n)
 {
