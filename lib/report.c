@@ -32,6 +32,7 @@ struct merge {
     const char *s_host, *e_host;
     unsigned char has_s, has_e;
     unsigned char alive; /* the host check, once asked: 1 gone, 2 alive */
+    unsigned char later; /* decided once every line's host check is in */
 };
 
 /* (line index, attempt, restart) of a record whose pair is not its line's
@@ -333,13 +334,6 @@ queue_view(const struct dsq_report *r, const struct attinfo *ai, unsigned att, s
 
 /* --- the state of a line ----------------------------------------------- */
 
-int
-dsq_report_finished(enum dsq_state st)
-{
-    return st == DSQ_ST_OK || st == DSQ_ST_FAILED || st == DSQ_ST_SIGNALED ||
-           st == DSQ_ST_INTERRUPTED;
-}
-
 /* First what the records of the line's latest attempt say, with the queue
  * of that attempt; then whether a rerun that has not recorded the line yet
  * makes it wait, or leaves it to earlier attempts (or never run). */
@@ -457,34 +451,40 @@ apply(struct dsq_report *r, const struct merge *m, size_t i, const struct dsq_li
     li->reason = NULL;
 }
 
-/* Every line's state.  Without a queue to ask, a line waits while its
- * attempt visibly runs here, which the other lines' host checks tell: a
- * first pass counts those (only when some attempt has no queue). */
+/* Every line's state.  A line that its planned attempt has not recorded,
+ * with no queue to ask, waits while that attempt visibly runs here, which
+ * the other lines' host checks tell: such lines are decided last. */
 static void
 decide_lines(struct dsq_report *r, struct attinfo *ai, struct merge *mg)
 {
-    size_t nat = r->m.nattempts, other_here = 0;
+    size_t nat = r->m.nattempts, other_here = 0, later = 0;
     struct dsq_line_facts f;
     struct dsq_line_verdict v;
-    int unasked = 0;
 
-    for (size_t a = 0; a < nat; a++)
-        unasked |= !ai[a].q;
-    for (size_t i = 0; unasked && i < r->nlines; i++) {
+    for (size_t i = 0; i < r->nlines; i++) {
         facts_of(r, ai, &mg[i], i, &f);
         v = dsq_report_decide(&f);
-        if (!v.here)
+        if (v.here) {
+            if (f.attempt >= 1 && f.attempt <= nat)
+                ai[f.attempt - 1].local_running++;
+            else
+                other_here++;
+        }
+        if (f.planned > f.attempt && !f.planned_q.asked) {
+            mg[i].later = 1;
+            later++;
             continue;
-        if (f.attempt >= 1 && f.attempt <= nat)
-            ai[f.attempt - 1].local_running++;
-        else
-            other_here++;
+        }
+        apply(r, &mg[i], i, &f, &v);
     }
-    for (size_t i = 0; i < r->nlines; i++) {
+    for (size_t i = 0; later && i < r->nlines; i++) {
+        if (!mg[i].later)
+            continue;
         facts_of(r, ai, &mg[i], i, &f);
         f.planned_here = ai[f.planned - 1].local_running > 0 || (f.planned == 1 && other_here);
         v = dsq_report_decide(&f);
         apply(r, &mg[i], i, &f, &v);
+        later--;
     }
     r->over = !r->counts[DSQ_ST_PENDING] && !r->counts[DSQ_ST_RUNNING];
     for (size_t a = 0; r->over && a < nat; a++)

@@ -75,8 +75,14 @@ void dsq_report_destroy(struct dsq_report *r);
 int dsq_report_load_history(struct dsq_report *r, struct dsq_error *err);
 
 /* Whether a line in state st ran to an end record of its own (ok, failed,
- * signaled, interrupted): the lines that statistics measure. */
-int dsq_report_finished(enum dsq_state st);
+ * signaled, interrupted): the lines that statistics measure.  Inline: the
+ * statistics and printers ask it for every line. */
+static inline int
+dsq_report_finished(enum dsq_state st)
+{
+    return st == DSQ_ST_OK || st == DSQ_ST_FAILED || st == DSQ_ST_SIGNALED ||
+           st == DSQ_ST_INTERRUPTED;
+}
 
 /* Slurm's end states that explain a line which did not succeed: TIMEOUT,
  * CANCELLED, NODE_FAIL, OUT_OF_MEMORY, PREEMPTED, BOOT_FAIL, DEADLINE, coded
