@@ -66,11 +66,13 @@ failure_of(const struct dsq_line_info *li, struct member *mb)
 {
     switch (li->state) {
     case DSQ_ST_FAILED:
-        if (li->exit >= 0) {
+        if (li->exit >= 0 && !(li->reason && li->reason[0])) {
             mb->kind = DSQ_GROUP_EXIT;
             mb->code = li->exit;
         } else {
-            mb->kind = DSQ_GROUP_DSQ; /* dsq could not start it: see reason */
+            /* dsq could not start it (its output file, its shell): the
+             * reason says why, whatever exit status stands for it. */
+            mb->kind = DSQ_GROUP_DSQ;
             mb->code = 0;
         }
         return 0;

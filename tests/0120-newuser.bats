@@ -265,3 +265,15 @@ on_tty() {
     [ "$status" -eq 2 ]
     [[ "$output" == *"$(basename "$rd")/manifest.json:2: not a dsq manifest"* ]]
 }
+
+@test "a line dsq could not start shows dsq's reason in the text report, not only in JSON" {
+    printf 'echo a\necho b\n' > two.txt
+    run dsq --job-file two.txt --dry-run --line-output '/proc/nope/%L'
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"not started by dsq: 2 lines (1, 2)"* ]]
+    [[ "$output" == *"(line 1: cannot open line output /proc/nope/1: No such file or directory)"* ]]
+    run dsq report
+    [[ "$output" == *"(line 1: cannot open line output /proc/nope/1"* ]]
+    run dsq report --json
+    json_eq "$(jq -c '.failures' <<<"$output")" '[{"state":"failed","exit":null,"signal":null,"count":2,"lines":[1,2]}]'
+}
