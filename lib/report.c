@@ -348,6 +348,12 @@ dsq_report_decide(const struct dsq_line_facts *f)
         v.state = (unsigned)f->end_state < DSQ_ST__COUNT ? f->end_state : DSQ_ST_FAILED;
         v.shown = DSQ_SHOW_END;
         why = f->seen.slurm_state;
+        /* Requeued and waiting: the task runs again, and with it every
+         * line that did not end ok (only those are skipped). */
+        if (v.state != DSQ_ST_OK && f->seen.asked && f->seen.state == DSQ_Q_PENDING) {
+            v.state = DSQ_ST_PENDING;
+            why = NULL;
+        }
         break;
     case DSQ_LATEST_START: /* no end record: nothing measured */
         v.shown = DSQ_SHOW_START;

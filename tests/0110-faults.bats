@@ -297,6 +297,33 @@ side_line() {
     [ "$(cat side.4)" = $'start 1 1\nend 1 1' ]
 }
 
+@test "a requeued task waiting in the queue: its cut and unstarted lines are pending, the run not over; cancelled, over" {
+    {
+        side_line true
+        side_line 'until [ -e go ]; do sleep 0.1; done'
+        side_line true
+    } > jobs.txt
+    submit --lines-per-task 3 --requeue --kill-grace 2
+    wait_recs "$(started 2)" 60 "$rd"
+    # Requeued and held (an admin's requeuehold, or preemption's requeue):
+    # the runner is stopped, line 2 cut short, and the task waits again.
+    scontrol requeuehold "${jid}_0"
+    wait_recs "$(ended 2)" 60 "$rd"
+    wait_until 60 eval '[ "$(squeue -h -r -j "$jid" -o %T 2>/dev/null)" = PENDING ]'
+    [ "$(end_field 2 state "$rd")" = interrupted ]
+    j=$(report_json)
+    json_eq "$(jq -c '[.lines[] | .state]' <<<"$j")" '["ok","pending","pending"]'
+    [ "$(jq -r .over <<<"$j")" = false ]
+    # Cancelled instead of released: over, and the cut line's end stands.
+    scancel "$jid"
+    wait_job_done "$jid" 60
+    j=$(report_json)
+    json_eq "$(jq -c '[.lines[] | .state]' <<<"$j")" '["ok","interrupted","not_run"]'
+    [ "$(jq -r .over <<<"$j")" = true ]
+    [ "$(cat side.1)" = $'start 1 0\nend 1 0' ]
+    [ ! -e side.3 ]
+}
+
 @test "1,000 array tasks write their records at once: every file parses, 2,000 records" {
     seq 1 1000 | sed 's/^/echo line /' > jobs.txt
     run timeout 240 dsq --job-file jobs.txt --status-dir runs --submit --wait --lines-per-task 1

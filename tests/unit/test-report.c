@@ -98,7 +98,9 @@ static const struct row rows[] = {
     {"ended interrupted, preempted", END, 1, INTERRUPTED, 0, DONE_AS("PREEMPTED"), 1, DONE_AS("PREEMPTED"), 0, INTERRUPTED, "PREEMPTED", S_END, 0},
     {"ended lost, node failed", END, 1, LOST, 0, DONE_AS("NODE_FAIL"), 1, DONE_AS("NODE_FAIL"), 0, LOST, "NODE_FAIL", S_END, 0},
     {"ended with a state out of range: failed", END, 1, (enum dsq_state)99, 0, NOT_ASKED, 1, NOT_ASKED, 0, FAILED, NULL, S_END, 0},
-    {"restart 0 ended, task requeued: the end stands", END, 1, FAILED, 0, PENDING, 1, PENDING, 0, FAILED, NULL, S_END, 0},
+    {"restart 0 failed, task requeued and waiting: pending", END, 1, FAILED, 0, PENDING, 1, PENDING, 0, PEND, NULL, S_END, 0},
+    {"restart 0 interrupted, task requeued and waiting: pending", END, 1, INTERRUPTED, 0, PENDING, 1, PENDING, 0, PEND, NULL, S_END, 0},
+    {"restart 0 ended ok, task requeued: ok (the restart skips it)", END, 1, OK, 0, PENDING, 1, PENDING, 0, OK, NULL, S_END, 0},
 
     /* The latest record is a start: the queue says whether it still runs;
      * without one, this host does. */
