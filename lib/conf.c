@@ -97,6 +97,10 @@ conf_copy(struct dsq_conf *dst, const struct dsq_conf *src)
         if (dsq_strv_push(&dst->sbatch_options, src->sbatch_options.v[i]) < 0)
             goto fail;
     }
+    for (size_t i = 0; i < src->files.n; i++) {
+        if (dsq_strv_push(&dst->files, src->files.v[i]) < 0)
+            goto fail;
+    }
     return 0;
 fail:
     dsq_conf_free(dst);
@@ -129,6 +133,7 @@ dsq_conf_free(struct dsq_conf *c)
     free(c->shell);
     free(c->batch_template);
     dsq_strv_free(&c->sbatch_options);
+    dsq_strv_free(&c->files);
     c->status_dir = c->shell = c->batch_template = NULL;
 }
 
@@ -670,6 +675,8 @@ dsq_conf_load_file(struct dsq_conf *c, const char *path, int optional, struct ds
         return -1;
     rc = dsq_conf_load_buffer(c, data, len, path, err);
     free(data);
+    if (rc == 0 && dsq_strv_push(&c->files, path) < 0)
+        return conf_oom(err, path);
     return rc;
 }
 

@@ -21,6 +21,9 @@ struct dsq_conf {
     unsigned signal_lead;           /* "signal-lead" seconds, default 60 */
     char *batch_template;           /* owned or NULL; "batch-template": path */
     double kill_grace;              /* "kill-grace" seconds, default 10 */
+    struct dsq_strv files;          /* the files read (dsq_conf_load_file), in
+                                       order, as named: none are to be
+                                       written over */
 };
 
 /* Built-in defaults into the caller's c, which owns its strings.  Free with

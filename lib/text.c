@@ -109,6 +109,29 @@ dsq_buf_shell_quote(struct dsq_buf *b, const char *s, size_t n)
     return dsq_buf_append(b, "'", 1);
 }
 
+int
+dsq_buf_visible(struct dsq_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int rc;
+
+        if (c == '\n')
+            rc = dsq_buf_puts(b, "\\n");
+        else if (c == '\t')
+            rc = dsq_buf_puts(b, "\\t");
+        else if (c == '\\')
+            rc = dsq_buf_puts(b, "\\\\");
+        else if (c < 0x20 || c == 0x7f)
+            rc = dsq_buf_printf(b, "\\x%02x", c);
+        else
+            rc = dsq_buf_append(b, s + i, 1);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Signal names, once: with "SIG" for messages about signals dsq receives,
  * without it (name + 3) in report's tables, as kill -l spells them. */
 static const struct {

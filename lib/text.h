@@ -31,6 +31,12 @@ int dsq_buf_shell_quote(struct dsq_buf *b, const char *s, size_t n);
 int dsq_buf_shell_word(struct dsq_buf *b, const char *s, size_t n);
 int dsq_shell_safe(const char *s, size_t n);
 
+/* Append s[0..n) (borrowed) to b with each control byte (below 0x20, and
+ * DEL) written as a C escape ("\n", "\t", "\x1b") and each backslash
+ * doubled: a name the user gave, quoted in a message on one line.  -1 when
+ * out of memory. */
+int dsq_buf_visible(struct dsq_buf *b, const char *s, size_t n);
+
 /* The name of signal sig: "SIGTERM" (dsq_signal_name) or "TERM"
  * (dsq_signal_abbrev), from one table.  Borrowed static strings; NULL for a
  * signal the table does not name (real-time signals, say). */

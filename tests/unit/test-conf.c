@@ -275,6 +275,7 @@ test_files(void)
         snprintf(want, sizeof want, "%s/my.tmpl", tmpdir);
         is_str(c.batch_template, want, "template relative to the file's directory");
     }
+    ok(c.files.n == 1 && !strcmp(c.files.v[0], p), "only the file read is listed");
     dsq_conf_free(&c);
 }
 

@@ -33,6 +33,10 @@ main(void)
     is_str(b.data, "'plain'", "shell_quote quotes even a safe word");
     dsq_buf_free(&b);
 
+    dsq_buf_visible(&b, "a\nb\tc\\d\x1b\x7f\xc3\xa9", 11);
+    is_str(b.data, "a\\nb\\tc\\\\d\\x1b\\x7f\xc3\xa9", "visible: control bytes escaped");
+    dsq_buf_free(&b);
+
     dsq_buf_shell_word(&b, "/scratch/run-1/dsq_x.sh", 23);
     is_str(b.data, "/scratch/run-1/dsq_x.sh", "shell_word: a safe word as it is");
     dsq_buf_free(&b);
