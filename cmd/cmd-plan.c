@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -154,6 +155,25 @@ print_help(void)
     fputs(at + strlen("@SYSCONFDIR@"), stdout);
 }
 
+/* The job name (-J, else dSQ's from the job file's name) names the run
+ * directory too: lib/attempt says what is wrong with it, this says how to
+ * fix it.  -1 to go on, else an exit status. */
+static int
+check_job_name(const struct plan_args *a)
+{
+    struct dsq_error err = {0};
+    char *name = NULL;
+
+    if (dsq_attempt_job_name(a->job_file, a->job_name, &name, &err) == 0) {
+        free(name);
+        return -1;
+    }
+    if (err.kind != DSQ_ERR_INPUT)
+        return cmd_fail(&err);
+    return cmd_usage_error("dsq", "%s; give %s with -J NAME", err.msg,
+                           a->job_name ? "another" : "one");
+}
+
 /* Parse argv into a; returns -1 to go on, else an exit status. */
 static int
 parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args *a)
@@ -268,23 +288,67 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
     if (a->to_stdout && (a->submit || a->dry_run))
         return cmd_usage_error("dsq", "--stdout prints the script: not with --%s",
                                a->submit ? "submit" : "dry-run");
+    if (a->to_stdout && a->batch_file)
+        return cmd_usage_error("dsq", "--stdout and --batch-file exclude each other: --stdout "
+                                      "only prints the script and writes no batch file");
     if (a->shell && a->shell[0] != '/')
         return cmd_usage_error("dsq", "--shell '%s': must be an absolute path", a->shell);
-    return -1;
+    return check_job_name(a);
 }
 
 /* How to submit the batch file by hand: its name, quoted when the shell
- * would take it apart. */
+ * would take it apart.  A run of several arrays needs one sbatch per array,
+ * each as dsq --submit makes it (lib/attempt's calls): the batch file alone
+ * would submit the first array only. */
 static void
-print_hint(const char *bfile, const char *run_dir)
+print_hint(const struct dsq_attempt_made *made)
 {
     struct dsq_buf q = {0};
+    const char *bfile = made->batch_file;
 
-    printf("Batch script generated. To submit your jobs, run:\n sbatch ");
     dsq_buf_shell_word(&q, bfile, strlen(bfile));
-    printf("%s\n", q.data ? q.data : bfile);
+    if (q.data)
+        bfile = q.data;
+    if (made->narrays <= 1) {
+        printf("Batch script generated. To submit your jobs, run:\n sbatch %s\n", bfile);
+    } else {
+        printf("Batch script generated. This run is %zu job arrays (%zu array tasks), and one "
+               "sbatch submits one array: the batch file alone would submit only the first. To "
+               "submit all your jobs, run these %zu commands (or plan with --submit):\n",
+               made->narrays, made->tasks, made->narrays);
+        for (size_t k = 0; k < made->narrays; k++)
+            printf(" sbatch --array=%s %s --offset %zu\n", made->calls[k].array, bfile,
+                   made->calls[k].offset);
+    }
     dsq_buf_free(&q);
-    printf("Run directory: %s\n", run_dir);
+    printf("Run directory: %s\n", made->run_dir);
+}
+
+/* --stdout: the script as planning would write it, which names a run
+ * directory that was not made.  Said in the script, after its #! line (so
+ * a saved copy says it too), and on stderr. */
+static void
+print_preview(const struct dsq_attempt_made *made)
+{
+    const char *s = made->script, *nl = strchr(s, '\n');
+
+    if (!strncmp(s, "#!", 2) && nl) {
+        fwrite(s, 1, (size_t)(nl + 1 - s), stdout);
+        s = nl + 1;
+    }
+    fputs("# PREVIEW (dsq --stdout): nothing was written, and the run directory named\n"
+          "# below does not exist: this script cannot be submitted as it is.  Submit with\n"
+          "# dsq --submit, or plan without --stdout and sbatch the batch file it writes.\n",
+          stdout);
+    fputs(s, stdout);
+    if (*s && s[strlen(s) - 1] != '\n')
+        putchar('\n');
+    fflush(stdout);
+    fprintf(stderr,
+            "dsq: note: --stdout prints a preview and writes nothing; the run directory the "
+            "script names (%s) does not exist.  To submit, use --submit, or plan without "
+            "--stdout and sbatch the batch file it writes%s.\n",
+            made->run_dir, made->narrays > 1 ? " (one sbatch per array, as it prints)" : "");
 }
 
 int
@@ -321,6 +385,7 @@ cmd_plan_main(int argc, char **argv)
             .output = a.output,
             .batch_file = a.batch_file,
             .batch_copy = !a.to_stdout && !a.dry_run,
+            .preview = a.to_stdout,
             .shell = a.shell,
             .line_output = a.line_output,
             .kill_grace = a.kill_grace,
@@ -340,9 +405,9 @@ cmd_plan_main(int argc, char **argv)
         else if (a.dry_run || a.submit)
             rc = cmd_attempt_start(&made, a.dry_run, a.wait);
         else if (a.to_stdout)
-            fputs(made.script, stdout);
+            print_preview(&made);
         else
-            print_hint(made.batch_file, made.run_dir);
+            print_hint(&made);
     }
     dsq_attempt_made_free(&made);
     dsq_sbopts_free(&a.sb);

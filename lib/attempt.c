@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +27,9 @@
 #include "sha256.h"
 #include "sys.h"
 #include "text.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* Local time, ISO 8601 with microseconds (manifest "created"). */
 static void
@@ -127,47 +131,48 @@ slots_of(const struct dsq_attempt_request *req, const struct dsq_attempt *at)
     return req->dry_run && req->parallel ? req->parallel : at->plan.parallel;
 }
 
-/* Render the batch script template (conf's batch-template, else the
- * default) into *script (owned).  Errors name the template. */
-static int
-render_script(const struct dsq_conf *conf, const struct dsq_script_params *p, char **script,
-              struct dsq_error *err)
+/* The batch script template's path: conf's batch-template, else the
+ * default.  Owned, NULL when out of memory. */
+static char *
+template_path(const struct dsq_conf *conf)
 {
-    char *path, *tmpl = NULL;
+    return conf->batch_template ? strdup(conf->batch_template) : dsq_script_default_template();
+}
+
+/* The batch script template's text into *tmpl (owned).  Errors name it. */
+static int
+read_template(const struct dsq_conf *conf, char **tmpl, struct dsq_error *err)
+{
+    char *path = template_path(conf);
     size_t len;
     int rc;
 
-    path = conf->batch_template ? strdup(conf->batch_template) : dsq_script_default_template();
     if (!path)
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-    rc = dsq_read_file(path, &tmpl, &len, err);
+    rc = dsq_read_file(path, tmpl, &len, err);
     free(path);
     if (rc < 0) {
         struct dsq_error e2 = *err;
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "batch script template: %s", e2.msg);
     }
-    rc = dsq_script_render(tmpl, p, script, err);
-    free(tmpl);
-    return rc;
+    return 0;
 }
 
-/* Write attempt at's batch script (its number, plan, names, max_jobs and
- * script file name set) with the final options opts into run_dir, and
- * record the rest in at: when, and the options as "--name[=value]".
- * *script and *spath (its path) owned. */
+/* Render attempt at's batch script (its number, plan, names and max_jobs
+ * set) from tmpl with the final options opts, running the lines of run_dir,
+ * into *script (owned). */
 static int
-write_script(const struct dsq_conf *conf, const char *run_dir, const char *self,
-             const struct dsq_sbopts *opts, struct dsq_attempt *at, char **script, char **spath,
-             struct dsq_error *err)
+render_attempt(const char *tmpl, const char *run_dir, const char *self,
+               const struct dsq_sbopts *opts, const struct dsq_attempt *at, char **script,
+               struct dsq_error *err)
 {
     struct dsq_buf array = {0};
-    char *path = NULL;
-    char created[64];
-    int rc = -1;
+    int rc;
 
-    if (dsq_slurm_array_spec(&array, at->plan.arrays[0].count, at->max_jobs) < 0 ||
-        !(path = dsq_rundir_join(run_dir, at->script)))
-        goto oom;
+    if (dsq_slurm_array_spec(&array, at->plan.arrays[0].count, at->max_jobs) < 0) {
+        dsq_buf_free(&array);
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    }
     {
         struct dsq_script_params sp = {
             .job_name = at->job_name,
@@ -179,13 +184,29 @@ write_script(const struct dsq_conf *conf, const char *run_dir, const char *self,
             .version = PACKAGE_VERSION,
             .attempt = at->number,
         };
-        if (render_script(conf, &sp, script, err) < 0)
-            goto out;
+        rc = dsq_script_render(tmpl, &sp, script, err);
     }
-    if (dsq_write_file_atomic(path, *script, strlen(*script), 0755, err) < 0)
-        goto out;
+    dsq_buf_free(&array);
+    return rc;
+}
+
+/* Write script, attempt at's batch script (its script file name set), into
+ * run_dir and record the rest in at: when, and the final options opts as
+ * "--name[=value]".  *spath (its path) owned. */
+static int
+save_script(const char *run_dir, const struct dsq_sbopts *opts, const char *script,
+            struct dsq_attempt *at, char **spath, struct dsq_error *err)
+{
+    char *path = dsq_rundir_join(run_dir, at->script);
+    char created[64];
+
+    if (!path)
+        goto oom;
+    if (dsq_write_file_atomic(path, script, strlen(script), 0755, err) < 0) {
+        free(path);
+        return -1;
+    }
     *spath = path;
-    path = NULL;
     timestamp(created, sizeof created);
     if (!(at->created = strdup(created)))
         goto oom;
@@ -199,14 +220,51 @@ write_script(const struct dsq_conf *conf, const char *run_dir, const char *self,
         }
         dsq_buf_free(&o);
     }
-    rc = 0;
-    goto out;
+    return 0;
 oom:
-    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+}
+
+/* Render, write and record attempt at's batch script into run_dir (see
+ * render_attempt and save_script).  *script and *spath owned. */
+static int
+write_script(const struct dsq_conf *conf, const char *run_dir, const char *self,
+             const struct dsq_sbopts *opts, struct dsq_attempt *at, char **script, char **spath,
+             struct dsq_error *err)
+{
+    char *tmpl = NULL;
+    int rc = -1;
+
+    if (read_template(conf, &tmpl, err) < 0 ||
+        render_attempt(tmpl, run_dir, self, opts, at, script, err) < 0)
+        goto out;
+    rc = save_script(run_dir, opts, *script, at, spath, err);
 out:
-    dsq_buf_free(&array);
-    free(path);
+    free(tmpl);
     return rc;
+}
+
+/* The sbatch calls that submit attempt a, one per array of its plan.
+ * Owned (free()), NULL when out of memory. */
+static struct dsq_attempt_call *
+array_calls(const struct dsq_attempt *a)
+{
+    struct dsq_attempt_call *calls = calloc(a->plan.narrays ? a->plan.narrays : 1, sizeof *calls);
+    struct dsq_buf spec = {0};
+
+    for (size_t k = 0; calls && k < a->plan.narrays; k++) {
+        spec.len = 0;
+        if (dsq_slurm_array_spec(&spec, a->plan.arrays[k].count, a->max_jobs) < 0 ||
+            spec.len >= sizeof calls[k].array) {
+            free(calls);
+            calls = NULL;
+            break;
+        }
+        memcpy(calls[k].array, spec.data, spec.len + 1);
+        calls[k].offset = a->plan.arrays[k].offset;
+    }
+    dsq_buf_free(&spec);
+    return calls;
 }
 
 static int
@@ -232,48 +290,204 @@ digits(size_t n)
     return d;
 }
 
+/* The job file's base name (borrowed, inside job_file). */
+static const char *
+base_name(const char *job_file)
+{
+    const char *slash = strrchr(job_file, '/');
+
+    return slash ? slash + 1 : job_file;
+}
+
+/* The job file's stem, its base name without the last extension, appended
+ * to b. */
+static int
+stem_of(const char *job_file, struct dsq_buf *b)
+{
+    const char *base = base_name(job_file), *dot = strrchr(base, '.');
+
+    if (!dot || dot == base)
+        dot = base + strlen(base);
+    return dsq_buf_append(b, base, (size_t)(dot - base));
+}
+
+/* What is wrong with name as a job name (attempt.h), or NULL. */
+static const char *
+job_name_fault(const char *name)
+{
+    if (!*name)
+        return "it is empty";
+    if (!strcmp(name, ".") || !strcmp(name, ".."))
+        return "it names a directory, not a run";
+    if (strchr(name, '/'))
+        return "it holds '/', which the run directory's name cannot";
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "it holds a control character";
+    if (strlen(name) > DSQ_RUNDIR_JOB_NAME_MAX)
+        return "it is longer than the " STR(DSQ_RUNDIR_JOB_NAME_MAX) " bytes the run "
+                                                                     "directory's name can hold";
+    return NULL;
+}
+
+int
+dsq_attempt_job_name(const char *job_file, const char *given, char **name, struct dsq_error *err)
+{
+    struct dsq_buf b = {0}, msg = {0};
+    const char *why;
+    int rc = -1;
+
+    *name = NULL;
+    if (given ? dsq_buf_puts(&b, given) < 0
+              : dsq_buf_puts(&b, "dsq-") < 0 || stem_of(job_file, &b) < 0)
+        goto oom;
+    if (!(why = job_name_fault(b.data))) {
+        *name = b.data;
+        return 0;
+    }
+    if (dsq_buf_puts(&msg, "job name '") < 0 || dsq_buf_visible(&msg, b.data, b.len) < 0 ||
+        dsq_buf_puts(&msg, "'") < 0)
+        goto oom;
+    if (!given) {
+        const char *base = base_name(job_file);
+        if (dsq_buf_puts(&msg, " (from the job file's name '") < 0 ||
+            dsq_buf_visible(&msg, base, strlen(base)) < 0 || dsq_buf_puts(&msg, "')") < 0)
+            goto oom;
+    }
+    dsq_errprintf(err, DSQ_ERR_INPUT, "%s: %s", msg.data, why);
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    dsq_buf_free(&b);
+    dsq_buf_free(&msg);
+    return rc;
+}
+
 /* The job name, output pattern and batch file name of a new run: the
  * request's, else dSQ's from the job file's stem (its base name without
- * the last extension).  -1 when out of memory. */
+ * the last extension).  A bad job name is DSQ_ERR_INPUT. */
 static int
 new_run_names(const struct dsq_attempt_request *req, const struct dsq_plan *plan,
-              struct dsq_attempt *at, char **batch_file)
+              struct dsq_attempt *at, char **batch_file, struct dsq_error *err)
 {
-    const char *base = strrchr(req->job_file, '/'), *dot;
-    struct dsq_buf stem = {0}, name = {0}, output = {0}, bfile = {0};
+    struct dsq_buf stem = {0}, output = {0}, bfile = {0};
+    char *name = NULL;
     char date[16];
     time_t now = time(NULL);
     struct tm tm;
     int rc = -1;
 
-    base = base ? base + 1 : req->job_file;
-    dot = strrchr(base, '.');
-    if (!dot || dot == base)
-        dot = base + strlen(base);
+    if (dsq_attempt_job_name(req->job_file, req->job_name, &name, err) < 0)
+        return -1;
     localtime_r(&now, &tm);
     strftime(date, sizeof date, "%Y-%m-%d", &tm);
-    if (dsq_buf_append(&stem, base, (size_t)(dot - base)) < 0 ||
-        (req->job_name ? dsq_buf_puts(&name, req->job_name)
-                       : dsq_buf_printf(&name, "dsq-%s", stem.data)) < 0 ||
+    if (stem_of(req->job_file, &stem) < 0 ||
         (req->output ? dsq_buf_puts(&output, req->output)
                      : dsq_buf_printf(&output, "dsq-%s-%%A_%%%zua-%%N.out", stem.data,
                                       digits(plan->arrays[0].count - 1))) < 0 ||
         (req->batch_file ? dsq_buf_puts(&bfile, req->batch_file)
                          : dsq_buf_printf(&bfile, "dsq-%s-%s.sh", stem.data, date)) < 0)
-        goto out;
+        goto oom;
     /* The copy in the run directory goes by the batch file's base name. */
     if (!(at->script = dsq_rundir_script_name(bfile.data, 1)))
-        goto out;
-    at->job_name = name.data;
+        goto oom;
+    at->job_name = name;
     at->output = output.data;
     *batch_file = bfile.data;
-    name.data = output.data = bfile.data = NULL;
+    name = output.data = bfile.data = NULL;
     rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
 out:
+    free(name);
     dsq_buf_free(&stem);
-    dsq_buf_free(&name);
     dsq_buf_free(&output);
     dsq_buf_free(&bfile);
+    return rc;
+}
+
+/* Whether path (borrowed) is the file st: 1 or 0 (also when it cannot be
+ * looked at). */
+static int
+same_file(const char *path, const struct stat *st)
+{
+    struct stat o;
+
+    return path && stat(path, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+}
+
+/* The file at bfile (which exists: st), when it is one dsq reads for this
+ * run: "the job file" and its path, or NULL. */
+static const char *
+read_by_dsq(const struct dsq_attempt_request *req, const struct stat *st, const char **path)
+{
+    char *tp = template_path(req->conf);
+    const char *what = NULL;
+
+    if (same_file(req->job_file, st)) {
+        *path = req->job_file;
+        what = "the job file";
+    }
+    for (size_t i = 0; !what && i < req->conf->files.n; i++) {
+        if (same_file(req->conf->files.v[i], st)) {
+            *path = req->conf->files.v[i];
+            what = "a configuration file";
+        }
+    }
+    if (!what && same_file(tp, st)) {
+        /* The template's own path, borrowed from conf or static. */
+        *path = req->conf->batch_template ? req->conf->batch_template : "(the default)";
+        what = "the batch script template";
+    }
+    free(tp);
+    return what;
+}
+
+/* Check the batch file bfile before anything is made: its base name names
+ * the script's copy in the run directory (script), so it must be a file
+ * name the run directory does not keep for itself; and when the user's
+ * copy is to be written, it must not be a directory or a file dsq reads,
+ * and its directory must let it be written (else, as writing it would,
+ * DSQ_ERR_SYSTEM). */
+static int
+check_batch_file(const struct dsq_attempt_request *req, const char *bfile, const char *script,
+                 struct dsq_error *err)
+{
+    struct stat st;
+    struct dsq_buf dir = {0};
+    const char *slash, *what, *path = NULL;
+    int rc;
+
+    if (!*script || !strcmp(script, ".") || !strcmp(script, ".."))
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "batch file '%s' names no file", bfile);
+    if (dsq_rundir_reserved(script))
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "batch file '%s': its copy in the run directory would be called "
+                             "'%s', a name the run directory keeps for its own file; choose "
+                             "another name",
+                             bfile, script);
+    if (!req->batch_copy)
+        return 0;
+    if (stat(bfile, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return dsq_errprintf(err, DSQ_ERR_INPUT, "batch file %s is a directory", bfile);
+        if ((what = read_by_dsq(req, &st, &path)))
+            return dsq_errprintf(err, DSQ_ERR_INPUT,
+                                 "batch file %s is %s (%s): writing the batch script there "
+                                 "would destroy it; choose another name",
+                                 bfile, what, path);
+    }
+    /* Written as path.tmp.<pid>, then renamed: its directory must let us. */
+    slash = strrchr(bfile, '/');
+    if ((slash ? dsq_buf_append(&dir, bfile, slash == bfile ? 1 : (size_t)(slash - bfile))
+               : dsq_buf_puts(&dir, ".")) < 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    rc = access(dir.data, W_OK | X_OK) < 0
+             ? dsq_errno(err, DSQ_ERR_SYSTEM, errno, "batch file %s", bfile)
+             : 0;
+    dsq_buf_free(&dir);
     return rc;
 }
 
@@ -319,68 +533,120 @@ new_run_manifest(const struct dsq_attempt_request *req, const struct dsq_jobfile
                : 0;
 }
 
+/* Plan a new run of req's job file into at (and opts, its final sbatch
+ * options) and name it; *jf and *bfile owned.  Makes nothing. */
+static int
+plan_new_run(const struct dsq_attempt_request *req, struct dsq_attempt *at, struct dsq_sbopts *opts,
+             struct dsq_jobfile **jf, char **bfile, struct dsq_error *err)
+{
+    const struct dsq_conf *conf = req->conf;
+    struct limits lim;
+    int found;
+
+    if (!(*jf = dsq_jobfile_load(req->job_file, err)))
+        return -1;
+    if ((*jf)->ncmds == 0)
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "%s: no command lines (only blank lines and comments); nothing to "
+                             "run",
+                             req->job_file);
+    array_limits(req->dry_run, &lim);
+    if (plan_attempt(req, (*jf)->ncmds, &lim, 1, conf->layout, opts, at, err) < 0)
+        return -1;
+    /* Slurm's warning before the time limit, unless the user chose one. */
+    dsq_sbopts_get(opts, "signal", &found);
+    if (!found) {
+        char signal_buf[32];
+        snprintf(signal_buf, sizeof signal_buf, "B:USR1@%u", conf->signal_lead);
+        if (dsq_sbopts_add(opts, "signal", signal_buf) < 0)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    }
+    at->max_jobs = req->max_jobs;
+    if (new_run_names(req, &at->plan, at, bfile, err) < 0)
+        return -1;
+    return check_batch_file(req, *bfile, at->script, err);
+}
+
+/* Make the run directory chosen in nr and write into it the job file's
+ * copy, the script (rendered again from tmpl should the directory's name
+ * have changed), the manifest, then the user's copy of the script.  On
+ * error the caller unmakes nr. */
+static int
+make_new_run(const struct dsq_attempt_request *req, struct dsq_rundir_new *nr, const char *tmpl,
+             const char *self, const struct dsq_sbopts *opts, const struct dsq_jobfile *jf,
+             const char *bfile, struct dsq_manifest *m, char **script, struct dsq_error *err)
+{
+    struct dsq_attempt *at = &m->attempts[0];
+    unsigned chosen = nr->n;
+    char *spath = NULL;
+    char hex[65];
+    int rc = -1;
+
+    if (dsq_rundir_make(nr, err) < 0)
+        return -1;
+    if (nr->n != chosen) {
+        free(*script);
+        *script = NULL;
+        if (render_attempt(tmpl, nr->run_dir, self, opts, at, script, err) < 0)
+            return -1;
+    }
+    if (!(m->run_dir = strdup(nr->run_dir)) || !(m->run_id = strdup(nr->run_id)))
+        goto oom;
+    if (copy_jobfile(nr->run_dir, jf, hex, err) < 0 ||
+        save_script(nr->run_dir, opts, *script, at, &spath, err) < 0)
+        goto out;
+    if (new_run_manifest(req, jf, hex, bfile, m) < 0)
+        goto oom;
+    if (dsq_manifest_write(m, err) < 0)
+        goto out;
+    /* The user's copy of the batch script (dSQ's batch file), last. */
+    if (req->batch_copy && dsq_write_file_atomic(bfile, *script, strlen(*script), 0755, err) < 0)
+        goto out;
+    rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    free(spath);
+    return rc;
+}
+
+/* A new run: everything is checked and its script rendered before
+ * anything is made, so that a planning error leaves nothing behind; and a
+ * preview makes nothing at all. */
 static int
 new_run(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, struct dsq_error *err)
 {
-    const struct dsq_conf *conf = req->conf;
     struct dsq_manifest m = {0};
     struct dsq_attempt *at;
     struct dsq_jobfile *jf = NULL;
     struct dsq_sbopts opts = {0};
-    char *self = NULL, *run_dir = NULL, *spath = NULL, *bfile = NULL;
-    char hex[65];
-    struct limits lim;
-    int found, rc = -1;
+    struct dsq_rundir_new nr = {0};
+    char *self = NULL, *tmpl = NULL, *bfile = NULL;
+    int rc = -1;
 
     at = dsq_manifest_add_attempt(&m);
     if (!at || sbopts_copy(req->sb, &opts) < 0)
         goto oom;
-    jf = dsq_jobfile_load(req->job_file, err);
-    if (!jf)
+    if (plan_new_run(req, at, &opts, &jf, &bfile, err) < 0 || !(self = self_path(err)) ||
+        read_template(req->conf, &tmpl, err) < 0 ||
+        dsq_rundir_choose(req->status_dir ? req->status_dir : req->conf->status_dir, at->job_name,
+                          &nr, err) < 0 ||
+        render_attempt(tmpl, nr.run_dir, self, &opts, at, &made->script, err) < 0)
         goto fail;
-    if (jf->ncmds == 0) {
-        dsq_errprintf(err, DSQ_ERR_INPUT,
-                      "%s: no command lines (only blank lines and comments); nothing to run",
-                      req->job_file);
+    if (!(made->calls = array_calls(at)))
+        goto oom;
+    if (!req->preview &&
+        make_new_run(req, &nr, tmpl, self, &opts, jf, bfile, &m, &made->script, err) < 0) {
+        dsq_rundir_unmake(&nr);
         goto fail;
     }
-    array_limits(req->dry_run, &lim);
-    if (plan_attempt(req, jf->ncmds, &lim, 1, conf->layout, &opts, at, err) < 0)
-        goto fail;
-    /* Slurm's warning before the time limit, unless the user chose one. */
-    dsq_sbopts_get(&opts, "signal", &found);
-    if (!found) {
-        char signal_buf[32];
-        snprintf(signal_buf, sizeof signal_buf, "B:USR1@%u", conf->signal_lead);
-        if (dsq_sbopts_add(&opts, "signal", signal_buf) < 0)
-            goto oom;
+    made->run_dir = nr.run_dir;
+    nr.run_dir = NULL;
+    if (!req->preview) {
+        made->batch_file = bfile;
+        bfile = NULL;
     }
-    at->max_jobs = req->max_jobs;
-    if (new_run_names(req, &at->plan, at, &bfile) < 0)
-        goto oom;
-    if (!(self = self_path(err)))
-        goto fail;
-
-    /* The run directory: from here on, a failure removes it. */
-    if (dsq_rundir_create(req->status_dir ? req->status_dir : conf->status_dir, at->job_name,
-                          &run_dir, &m.run_id, err) < 0)
-        goto fail;
-    if (!(m.run_dir = strdup(run_dir)))
-        goto oom;
-    if (copy_jobfile(run_dir, jf, hex, err) < 0 ||
-        write_script(conf, run_dir, self, &opts, at, &made->script, &spath, err) < 0)
-        goto fail;
-    if (new_run_manifest(req, jf, hex, bfile, &m) < 0)
-        goto oom;
-    if (dsq_manifest_write(&m, err) < 0)
-        goto fail;
-    /* The user's copy of the batch script (dSQ's batch file), last. */
-    if (req->batch_copy &&
-        dsq_write_file_atomic(bfile, made->script, strlen(made->script), 0755, err) < 0)
-        goto fail;
-    made->run_dir = run_dir;
-    made->batch_file = bfile;
-    run_dir = bfile = NULL;
     made->number = 1;
     made->tasks = at->plan.tasks;
     made->narrays = at->plan.narrays;
@@ -391,17 +657,14 @@ new_run(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, st
 oom:
     dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
 fail:
-    if (run_dir)
-        dsq_rm_rf(run_dir);
-    free(made->script);
-    made->script = NULL;
+    dsq_attempt_made_free(made);
 out:
+    dsq_rundir_new_free(&nr);
     dsq_jobfile_destroy(jf);
     dsq_manifest_free(&m);
     dsq_sbopts_free(&opts);
     free(self);
-    free(run_dir);
-    free(spath);
+    free(tmpl);
     free(bfile);
     return rc;
 }
@@ -628,6 +891,7 @@ dsq_attempt_made_free(struct dsq_attempt_made *made)
     free(made->run_dir);
     free(made->script);
     free(made->batch_file);
+    free(made->calls);
     memset(made, 0, sizeof *made);
 }
 
@@ -759,6 +1023,7 @@ dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attemp
     const struct dsq_attempt *a;
     /* sbatch's words over all of the attempt's arrays, for the manifest. */
     struct dsq_buf words = {0};
+    struct dsq_attempt_call *calls = NULL;
     char *spath = NULL;
     int rc = -1;
 
@@ -771,22 +1036,16 @@ dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attemp
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: attempt %u has no batch script", run_dir, number);
         goto out;
     }
+    if (!(calls = array_calls(a))) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
     for (size_t k = 0; k < a->plan.narrays; k++) {
         char job_id[64];
-        struct dsq_buf arr = {0};
         struct submit_note note = {.attempt = number};
-        int r;
 
-        if (dsq_slurm_array_spec(&arr, a->plan.arrays[k].count, a->max_jobs) < 0) {
-            dsq_buf_free(&arr);
-            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-            goto out;
-        }
-        r = dsq_slurm_sbatch(spath, arr.data, a->plan.arrays[k].offset,
-                             io ? io->sbatch_stderr : NULL, io ? io->arg : NULL, &words, job_id,
-                             sizeof job_id, err);
-        dsq_buf_free(&arr);
-        if (r < 0) {
+        if (dsq_slurm_sbatch(spath, calls[k].array, calls[k].offset, io ? io->sbatch_stderr : NULL,
+                             io ? io->arg : NULL, &words, job_id, sizeof job_id, err) < 0) {
             struct dsq_error e2 = {0};
             /* The run directory stays, marked: what was submitted and why
              * not (sbatch that could not be started said nothing). */
@@ -806,6 +1065,7 @@ dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attemp
     rc = 0;
 out:
     dsq_buf_free(&words);
+    free(calls);
     free(spath);
     dsq_manifest_free(&m);
     return rc;

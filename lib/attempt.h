@@ -14,6 +14,7 @@
 #include "error.h"
 #include "plan.h"
 #include "pool.h"
+#include "rundir.h"
 #include "sbatch.h"
 #include "slurm.h"
 
@@ -78,6 +79,18 @@ struct dsq_attempt_request {
     unsigned long max_jobs; /* array throttle, 0: none */
     int dry_run;            /* to be run here: Slurm's array limits are
                                not asked and nothing is submitted */
+    int preview;            /* a new run's: plan and render its script
+                               (made->script), checked as for a real one,
+                               but make nothing: made->run_dir is the
+                               directory the script names, which does not
+                               exist */
+};
+
+/* One sbatch call of an attempt's submission: `sbatch --array=ARRAY
+ * SCRIPT --offset OFFSET`, one per array of its plan. */
+struct dsq_attempt_call {
+    char array[64]; /* --array's value: dsq_slurm_array_spec()'s */
+    size_t offset;  /* the batch script's --offset: its array's first task */
 };
 
 /* What was made. */
@@ -95,14 +108,33 @@ struct dsq_attempt_made {
 
     /* Owned: req->lock, held until dsq_attempt_made_unlock() or _free(). */
     struct dsq_attempt_lock *lock;
+    /* Owned, a new run's (else NULL): narrays of them, the sbatch calls that
+     * submit every task, in the order dsq_attempt_submit() makes them. */
+    struct dsq_attempt_call *calls;
 };
+
+/* The job name of a new run of job_file (borrowed, as in the request):
+ * given, else dSQ's dsq-<stem>.  It is a Slurm job name and the start of
+ * the run directory's name, so it must be one file name: not empty, "." or
+ * "..", without '/' or a control character, at most
+ * DSQ_RUNDIR_JOB_NAME_MAX bytes.  *name owned (free()).  A bad name is
+ * DSQ_ERR_INPUT quoting it (control characters escaped), saying when it
+ * came from the job file's name. */
+int dsq_attempt_job_name(const char *job_file, const char *given, char **name,
+                         struct dsq_error *err);
 
 /* Make the attempt that req asks for and fill *made (owned: free with
  * dsq_attempt_made_free(), which takes NULL).  Slurm's array limits are
- * asked before planning unless req->dry_run.  On error nothing of it stays: a new run's directory
- * and batch file are removed, a rerun's script and lines file unlinked and its manifest left as it
- * was.  Errors are DSQ_ERR_INPUT for what the user gave (an empty job file, a plan that cannot be),
- * else DSQ_ERR_SYSTEM. */
+ * asked before planning unless req->dry_run.  A new run is checked whole
+ * (job file, plan, job name, batch file, status directory, template) and
+ * its script rendered before anything is made.  The batch file must not be
+ * a file dsq reads (the job file, a configuration file, the template:
+ * compared by device and inode), nor take a name the run directory keeps
+ * for itself.  On error nothing of it stays: a new run's directory and the
+ * status directories made for it are removed (its batch file is written
+ * last), a rerun's script and lines file unlinked and its manifest left as
+ * it was.  Errors are DSQ_ERR_INPUT for what the user gave (an empty job
+ * file, a plan that cannot be, a bad name), else DSQ_ERR_SYSTEM. */
 int dsq_attempt_make(const struct dsq_attempt_request *req, struct dsq_attempt_made *made,
                      struct dsq_error *err);
 /* Release made->lock, if any, and forget it: once a rerun is submitted,

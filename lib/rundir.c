@@ -173,66 +173,223 @@ out:
 }
 
 int
-dsq_rundir_create(const char *status_dir, const char *name, char **run_dir, char **run_id,
-                  struct dsq_error *err)
+dsq_rundir_reserved(const char *name)
 {
-    char stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    char *base;
+    for (size_t i = 0; i < sizeof rundir_names / sizeof *rundir_names; i++)
+        if (!strcmp(name, rundir_names[i]))
+            return 1;
+    return 0;
+}
+
+/* Cut p (owned, writable) to its parent directory in place: trailing
+ * slashes go, then the last name.  0 when p is "/" or ".": no parent. */
+static int
+parent_of(char *p)
+{
+    size_t n = strlen(p);
+    char *slash;
+
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = '\0';
+    if (!n || !strcmp(p, "/") || !strcmp(p, "."))
+        return 0;
+    slash = strrchr(p, '/');
+    if (!slash)
+        strcpy(p, ".");
+    else if (slash == p)
+        p[1] = '\0';
+    else
+        *slash = '\0';
+    return 1;
+}
+
+/* What mkdir -p and mkdir will need of status_dir: that it, or the nearest
+ * of its parents that exists, is a directory this process may write. */
+static int
+check_status_dir(const char *status_dir, struct dsq_error *err)
+{
+    char *p = strdup(status_dir);
+    struct stat st;
     int rc = -1;
 
-    struct dsq_error mk = {0};
+    if (!p)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    if (!*p) {
+        free(p);
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "status directory '': names no directory");
+    }
+    for (;;) {
+        if (stat(p, &st) == 0) {
+            if (!S_ISDIR(st.st_mode))
+                dsq_errprintf(err, DSQ_ERR_INPUT, "status directory %s: %s is not a directory",
+                              status_dir, p);
+            else if (access(p, W_OK | X_OK) < 0)
+                dsq_errno(err, DSQ_ERR_INPUT, errno, "status directory %s: cannot write %s",
+                          status_dir, p);
+            else
+                rc = 0;
+            break;
+        }
+        if (errno != ENOENT || !parent_of(p)) {
+            dsq_errno(err, DSQ_ERR_INPUT, errno, "status directory %s", status_dir);
+            break;
+        }
+    }
+    free(p);
+    return rc;
+}
 
+/* Name nr's run directory with the first <n> from `from` on that is not
+ * taken. */
+static int
+choose_name(struct dsq_rundir_new *nr, unsigned from, struct dsq_error *err)
+{
+    for (unsigned n = from; n < 10000; n++) {
+        struct dsq_buf id = {0}, dir = {0};
+        struct stat st;
+
+        if (dsq_buf_printf(&id, "%s-%s-%u", nr->name, nr->stamp, n) < 0 ||
+            dsq_buf_printf(&dir, "%s/%s", nr->base, id.data) < 0) {
+            dsq_buf_free(&id);
+            dsq_buf_free(&dir);
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        }
+        if (lstat(dir.data, &st) == 0) {
+            dsq_buf_free(&id);
+            dsq_buf_free(&dir);
+            continue;
+        }
+        free(nr->run_dir);
+        free(nr->run_id);
+        nr->run_dir = dir.data;
+        nr->run_id = id.data;
+        nr->n = n;
+        return 0;
+    }
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: too many runs named %s in one second", nr->base,
+                         nr->name);
+}
+
+int
+dsq_rundir_choose(const char *status_dir, const char *name, struct dsq_rundir_new *nr,
+                  struct dsq_error *err)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    memset(nr, 0, sizeof *nr);
     /* The status directory is the user's choice: failing it is an input error. */
-    if (dsq_mkdir_p(status_dir, 0755, &mk) < 0)
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "status directory %s: %s", status_dir, mk.msg);
-    if (access(status_dir, W_OK | X_OK) < 0)
-        return dsq_errno(err, DSQ_ERR_INPUT, errno, "status directory %s", status_dir);
-    base = dsq_abspath(status_dir);
-    if (!base)
+    if (check_status_dir(status_dir, err) < 0)
+        return -1;
+    if (!(nr->base = dsq_abspath(status_dir)) || !(nr->name = strdup(name)))
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     localtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    for (unsigned n = 1; n < 10000; n++) {
-        struct dsq_buf id = {0}, dir = {0};
-        char *st;
-        if (dsq_buf_printf(&id, "%s-%s-%u", name, stamp, n) < 0 ||
-            dsq_buf_printf(&dir, "%s/%s", base, id.data) < 0) {
-            dsq_buf_free(&id);
-            dsq_buf_free(&dir);
-            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-            goto out;
+    strftime(nr->stamp, sizeof nr->stamp, "%Y%m%d-%H%M%S", &tm);
+    return choose_name(nr, 1, err);
+}
+
+/* The outermost of nr->base and its parents that does not exist yet, which
+ * mkdir -p is about to create: what unmake removes up to. */
+static int
+note_missing(struct dsq_rundir_new *nr)
+{
+    char *p = strdup(nr->base);
+    struct stat st;
+
+    if (!p)
+        return -1;
+    while (stat(p, &st) < 0 && errno == ENOENT) {
+        free(nr->made_from);
+        if (!(nr->made_from = strdup(p))) {
+            free(p);
+            return -1;
         }
-        if (mkdir(dir.data, 0755) < 0) {
-            int e = errno;
-            dsq_buf_free(&id);
-            dsq_buf_free(&dir);
-            if (e == EEXIST)
-                continue;
-            dsq_errno(err, DSQ_ERR_SYSTEM, e, "cannot create a run directory in %s", base);
-            goto out;
-        }
-        st = dsq_rundir_path(dir.data, DSQ_RD_STATUS);
-        if (!st || mkdir(st, 0755) < 0) {
-            dsq_errno(err, DSQ_ERR_SYSTEM, st ? errno : ENOMEM, "cannot create %s",
-                      st ? st : dir.data);
-            dsq_rm_rf(dir.data);
-            free(st);
-            dsq_buf_free(&id);
-            dsq_buf_free(&dir);
-            goto out;
-        }
-        free(st);
-        *run_dir = dir.data;
-        *run_id = id.data;
-        rc = 0;
-        goto out;
+        if (!parent_of(p))
+            break;
     }
-    dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: too many runs named %s in one second", base, name);
-out:
-    free(base);
-    return rc;
+    free(p);
+    return 0;
+}
+
+/* rmdir the status directories make created, innermost first; rmdir
+ * leaves any that is not empty. */
+static void
+remove_made_dirs(struct dsq_rundir_new *nr)
+{
+    char *p;
+
+    if (!nr->made_from || !(p = strdup(nr->base)))
+        return;
+    do
+        rmdir(p);
+    while (strcmp(p, nr->made_from) && parent_of(p));
+    free(p);
+    free(nr->made_from);
+    nr->made_from = NULL;
+}
+
+int
+dsq_rundir_make(struct dsq_rundir_new *nr, struct dsq_error *err)
+{
+    struct dsq_error mk = {0};
+    char *st;
+
+    if (note_missing(nr) < 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    if (dsq_mkdir_p(nr->base, 0755, &mk) < 0) {
+        remove_made_dirs(nr);
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "status directory %s: %s", nr->base, mk.msg);
+    }
+    if (access(nr->base, W_OK | X_OK) < 0) {
+        dsq_errno(err, DSQ_ERR_INPUT, errno, "status directory %s", nr->base);
+        remove_made_dirs(nr);
+        return -1;
+    }
+    /* Another run may have taken the chosen name since: the next one. */
+    while (mkdir(nr->run_dir, 0755) < 0) {
+        if (errno != EEXIST) {
+            dsq_errno(err, DSQ_ERR_SYSTEM, errno, "cannot create a run directory in %s", nr->base);
+            remove_made_dirs(nr);
+            return -1;
+        }
+        if (choose_name(nr, nr->n + 1, err) < 0) {
+            remove_made_dirs(nr);
+            return -1;
+        }
+    }
+    nr->made = 1;
+    st = dsq_rundir_path(nr->run_dir, DSQ_RD_STATUS);
+    if (!st || mkdir(st, 0755) < 0) {
+        dsq_errno(err, DSQ_ERR_SYSTEM, st ? errno : ENOMEM, "cannot create %s",
+                  st ? st : nr->run_dir);
+        free(st);
+        dsq_rundir_unmake(nr);
+        return -1;
+    }
+    free(st);
+    return 0;
+}
+
+void
+dsq_rundir_unmake(struct dsq_rundir_new *nr)
+{
+    if (nr->made)
+        dsq_rm_rf(nr->run_dir);
+    nr->made = 0;
+    remove_made_dirs(nr);
+}
+
+void
+dsq_rundir_new_free(struct dsq_rundir_new *nr)
+{
+    if (!nr)
+        return;
+    free(nr->run_dir);
+    free(nr->run_id);
+    free(nr->base);
+    free(nr->name);
+    free(nr->made_from);
+    memset(nr, 0, sizeof *nr);
 }
 
 static int

@@ -68,12 +68,52 @@ char *dsq_rundir_line_script(const char *run_dir, size_t task, size_t line);
 int dsq_rundir_read_records(const char *run_dir, dsq_record_fn fn, void *arg,
                             struct dsq_error *err);
 
-/* Create a new, empty run directory under status_dir for a job named name:
- * <status_dir>/<name>-<YYYYmmdd-HHMMSS>-<n>, with status/ inside.  *run_dir
- * (absolute) and *run_id owned (free()).  A status directory that cannot be
- * made or written is DSQ_ERR_INPUT. */
-int dsq_rundir_create(const char *status_dir, const char *name, char **run_dir, char **run_id,
+/* The longest job name a run directory's name holds: a file name's 255
+ * bytes less "-<YYYYmmdd-HHMMSS>-<n>" (n up to 9999). */
+#define DSQ_RUNDIR_JOB_NAME_MAX 234
+
+/* Whether name (a file name in a run directory, as a batch script's would
+ * be) is one of the run directory's own fixed names above: 1 or 0. */
+int dsq_rundir_reserved(const char *name);
+
+/* A new run directory is chosen before it is made, so that what names it
+ * (the batch script) can be rendered and checked first and nothing is made
+ * until all of it is known to be good. */
+struct dsq_rundir_new {
+    char *run_dir; /* owned: absolute, <status_dir>/<name>-<YYYYmmdd-HHMMSS>-<n> */
+    char *run_id;  /* owned: its base name */
+    /* private */
+    char *base;      /* the status directory, absolute */
+    char *name;      /* the job name */
+    char stamp[32];  /* the time in the name, fixed when chosen */
+    unsigned n;      /* the number in the name */
+    char *made_from; /* the outermost status directory that make created */
+    int made;        /* the run directory exists */
+};
+
+/* Choose a new run directory under status_dir for a job named name (one
+ * file name: attempt.h checks job names): the first <n> not taken.
+ * Nothing is made.  The status directory need not exist, but it, or the
+ * nearest of its parents that does, must be a directory this process may
+ * write: else DSQ_ERR_INPUT naming it.  nr is the caller's; free what it
+ * holds with dsq_rundir_new_free(), also on error. */
+int dsq_rundir_choose(const char *status_dir, const char *name, struct dsq_rundir_new *nr,
                       struct dsq_error *err);
+
+/* Make the chosen run directory: the status directory (with its parents)
+ * and the run directory with status/ inside.  Should its name have been
+ * taken since it was chosen, the next free <n>: nr->run_dir and nr->run_id
+ * change.  On error nothing made stays; a status directory that cannot be
+ * made or written is DSQ_ERR_INPUT. */
+int dsq_rundir_make(struct dsq_rundir_new *nr, struct dsq_error *err);
+
+/* Undo dsq_rundir_make(): remove the run directory and whatever status
+ * directories it created (each only while empty: another run may have come
+ * into one meanwhile).  Nothing when it was not made. */
+void dsq_rundir_unmake(struct dsq_rundir_new *nr);
+
+/* Free what nr holds (nothing on disk is touched); nr may be NULL. */
+void dsq_rundir_new_free(struct dsq_rundir_new *nr);
 
 /* Resolve RUN: an existing directory holding manifest.json; else a Slurm job
  * id (digits) matched against the job ids of every attempt of the manifests

@@ -3,6 +3,7 @@
 # and run by hand (outside Slurm) with SLURM_ARRAY_TASK_ID=0 it runs line 1.
 
 load helper
+bats_require_minimum_version 1.5.0
 
 setup() {
     setup_dsq
@@ -32,7 +33,8 @@ hostile='we ird $(touch PWNED-dollar) `touch PWNED-tick` "q" '"'s'"' ;touch PWNE
 
 @test "hostile job name and output pattern reach #SBATCH lines intact" {
     printf 'true\n' > j.txt
-    run dsq --job-file j.txt --stdout -J 'na me"#x' -o 'out $(no) %a.log'
+    # The script alone on stdout (stderr says it is a preview).
+    run --separate-stderr dsq --job-file j.txt --stdout -J 'na me"#x' -o 'out $(no) %a.log'
     [ "$status" -eq 0 ]
     [[ "$output" == *$'\n#SBATCH --job-name="na me\\"#x"\n'* ]]
     [[ "$output" == *$'\n#SBATCH --output="out $(no) %a.log"\n'* ]]

@@ -55,9 +55,9 @@ COUNT_MAX=100000000
 
 @test "configuration: kill-grace, max-array-tasks and signal-lead take their maximum" {
     printf 'kill-grace: 86400\nmax-array-tasks: %s\nsignal-lead: 65535\n' "$COUNT_MAX" > conf.yaml
-    DSQ_CONFIG=$PWD/conf.yaml run dsq --job-file jobs.txt --stdout
+    DSQ_CONFIG=$PWD/conf.yaml run dsq --job-file jobs.txt --batch-file b.sh
     [ "$status" -eq 0 ]
-    [[ "$output" == *"#SBATCH --signal=B:USR1@65535"* ]]
+    grep -qx '#SBATCH --signal=B:USR1@65535' b.sh
     jq -e '.kill_grace == 86400' "$(only_run_dir .)/manifest.json"
 }
 

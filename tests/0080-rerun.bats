@@ -153,7 +153,7 @@ record_lines() {
 @test "a rerun keeps the previous sbatch options per line unless given again, and plans afresh" {
     printf 'true\ntrue\ntrue\ntrue\n' > jobs.txt
     # Planned only: nothing ran, every line is not_run.
-    dsq --job-file jobs.txt --status-dir st --stdout --parallel 2 -c 2 --mem 1g -t 10 \
+    dsq --job-file jobs.txt --status-dir st --parallel 2 -c 2 --mem 1g -t 10 \
         --partition=day --comment "two words" >/dev/null
     rd=$WORK/$(only_run_dir st)
     json_eq "$(jq -c '.sbatch' "$rd/manifest.json")" \

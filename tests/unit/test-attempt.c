@@ -31,15 +31,6 @@ exists(const char *dir, const char *name)
     return rc;
 }
 
-static int
-empty_dir(const char *dir)
-{
-    char cmd[256];
-
-    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", dir);
-    return system(cmd) == 0;
-}
-
 /* A stand-in sbatch: its arguments to ./sbatch-args, then what body says. */
 static void
 fake_sbatch(const char *body)
@@ -239,8 +230,8 @@ test_attempts(struct dsq_conf *conf)
     req.run_dir = NULL;
     unlink("b.sh");
     dsq_rm_rf("runs");
-    ok(dsq_attempt_make(&req, &again, &err) < 0 && empty_dir("runs") && !exists(".", "b.sh"),
-       "a new run with no template leaves no run directory or batch file");
+    ok(dsq_attempt_make(&req, &again, &err) < 0 && !exists(".", "runs") && !exists(".", "b.sh"),
+       "a new run with no template leaves no status directory or batch file");
     req.job_file = "empty.txt";
     ok(dsq_attempt_make(&req, &again, &err) < 0 && err.kind == DSQ_ERR_INPUT &&
            strstr(err.msg, "no command lines"),
@@ -248,6 +239,108 @@ test_attempts(struct dsq_conf *conf)
     dsq_attempt_made_free(&made);
     dsq_attempt_made_free(NULL);
     dsq_buf_free(&ids);
+}
+
+/* A new run is checked whole before anything is made; a preview makes
+ * nothing; the sbatch calls cover every task. */
+static void
+test_new_run_checks(struct dsq_conf *conf)
+{
+    struct dsq_attempt_request req = {
+        .conf = conf,
+        .job_file = "jobs.txt",
+        .status_dir = "fresh/runs",
+        .batch_file = "b2.sh",
+        .batch_copy = 1,
+        .kill_grace = -1,
+        .dry_run = 1,
+    };
+    struct dsq_attempt_made made = {0};
+    struct dsq_error err = {0};
+    char *name = NULL;
+
+    free(conf->batch_template);
+    conf->batch_template = NULL;
+
+    ok(dsq_attempt_job_name("dir/my.jobs.txt", NULL, &name, &err) == 0 &&
+           !strcmp(name, "dsq-my.jobs"),
+       "dSQ's job name from the job file's stem");
+    free(name);
+    ok(dsq_attempt_job_name("a\tb.txt", NULL, &name, &err) < 0 && err.kind == DSQ_ERR_INPUT &&
+           !name,
+       "a control character in the job file's name is refused");
+    is_str(err.msg,
+           "job name 'dsq-a\\tb' (from the job file's name 'a\\tb.txt'): it holds a control "
+           "character",
+           "the message quotes both, escaped");
+    ok(dsq_attempt_job_name("jobs.txt", "a/b", &name, &err) < 0 && strstr(err.msg, "'/'") &&
+           !strstr(err.msg, "from the job file"),
+       "a given name with '/': %s", err.msg);
+    ok(dsq_attempt_job_name("jobs.txt", "", &name, &err) < 0 && strstr(err.msg, "empty"),
+       "an empty name");
+    ok(dsq_attempt_job_name("jobs.txt", "..", &name, &err) < 0, "'..'");
+
+    /* Bad names and batch files: refused, nothing made. */
+    req.job_name = "x/y";
+    ok(dsq_attempt_make(&req, &made, &err) < 0 && err.kind == DSQ_ERR_INPUT,
+       "a bad job name is refused");
+    req.job_name = NULL;
+    req.batch_file = "./jobs.txt";
+    ok(dsq_attempt_make(&req, &made, &err) < 0 && err.kind == DSQ_ERR_INPUT &&
+           strstr(err.msg, "is the job file"),
+       "the job file as batch file: %s", err.msg);
+    req.batch_file = "manifest.json";
+    ok(dsq_attempt_make(&req, &made, &err) < 0 && err.kind == DSQ_ERR_INPUT,
+       "a name the run directory keeps: %s", err.msg);
+    req.batch_file = "nodir/b.sh";
+    ok(dsq_attempt_make(&req, &made, &err) < 0 && err.kind == DSQ_ERR_SYSTEM &&
+           strstr(err.msg, "nodir/b.sh"),
+       "a batch file that cannot be written: %s", err.msg);
+    ok(!exists(".", "fresh") && !exists(".", "nodir"), "none of them made anything");
+
+    /* A preview: the script, naming a run directory that is not made. */
+    req.batch_file = NULL;
+    req.batch_copy = 0;
+    req.preview = 1;
+    req.dry_run = 0;
+    req.lines_per_task = 1;
+    ok(dsq_attempt_make(&req, &made, &err) == 0, "previewed: %s", err.msg);
+    ok(made.script && made.run_dir && strstr(made.script, made.run_dir) && !made.batch_file,
+       "its script names the run directory it would make");
+    ok(!exists(".", "fresh"), "and nothing is made");
+    is_int(made.narrays, 1, "one array");
+    ok(made.calls && !strcmp(made.calls[0].array, "0-2") && made.calls[0].offset == 0,
+       "submitted as one call");
+    dsq_attempt_made_free(&made);
+}
+
+/* A plan past one array: one call per array, every task once. */
+static void
+test_calls(struct dsq_conf *conf)
+{
+    struct dsq_attempt_request req = {
+        .conf = conf,
+        .job_file = "long.txt",
+        .status_dir = "long-runs",
+        .lines_per_task = 1,
+        .max_jobs = 7,
+        .kill_grace = -1,
+        .dry_run = 1, /* MaxArraySize: the fallback */
+    };
+    struct dsq_attempt_made made = {0};
+    struct dsq_error err = {0};
+    FILE *f = fopen("long.txt", "w");
+
+    for (int i = 0; i < 2500; i++)
+        fputs("true\n", f);
+    fclose(f);
+    ok(dsq_attempt_make(&req, &made, &err) == 0, "2500 lines, one per task: %s", err.msg);
+    is_int(made.narrays, 3, "three arrays");
+    ok(made.calls && !strcmp(made.calls[0].array, "0-1000%7") && made.calls[0].offset == 0 &&
+           !strcmp(made.calls[1].array, "0-1000%7") && made.calls[1].offset == 1001 &&
+           !strcmp(made.calls[2].array, "0-497%7") && made.calls[2].offset == 2002,
+       "0-1000 from 0, 0-1000 from 1001, 0-497 from 2002, each throttled");
+    dsq_attempt_made_free(&made);
 }
 
 int
@@ -276,6 +369,8 @@ main(void)
 
     test_sbatch();
     test_attempts(&conf);
+    test_new_run_checks(&conf);
+    test_calls(&conf);
 
     dsq_conf_free(&conf);
     if (chdir("/") == 0)
