@@ -418,31 +418,37 @@ same_file(const char *path, const struct stat *st)
     return path && stat(path, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino;
 }
 
-/* The file at bfile (which exists: st), when it is one dsq reads for this
- * run: "the job file" and its path, or NULL. */
-static const char *
-read_by_dsq(const struct dsq_attempt_request *req, const struct stat *st, const char **path)
+/* When the file st (at bfile) is one dsq reads for this run, the
+ * DSQ_ERR_INPUT that says which; else 0. */
+static int
+refuse_read_file(const struct dsq_attempt_request *req, const char *bfile, const struct stat *st,
+                 struct dsq_error *err)
 {
     char *tp = template_path(req->conf);
-    const char *what = NULL;
+    const char *what = NULL, *path = NULL;
+    int rc = 0;
 
     if (same_file(req->job_file, st)) {
-        *path = req->job_file;
         what = "the job file";
+        path = req->job_file;
     }
     for (size_t i = 0; !what && i < req->conf->files.n; i++) {
         if (same_file(req->conf->files.v[i], st)) {
-            *path = req->conf->files.v[i];
             what = "a configuration file";
+            path = req->conf->files.v[i];
         }
     }
     if (!what && same_file(tp, st)) {
-        /* The template's own path, borrowed from conf or static. */
-        *path = req->conf->batch_template ? req->conf->batch_template : "(the default)";
         what = "the batch script template";
+        path = tp;
     }
+    if (what)
+        rc = dsq_errprintf(err, DSQ_ERR_INPUT,
+                           "batch file %s is %s (%s): writing the batch script there would "
+                           "destroy it; choose another name",
+                           bfile, what, path);
     free(tp);
-    return what;
+    return rc;
 }
 
 /* Check the batch file bfile before anything is made: its base name names
@@ -457,7 +463,7 @@ check_batch_file(const struct dsq_attempt_request *req, const char *bfile, const
 {
     struct stat st;
     struct dsq_buf dir = {0};
-    const char *slash, *what, *path = NULL;
+    const char *slash;
     int rc;
 
     if (!*script || !strcmp(script, ".") || !strcmp(script, ".."))
@@ -473,11 +479,8 @@ check_batch_file(const struct dsq_attempt_request *req, const char *bfile, const
     if (stat(bfile, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return dsq_errprintf(err, DSQ_ERR_INPUT, "batch file %s is a directory", bfile);
-        if ((what = read_by_dsq(req, &st, &path)))
-            return dsq_errprintf(err, DSQ_ERR_INPUT,
-                                 "batch file %s is %s (%s): writing the batch script there "
-                                 "would destroy it; choose another name",
-                                 bfile, what, path);
+        if (refuse_read_file(req, bfile, &st, err) < 0)
+            return -1;
     }
     /* Written as path.tmp.<pid>, then renamed: its directory must let us. */
     slash = strrchr(bfile, '/');
