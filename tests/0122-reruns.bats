@@ -207,7 +207,7 @@ nothing_of_attempt() {
 @test "an option given to a rerun replaces the inherited ones sbatch would refuse beside it or let it override" {
     printf 'true\ntrue\n' > jobs.txt
     # Planned only: nothing ran, every line is not_run.
-    dsq --job-file jobs.txt --status-dir st --stdout -p day --mem 2g --requeue \
+    dsq --job-file jobs.txt --status-dir st -p day --mem 2g --requeue \
         --gres=gpu:1,tmp:5G -t 10 >/dev/null
     rd=$WORK/$(only_run_dir st)
 
@@ -234,7 +234,7 @@ nothing_of_attempt() {
 
 @test "--no-inherit drops inherited sbatch options; an option given again is kept all the same" {
     printf 'true\ntrue\n' > jobs.txt
-    dsq --job-file jobs.txt --status-dir st --stdout -p day --mem 2g --requeue --qos=low -t 10 >/dev/null
+    dsq --job-file jobs.txt --status-dir st -p day --mem 2g --requeue --qos=low -t 10 >/dev/null
     rd=$WORK/$(only_run_dir st)
 
     run --separate-stderr dsq autopsy "$rd" --dry-run --no-inherit=mem,--qos --no-inherit=-p
