@@ -590,7 +590,71 @@ read_records(struct loadctx *c, const char *run_dir, struct dsq_error *err)
     return 0;
 }
 
-/* The queue of every attempt that has job ids. */
+/* Job ids found for an attempt submitted by hand, into the manifest. */
+struct found_ids {
+    unsigned number;
+    const struct dsq_strv *ids;
+};
+
+static int
+note_found(struct dsq_manifest *m, void *arg, struct dsq_error *err)
+{
+    const struct found_ids *f = arg;
+    struct dsq_attempt *a = (struct dsq_attempt *)dsq_manifest_attempt(m, f->number);
+
+    if (!a || a->job_ids.n)
+        return 0; /* recorded meanwhile */
+    for (size_t i = 0; i < f->ids->n; i++)
+        if (dsq_strv_push(&a->job_ids, f->ids->v[i]) < 0)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    return 0;
+}
+
+/* An attempt planned but not submitted by dsq, on a machine that has Slurm:
+ * its batch script may have been submitted by hand (dSQ's habit).  Slurm is
+ * asked for jobs of the script; found, their ids are the attempt's, in the
+ * manifest too, from then on.  Slurm not answering, nobody can tell: the
+ * attempt's tasks count as running (pending lines, nothing lost, the run
+ * not over), said once.  0, or -1 when out of memory. */
+static int
+find_by_hand(struct dsq_report *r, struct dsq_attempt *a, struct attinfo *ai, int *warned)
+{
+    struct dsq_error e = {0};
+    const char *paths[2];
+    char *script;
+    size_t n = 0;
+    int rc;
+
+    if (a->job_ids.n || a->dry_run || a->submit_error || !a->script || !dsq_slurm_configured())
+        return 0;
+    if (!(script = dsq_rundir_join(r->m.run_dir, a->script)))
+        return -1;
+    paths[n++] = script;
+    if (a->number == 1 && r->m.batch_file)
+        paths[n++] = r->m.batch_file;
+    rc = dsq_slurm_jobs_of_script(paths, n, &a->job_ids, &e);
+    free(script);
+    if (rc == 0 && a->job_ids.n) {
+        struct found_ids f = {a->number, &a->job_ids};
+        struct dsq_error ue = {0};
+        dsq_manifest_update(r->m.run_dir, note_found, &f, &ue); /* a read-only run: asked again */
+        return 0;
+    }
+    if (rc == 0)
+        return 0; /* Slurm has no job of it: never submitted, or long over */
+    if (!*warned)
+        dsq_warn("%s was not submitted by dsq, and Slurm cannot be asked whether its batch script "
+                 "was submitted by hand (%s): its lines without an end are shown pending",
+                 r->m.run_dir, e.msg);
+    *warned = 1;
+    if (!(ai->q = calloc(a->plan.tasks, sizeof *ai->q)) || !(ai->why = calloc(a->plan.tasks, 1)))
+        return -1;
+    for (size_t t = 0; t < a->plan.tasks; t++)
+        ai->q[t] = DSQ_Q_RUNNING;
+    return 0;
+}
+
+/* The queue of every attempt that has job ids (or was submitted by hand). */
 static int
 ask_queue(struct dsq_report *r, struct attinfo *ai, struct dsq_error *err)
 {
@@ -598,6 +662,12 @@ ask_queue(struct dsq_report *r, struct attinfo *ai, struct dsq_error *err)
 
     for (size_t a = 0; a < r->m.nattempts; a++) {
         int asked;
+        if (find_by_hand(r, &r->m.attempts[a], &ai[a], &warned) < 0)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        if (ai[a].q) {
+            all_asked = 0; /* nobody could tell */
+            continue;
+        }
         if (queue_load(&r->m.attempts[a], &ai[a], &asked, &warned) < 0)
             return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
         if (r->m.attempts[a].job_ids.n) {

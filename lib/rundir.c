@@ -15,6 +15,7 @@
 #include "fs.h"
 #include "manifest.h"
 #include "rundir.h"
+#include "slurm.h"
 
 /* The names inside a run directory: one list, so that every path to one
  * of them is built here. */
@@ -406,9 +407,11 @@ has_manifest(const char *dir)
     return ok;
 }
 
-/* Whether the manifest in dir lists job_id. */
+/* Whether the manifest in dir lists job_id, or, given script (the batch
+ * script Slurm runs for that job, when no manifest lists it: submitted by
+ * hand), has it as its batch file or an attempt's script. */
 static int
-manifest_has_job(const char *dir, const char *job_id)
+manifest_has_job(const char *dir, const char *job_id, const char *script)
 {
     struct dsq_manifest m;
     struct dsq_error e = {0};
@@ -416,11 +419,70 @@ manifest_has_job(const char *dir, const char *job_id)
 
     if (dsq_manifest_read(dir, &m, &e) < 0)
         return 0;
-    for (size_t a = 0; a < m.nattempts && !found; a++)
-        for (size_t i = 0; i < m.attempts[a].job_ids.n && !found; i++)
+    found = script && m.batch_file && !strcmp(m.batch_file, script);
+    for (size_t a = 0; a < m.nattempts && !found; a++) {
+        char *p = script && m.attempts[a].script ? dsq_rundir_join(m.run_dir, m.attempts[a].script)
+                                                 : NULL;
+        found = p && !strcmp(p, script);
+        free(p);
+        for (size_t i = 0; i < m.attempts[a].job_ids.n && !found && !script; i++)
             found = !strcmp(m.attempts[a].job_ids.v[i], job_id);
+    }
     dsq_manifest_free(&m);
     return found;
+}
+
+/* The run under status_dir that lists job_id (by script, as above, when
+ * script is not NULL), as an owned path, or NULL. */
+static char *
+find_by_job(const char *status_dir, const char *job_id, const char *script, int *bad_dir)
+{
+    DIR *d = opendir(status_dir);
+    struct dirent *de;
+    char *found = NULL;
+
+    *bad_dir = !d;
+    while (d && !found && (de = readdir(d))) {
+        struct dsq_buf dir = {0};
+
+        if (de->d_name[0] == '.' || dsq_buf_printf(&dir, "%s/%s", status_dir, de->d_name) < 0)
+            continue;
+        if (has_manifest(dir.data) && manifest_has_job(dir.data, job_id, script)) {
+            found = dir.data;
+            dir.data = NULL;
+        }
+        dsq_buf_free(&dir);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* RUN given as a job id: the run that lists it; else, where Slurm knows the
+ * job, the run whose batch script it runs (submitted by hand). */
+static int
+find_job_run(const char *status_dir, const char *job_id, char **run_dir, struct dsq_error *err)
+{
+    char *found, *script = NULL;
+    int bad_dir;
+
+    found = find_by_job(status_dir, job_id, NULL, &bad_dir);
+    if (bad_dir)
+        return dsq_errno(err, DSQ_ERR_INPUT, errno, "status directory %s", status_dir);
+    if (!found && dsq_slurm_configured()) {
+        struct dsq_error e = {0};
+        if (dsq_slurm_job_script(job_id, &script, &e) == 0 && script)
+            found = find_by_job(status_dir, job_id, script, &bad_dir);
+        free(script);
+    }
+    if (!found)
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "no run under %s has Slurm job id %s (use --status-dir, or "
+                             "give the run directory)",
+                             status_dir, job_id);
+    *run_dir = dsq_abspath(found);
+    free(found);
+    return *run_dir ? 0 : dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
 }
 
 int
@@ -431,7 +493,6 @@ dsq_rundir_find(const char *status_dir, const char *run, char **run_dir, struct 
     struct dirent *de;
     char *best = NULL;
     char best_created[64] = "";
-    int by_job;
 
     if (run && stat(run, &st) == 0 && S_ISDIR(st.st_mode)) {
         if (!has_manifest(run))
@@ -440,8 +501,9 @@ dsq_rundir_find(const char *status_dir, const char *run, char **run_dir, struct 
         *run_dir = dsq_abspath(run);
         return *run_dir ? 0 : dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     }
-    by_job = run && run[0] && strspn(run, "0123456789") == strlen(run);
-    if (run && !by_job)
+    if (run && run[0] && strspn(run, "0123456789") == strlen(run))
+        return find_job_run(status_dir, run, run_dir, err);
+    if (run)
         return dsq_errprintf(err, DSQ_ERR_INPUT,
                              "%s: no such run directory (RUN is a run directory, a Slurm "
                              "job id, or nothing for the latest run)",
@@ -458,20 +520,7 @@ dsq_rundir_find(const char *status_dir, const char *run, char **run_dir, struct 
             continue;
         if (dsq_buf_printf(&dir, "%s/%s", status_dir, de->d_name) < 0)
             continue;
-        if (!has_manifest(dir.data)) {
-            dsq_buf_free(&dir);
-            continue;
-        }
-        if (by_job) {
-            if (manifest_has_job(dir.data, run)) {
-                free(best);
-                best = dir.data;
-                break;
-            }
-            dsq_buf_free(&dir);
-            continue;
-        }
-        if (dsq_manifest_read(dir.data, &m, &e) == 0) {
+        if (has_manifest(dir.data) && dsq_manifest_read(dir.data, &m, &e) == 0) {
             /* created carries microseconds, so it orders runs. */
             const char *key = m.created ? m.created : "";
             if (!best || strcmp(key, best_created) > 0) {
@@ -485,17 +534,11 @@ dsq_rundir_find(const char *status_dir, const char *run, char **run_dir, struct 
         dsq_buf_free(&dir);
     }
     closedir(d);
-    if (!best) {
-        if (by_job)
-            return dsq_errprintf(err, DSQ_ERR_INPUT,
-                                 "no run under %s has Slurm job id %s (use --status-dir, or "
-                                 "give the run directory)",
-                                 status_dir, run);
+    if (!best)
         return dsq_errprintf(err, DSQ_ERR_INPUT,
                              "no dsq run under %s (use --status-dir, or give the run "
                              "directory)",
                              status_dir);
-    }
     *run_dir = dsq_abspath(best);
     free(best);
     return *run_dir ? 0 : dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");

@@ -227,10 +227,65 @@ child_limits(FILE *out)
     return 0;
 }
 
-/* A question for the child: "limits", or "job" with its id. */
+/* Child side: the array job ids of this user's jobs whose batch script is
+ * one of paths ("job <id>" each): a script submitted by hand. */
+static int
+child_scripts(FILE *out, const char *const *paths, size_t n)
+{
+    job_info_msg_t *msg = NULL;
+    uid_t me = getuid();
+
+    if (slurm_load_jobs((time_t)0, &msg, SHOW_ALL) != SLURM_SUCCESS) {
+        fprintf(stderr, "slurm_load_jobs: %s\n", slurm_strerror(slurm_get_errno()));
+        return 1;
+    }
+    for (uint32_t i = 0; i < msg->record_count; i++) {
+        const slurm_job_info_t *j = &msg->job_array[i];
+
+        if (j->user_id != me || !j->command)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            if (!strcmp(j->command, paths[k])) {
+                fprintf(out, "job %u\n", j->array_job_id ? j->array_job_id : j->job_id);
+                break;
+            }
+        }
+    }
+    slurm_free_job_info_msg(msg);
+    return 0;
+}
+
+/* Child side: the batch script of job job_id ("command <path>"), or
+ * "unknown". */
+static int
+child_command(FILE *out, const char *job_id)
+{
+    job_info_msg_t *msg = NULL;
+
+    if (slurm_load_job(&msg, (uint32_t)strtoul(job_id, NULL, 10), SHOW_ALL) != SLURM_SUCCESS) {
+        int e = slurm_get_errno();
+        if (e == ESLURM_INVALID_JOB_ID) {
+            fprintf(out, "unknown\n");
+            return 0;
+        }
+        fprintf(stderr, "slurm_load_job %s: %s\n", job_id, slurm_strerror(e));
+        return 1;
+    }
+    if (msg->record_count > 0 && msg->job_array[0].command)
+        fprintf(out, "command %s\n", msg->job_array[0].command);
+    else
+        fprintf(out, "unknown\n");
+    slurm_free_job_info_msg(msg);
+    return 0;
+}
+
+/* A question for the child: "limits"; "job" or "command" with a job id;
+ * "scripts" with paths. */
 struct question {
     const char *what;
     const char *job_id;
+    const char *const *paths;
+    size_t npaths;
 };
 
 static void
@@ -245,7 +300,10 @@ child_ask(int out_fd, int err_fd, void *arg)
     if (!f)
         _exit(2);
     slurm_init(NULL);
-    rc = !strcmp(q->what, "limits") ? child_limits(f) : child_job(f, q->job_id);
+    rc = !strcmp(q->what, "limits")    ? child_limits(f)
+         : !strcmp(q->what, "scripts") ? child_scripts(f, q->paths, q->npaths)
+         : !strcmp(q->what, "command") ? child_command(f, q->job_id)
+                                       : child_job(f, q->job_id);
     if (rc == 0)
         fprintf(f, "end\n");
     fclose(f);
@@ -254,9 +312,9 @@ child_ask(int out_fd, int err_fd, void *arg)
 
 /* Ask one question in a child; *answer (owned) holds its stdout. */
 static int
-ask(const char *what, const char *job_id, double timeout_s, char **answer, struct dsq_error *err)
+ask(const struct question *qu, double timeout_s, char **answer, struct dsq_error *err)
 {
-    struct question q = {what, job_id};
+    struct question q = *qu;
     struct dsq_buf msg = {0};
     struct capture c = {.timeout_s = timeout_s, .keep = ASK_WORDS_MAX, .errtext = &msg};
     const char *conf = getenv("SLURM_CONF");
@@ -295,7 +353,9 @@ dsq_slurm_array_limits(size_t *max_array_size, size_t *max_tasks, struct dsq_err
     char *ans = NULL;
     unsigned long a, b;
 
-    if (ask("limits", NULL, LIMITS_TIMEOUT_S, &ans, err) < 0)
+    struct question q = {.what = "limits"};
+
+    if (ask(&q, LIMITS_TIMEOUT_S, &ans, err) < 0)
         return -1;
     if (sscanf(ans, "limits %lu %lu", &a, &b) != 2 || a == 0) {
         free(ans);
@@ -320,7 +380,7 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
     if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
         return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
                              job_id ? job_id : "");
-    if (ask("job", job_id, ASK_TIMEOUT_S, &ans, err) < 0)
+    if (ask(&(struct question){.what = "job", .job_id = job_id}, ASK_TIMEOUT_S, &ans, err) < 0)
         return -1;
     for (line = strtok_r(ans, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         unsigned long idx;
@@ -351,6 +411,54 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
 }
 
 int
+dsq_slurm_jobs_of_script(const char *const *paths, size_t n, struct dsq_strv *ids,
+                         struct dsq_error *err)
+{
+    struct question q = {.what = "scripts", .paths = paths, .npaths = n};
+    char *ans = NULL, *line, *save = NULL;
+
+    if (ask(&q, ASK_TIMEOUT_S, &ans, err) < 0)
+        return -1;
+    for (line = strtok_r(ans, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        int seen = 0;
+        if (strncmp(line, "job ", 4))
+            continue;
+        for (size_t k = 0; k < ids->n && !seen; k++)
+            seen = !strcmp(ids->v[k], line + 4);
+        if (!seen && dsq_strv_push(ids, line + 4) < 0) {
+            free(ans);
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        }
+    }
+    free(ans);
+    return 0;
+}
+
+int
+dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err)
+{
+    struct question q = {.what = "command", .job_id = job_id};
+    char *ans = NULL, *nl;
+
+    *path = NULL;
+    if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
+                             job_id ? job_id : "");
+    if (ask(&q, ASK_TIMEOUT_S, &ans, err) < 0)
+        return -1;
+    if (!strncmp(ans, "command ", 8)) {
+        if ((nl = strchr(ans, '\n')))
+            *nl = '\0';
+        if (!(*path = strdup(ans + 8))) {
+            free(ans);
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        }
+    }
+    free(ans);
+    return 0;
+}
+
+int
 dsq_slurm_configured(void)
 {
     const char *conf = getenv("SLURM_CONF");
@@ -376,6 +484,26 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
     (void)job_id;
     *tasks = NULL;
     *n = 0;
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                         "Slurm cannot be asked: dsq was built without libslurm");
+}
+
+int
+dsq_slurm_jobs_of_script(const char *const *paths, size_t n, struct dsq_strv *ids,
+                         struct dsq_error *err)
+{
+    (void)paths;
+    (void)n;
+    (void)ids;
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                         "Slurm cannot be asked: dsq was built without libslurm");
+}
+
+int
+dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err)
+{
+    (void)job_id;
+    *path = NULL;
     return dsq_errprintf(err, DSQ_ERR_SYSTEM,
                          "Slurm cannot be asked: dsq was built without libslurm");
 }

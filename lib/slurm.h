@@ -17,6 +17,17 @@
  * cannot be asked (err says why).  Honours SLURM_CONF. */
 int dsq_slurm_array_limits(size_t *max_array_size, size_t *max_tasks, struct dsq_error *err);
 
+/* The array job ids of this user's jobs whose batch script is one of
+ * paths[0..n) (absolute, borrowed): a run's script submitted by hand.
+ * Appended to ids (not repeated); 0 when Slurm answered (none found
+ * included), -1 when it cannot be asked. */
+int dsq_slurm_jobs_of_script(const char *const *paths, size_t n, struct dsq_strv *ids,
+                             struct dsq_error *err);
+
+/* The batch script Slurm ran or will run for job_id: *path owned, NULL when
+ * Slurm does not know the job.  -1 when Slurm cannot be asked. */
+int dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err);
+
 /* Whether this machine is set up to ask Slurm (SLURM_CONF, or the default
  * configuration file): 1 or 0.  When it is, Slurm not answering is worth a
  * word to the user; on a laptop it is what is expected. */

@@ -173,3 +173,42 @@ run_of_job() {
         map(select(.ev == "end" and .attempt == 1 and .line > 1001)) |
         length > 0 and all(.job == "\($j)_\(.line - 1002)")'
 }
+
+@test "plan, then sbatch by hand (dSQ's habit): the run learns its job id; report, autopsy as after --submit" {
+    printf 'echo one > one.out\necho two > two.out\n' > hand.txt
+    run dsq --job-file hand.txt --status-dir runs
+    [ "$status" -eq 0 ]
+    [[ "$output" == *" sbatch dsq-hand-$(date +%F).sh"* ]]
+    rd=$(only_run_dir runs)
+    [ "$(jq -r '.job_ids | length' "$rd/manifest.json")" = 0 ]
+    jid=$(sbatch --parsable --hold "dsq-hand-$(date +%F).sh")
+    jid=${jid%%;*}
+    # Found by its job id before dsq ever saw it: Slurm runs the batch file.
+    run dsq report --status-dir runs "$jid" --json
+    [ "$status" -eq 0 ]
+    [ "$(jq -r '.states.pending' <<<"$output")" = 2 ]
+    [ "$(jq -r '.over' <<<"$output")" = false ]
+    json_eq "$(jq -c '.job_ids' "$rd/manifest.json")" "[\"$jid\"]"
+    # The busy check: a rerun now would run the same lines twice.
+    run dsq autopsy "$rd" --submit
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"$jid"* ]]
+    scontrol release "$jid"
+    wait_job_done "$jid" 120
+    run dsq report "$rd" --json
+    [ "$(jq -r '.states.ok' <<<"$output")" = 2 ]
+    [ "$(jq -r '.over' <<<"$output")" = true ]
+    [ "$(cat one.out two.out)" = $'one\ntwo' ]
+}
+
+@test "the run directory's own script submitted by hand is found too, by the latest-run report" {
+    printf 'true\n' > own.txt
+    run dsq --job-file own.txt --status-dir runs
+    rd=$(cd "$(only_run_dir runs)" && pwd)
+    jid=$(sbatch --parsable --hold "$rd/$(jq -r .script "$rd/manifest.json")")
+    jid=${jid%%;*}
+    run dsq report --status-dir runs --json
+    [ "$(jq -r '.states.pending' <<<"$output")" = 1 ]
+    json_eq "$(jq -c '.job_ids' "$rd/manifest.json")" "[\"$jid\"]"
+    scancel "$jid"
+}
