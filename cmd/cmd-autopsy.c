@@ -472,134 +472,147 @@ is_sbatch_option(const char *tok)
     return dsq_sbatch_lookup_short(tok[1]) != NULL;
 }
 
-int
-cmd_autopsy_main(int argc, char **argv)
+/* What `dsq autopsy` was asked, beside a rerun's own arguments. */
+struct autopsy_args {
+    struct rerun_args ra;
+    const char *status_dir, *states;
+    const char *pos[2];
+    int npos;
+    const char *first_sbatch, *planning; /* for "give --submit too" */
+};
+
+/* Parse argv into a; -1 to go on, else the exit status (usage printed). */
+static int
+parse_args(int argc, char **argv, struct autopsy_args *a)
 {
-    struct dsq_conf conf;
     struct dsq_error err = {0};
-    struct rerun_args ra = {0};
-    const char *status_dir = NULL, *states = NULL, *pos[2] = {NULL, NULL}, *arg;
-    const char *first_sbatch = NULL, *planning = NULL;
-    unsigned mask = DSQ_AUTOPSY_DEFAULT_STATES;
-    int i = 1, id, npos = 0, rc = DSQ_EXIT_USAGE;
+    const char *arg;
+    int i = 1, id, rc;
 
     while ((id = cmd_opt_next(autopsy_opts, argc, argv, &i, &arg, "autopsy")) != CMD_OPT_END) {
-        if (!planning && planning_name(id))
-            planning = planning_name(id);
+        if (!a->planning && planning_name(id))
+            a->planning = planning_name(id);
         switch (id) {
         case CMD_OPT_ERROR:
-            goto out;
+            return DSQ_EXIT_USAGE;
         case CMD_OPT_UNKNOWN:
-            if (!is_sbatch_option(argv[i])) {
-                rc = cmd_usage_error("autopsy", "unknown option '%s'", argv[i]);
-                goto out;
-            }
-            if (!first_sbatch)
-                first_sbatch = argv[i];
-            if (dsq_sbatch_take(argc, argv, &i, &ra.sb, &err) < 0) {
-                rc = cmd_usage_error("autopsy", "%s", err.msg);
-                goto out;
-            }
+            if (!is_sbatch_option(argv[i]))
+                return cmd_usage_error("autopsy", "unknown option '%s'", argv[i]);
+            if (!a->first_sbatch)
+                a->first_sbatch = argv[i];
+            if (dsq_sbatch_take(argc, argv, &i, &a->ra.sb, &err) < 0)
+                return cmd_usage_error("autopsy", "%s", err.msg);
             break;
         case CMD_OPT_POSITIONAL:
-            if (npos == 2) {
-                rc = cmd_usage_error("autopsy",
-                                     "too many arguments ('%s'): give RUN, or dSQ's "
-                                     "JOBFILE STATUSFILE",
-                                     arg);
-                goto out;
-            }
-            pos[npos++] = arg;
+            if (a->npos == 2)
+                return cmd_usage_error("autopsy",
+                                       "too many arguments ('%s'): give RUN, or dSQ's "
+                                       "JOBFILE STATUSFILE",
+                                       arg);
+            a->pos[a->npos++] = arg;
             break;
         case OPT_STATUS_DIR:
-            status_dir = arg;
+            a->status_dir = arg;
             break;
         case OPT_STATES:
-            states = arg;
+            a->states = arg;
             break;
         case OPT_SUBMIT:
-            ra.submit = 1;
+            a->ra.submit = 1;
             break;
         case OPT_DRY_RUN:
-            ra.dry_run = 1;
+            a->ra.dry_run = 1;
             break;
         case OPT_WAIT:
-            ra.wait = 1;
+            a->ra.wait = 1;
             break;
         case OPT_FORCE:
-            ra.force = 1;
+            a->ra.force = 1;
             break;
         case OPT_PARALLEL:
         case OPT_LINES_PER_TASK:
         case OPT_TASKS:
         case OPT_MAX_JOBS:
         case OPT_MAX_ARRAY_TASKS:
-            if (cmd_parse_count("autopsy", planning_name(id), arg, count_field(&ra, id)) != 0)
-                goto out;
+            if (cmd_parse_count("autopsy", planning_name(id), arg, count_field(&a->ra, id)) != 0)
+                return DSQ_EXIT_USAGE;
             break;
         case OPT_LAYOUT:
-            if (dsq_layout_parse(arg, &ra.layout) < 0) {
-                rc = cmd_usage_error("autopsy", "--layout '%s': must be stripe or block", arg);
-                goto out;
-            }
-            ra.have_layout = 1;
+            if (dsq_layout_parse(arg, &a->ra.layout) < 0)
+                return cmd_usage_error("autopsy", "--layout '%s': must be stripe or block", arg);
+            a->ra.have_layout = 1;
             break;
         case OPT_NO_INHERIT:
-            if ((rc = parse_no_inherit(arg, &ra.no_inherit)) != 0)
-                goto out;
+            if ((rc = parse_no_inherit(arg, &a->ra.no_inherit)) != 0)
+                return rc;
             break;
         case OPT_HELP:
             fputs(autopsy_usage, stdout);
-            rc = DSQ_EXIT_OK;
-            goto out;
+            return DSQ_EXIT_OK;
         }
     }
-    if (states && dsq_autopsy_parse_states(states, &mask, &err) < 0) {
+    return -1;
+}
+
+/* The options that exclude or need each other; -1 when they agree. */
+static int
+check_args(const struct autopsy_args *a)
+{
+    const struct rerun_args *ra = &a->ra;
+
+    if (ra->submit && ra->dry_run)
+        return cmd_usage_error("autopsy", "--submit and --dry-run exclude each other: choose one");
+    if (ra->wait && !ra->submit)
+        return cmd_usage_error("autopsy", "--wait waits for a submitted rerun: give --submit too");
+    if (!ra->submit && !ra->dry_run && (a->planning || a->first_sbatch))
+        return cmd_usage_error("autopsy", "%s reruns the lines: give --submit or --dry-run too",
+                               a->planning ? a->planning : a->first_sbatch);
+    if (ra->tasks && ra->lines_per_task)
+        return cmd_usage_error("autopsy", "--tasks and --lines-per-task both choose the slice "
+                                          "size: give one");
+    if (a->npos == 2 && (a->states || ra->submit || ra->dry_run))
+        return cmd_usage_error("autopsy", "%s does not go with dSQ's JOBFILE STATUSFILE form",
+                               a->states    ? "--states"
+                               : ra->submit ? "--submit"
+                                            : "--dry-run");
+    return -1;
+}
+
+int
+cmd_autopsy_main(int argc, char **argv)
+{
+    struct dsq_conf conf;
+    struct dsq_error err = {0};
+    struct autopsy_args a = {0};
+    unsigned mask = DSQ_AUTOPSY_DEFAULT_STATES;
+    int rc;
+
+    if ((rc = parse_args(argc, argv, &a)) >= 0)
+        goto out;
+    if (a.states && dsq_autopsy_parse_states(a.states, &mask, &err) < 0) {
         rc = cmd_usage_error("autopsy", "--states: %s", err.msg);
         goto out;
     }
-    if (ra.submit && ra.dry_run) {
-        rc = cmd_usage_error("autopsy", "--submit and --dry-run exclude each other: choose one");
+    if ((rc = check_args(&a)) >= 0)
         goto out;
-    }
-    if (ra.wait && !ra.submit) {
-        rc = cmd_usage_error("autopsy", "--wait waits for a submitted rerun: give --submit too");
-        goto out;
-    }
-    if (!ra.submit && !ra.dry_run && (planning || first_sbatch)) {
-        rc = cmd_usage_error("autopsy", "%s reruns the lines: give --submit or --dry-run too",
-                             planning ? planning : first_sbatch);
-        goto out;
-    }
-    if (ra.tasks && ra.lines_per_task) {
-        rc = cmd_usage_error("autopsy", "--tasks and --lines-per-task both choose the slice "
-                                        "size: give one");
-        goto out;
-    }
-    if (npos == 2) {
-        if (states || ra.submit || ra.dry_run) {
-            rc = cmd_usage_error("autopsy", "%s does not go with dSQ's JOBFILE STATUSFILE form",
-                                 states      ? "--states"
-                                 : ra.submit ? "--submit"
-                                             : "--dry-run");
-            goto out;
-        }
-        rc = autopsy_dsq(pos[0], pos[1]);
+    if (a.npos == 2) {
+        rc = autopsy_dsq(a.pos[0], a.pos[1]);
     } else {
         if ((rc = cmd_load_conf(&conf)) != 0) {
             dsq_conf_free(&conf);
             goto out;
         }
-        if (ra.submit || ra.dry_run)
-            rc = autopsy_rerun(&conf, status_dir ? status_dir : conf.status_dir, pos[0], mask, &ra);
+        if (a.ra.submit || a.ra.dry_run)
+            rc = autopsy_rerun(&conf, a.status_dir ? a.status_dir : conf.status_dir, a.pos[0], mask,
+                               &a.ra);
         else
-            rc = autopsy_run(status_dir ? status_dir : conf.status_dir, pos[0], mask);
+            rc = autopsy_run(a.status_dir ? a.status_dir : conf.status_dir, a.pos[0], mask);
         dsq_conf_free(&conf);
     }
     if (fflush(stdout) == EOF)
         rc = write_failed();
 out:
-    dsq_sbopts_free(&ra.sb);
-    dsq_strv_free(&ra.no_inherit);
+    dsq_sbopts_free(&a.ra.sb);
+    dsq_strv_free(&a.ra.no_inherit);
     return rc;
 }
