@@ -181,21 +181,31 @@ print_task_str(FILE *out, const char *s, uint32_t state)
     }
 }
 
+/* Child side: load job_id's records into *msg: 0; or "unknown" printed
+ * (Slurm no longer knows it) and 1; or libslurm's error on stderr and -1. */
+static int
+load_job(FILE *out, const char *job_id, job_info_msg_t **msg)
+{
+    if (slurm_load_job(msg, (uint32_t)strtoul(job_id, NULL, 10), SHOW_ALL) != SLURM_SUCCESS) {
+        int e = slurm_get_errno();
+        if (e == ESLURM_INVALID_JOB_ID) {
+            fprintf(out, "unknown\n");
+            return 1;
+        }
+        fprintf(stderr, "slurm_load_job %s: %s\n", job_id, slurm_strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
 static int
 child_job(FILE *out, const char *job_id)
 {
     job_info_msg_t *msg = NULL;
-    unsigned long id = strtoul(job_id, NULL, 10);
+    int rc = load_job(out, job_id, &msg);
 
-    if (slurm_load_job(&msg, (uint32_t)id, SHOW_ALL) != SLURM_SUCCESS) {
-        int e = slurm_get_errno();
-        if (e == ESLURM_INVALID_JOB_ID) {
-            fprintf(out, "unknown\n");
-            return 0;
-        }
-        fprintf(stderr, "slurm_load_job %s: %s\n", job_id, slurm_strerror(e));
-        return 1;
-    }
+    if (rc != 0)
+        return rc < 0;
     for (uint32_t i = 0; i < msg->record_count; i++) {
         slurm_job_info_t *j = &msg->job_array[i];
         if (j->array_task_str && *j->array_task_str)
@@ -261,16 +271,10 @@ static int
 child_command(FILE *out, const char *job_id)
 {
     job_info_msg_t *msg = NULL;
+    int rc = load_job(out, job_id, &msg);
 
-    if (slurm_load_job(&msg, (uint32_t)strtoul(job_id, NULL, 10), SHOW_ALL) != SLURM_SUCCESS) {
-        int e = slurm_get_errno();
-        if (e == ESLURM_INVALID_JOB_ID) {
-            fprintf(out, "unknown\n");
-            return 0;
-        }
-        fprintf(stderr, "slurm_load_job %s: %s\n", job_id, slurm_strerror(e));
-        return 1;
-    }
+    if (rc != 0)
+        return rc < 0;
     if (msg->record_count > 0 && msg->job_array[0].command)
         fprintf(out, "command %s\n", msg->job_array[0].command);
     else
