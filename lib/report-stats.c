@@ -202,7 +202,7 @@ group_failures(struct member *members, size_t n, struct dsq_report_stats *s)
 int
 dsq_report_stats_make(const struct dsq_report *r, struct dsq_report_stats *s)
 {
-    double *el = NULL, *ok_el = NULL, wall = 0, wall_cpus = 0;
+    double *el = NULL, *ok_el = NULL, wall = 0, wall_cpus = 0, eff_cpu = 0;
     struct member *members;
     size_t nok = 0, nmembers = 0;
     int rc = -1;
@@ -235,6 +235,11 @@ dsq_report_stats_make(const struct dsq_report *r, struct dsq_report_stats *s)
         a = dsq_manifest_attempt(&r->m, li->attempt);
         cpus = a ? a->per_line.cpus : r->m.attempts[0].per_line.cpus;
         wall_cpus += li->elapsed * (cpus ? cpus : 1);
+        /* The kernel's CPU time of a short line can exceed the wall time the
+         * runner measured (tick accounting): efficiency counts a line's CPU
+         * up to what its CPUs could give in its wall time, so one thread
+         * never shows above 100 %. */
+        eff_cpu += fmin(li->utime + li->stime, li->elapsed * (cpus ? cpus : 1));
         if (li->maxrss_kb > s->maxrss_kb || s->finished == 1) {
             s->maxrss_kb = li->maxrss_kb;
             s->maxrss_idx = i;
@@ -244,7 +249,7 @@ dsq_report_stats_make(const struct dsq_report *r, struct dsq_report_stats *s)
     if (s->finished)
         spread(el, s->finished, s);
     if (wall > 0) {
-        s->cpu_eff = s->cpu / wall_cpus;
+        s->cpu_eff = eff_cpu / wall_cpus;
         s->have_eff = 1;
     }
     stats_advice(r, ok_el, nok, s);

@@ -277,3 +277,18 @@ on_tty() {
     run dsq report --json
     json_eq "$(jq -c '.failures' <<<"$output")" '[{"state":"failed","exit":null,"signal":null,"count":2,"lines":[1,2]}]'
 }
+
+@test "CPU efficiency of one-thread lines never shows above 100%, even where the kernel's CPU time outruns the wall time" {
+    printf 'true\ntrue\n' > two.txt
+    run dsq --job-file two.txt --dry-run
+    rd=$(only_run_dir)
+    # Short lines' tick accounting: CPU time above the measured wall time.
+    for f in "$rd"/status/*.jsonl; do
+        jq -c 'if .ev == "end" then .elapsed = 0.5 | .utime = 0.9 | .stime = 0.1 else . end' "$f" > f.tmp
+        mv f.tmp "$f"
+    done
+    run dsq report "$rd" --json
+    [ "$(jq -r '.cpu_efficiency' <<<"$output")" = 1 ]
+    run dsq report "$rd"
+    [[ "$output" == *"efficiency 100% of 1 CPU per line"* ]]
+}
