@@ -136,9 +136,12 @@ quiet_warning(const char *msg, void *arg)
 }
 
 /* One report.  With watch, a progress line (after clearing a TTY screen)
- * while the job runs, and the whole summary once it is over. */
+ * while the job runs, and the whole summary once it is over; a run over
+ * from the first look is just printed, the screen kept (first: no progress
+ * was drawn yet). */
 static int
-print_once(const char *run_dir, int json, int lines, int tsv, int check, int watch, int history)
+print_once(const char *run_dir, int json, int lines, int tsv, int check, int watch, int history,
+           int first)
 {
     struct dsq_error err = {0};
     struct dsq_report *r = dsq_report_load(run_dir, &err);
@@ -150,7 +153,7 @@ print_once(const char *run_dir, int json, int lines, int tsv, int check, int wat
         dsq_report_destroy(r);
         return cmd_fail(&err);
     }
-    if (watch && isatty(STDOUT_FILENO))
+    if (watch && isatty(STDOUT_FILENO) && !(first && r->over))
         fputs("\033[H\033[2J", stdout);
     if (json)
         rc = dsq_report_print_json(r, &cmd_report_words, lines, stdout);
@@ -239,7 +242,7 @@ cmd_report_main(int argc, char **argv)
         goto out;
     }
     for (int round = 0;; round++) {
-        rc = print_once(run_dir, json, lines, tsv, check, watch, history);
+        rc = print_once(run_dir, json, lines, tsv, check, watch, history, round == 0);
         if (!watch || rc & 0x100 || (rc & 0xff) >= DSQ_EXIT_USAGE)
             break;
         if (round == 0)

@@ -292,3 +292,12 @@ on_tty() {
     run dsq report "$rd"
     [[ "$output" == *"efficiency 100% of 1 CPU per line"* ]]
 }
+
+@test "report --watch on a finished run prints its summary and keeps the screen" {
+    printf 'true\n' > one.txt
+    run dsq --job-file one.txt --dry-run
+    on_tty dsq report --watch
+    [ "$(cat tty.rc)" = 0 ]
+    grep -q 'states:      1 ok' tty.log
+    ! grep -q $'\033\\[2J' tty.log
+}
