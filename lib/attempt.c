@@ -617,6 +617,23 @@ out:
 /* A new run: everything is checked and its script rendered before
  * anything is made, so that a planning error leaves nothing behind; and a
  * preview makes nothing at all. */
+/* The shell every line runs with: a missing one would fail each line
+ * alike, so planning refuses it at once. */
+static int
+check_shell(const char *shell, struct dsq_error *err)
+{
+    struct stat st;
+
+    if (stat(shell, &st) < 0)
+        return dsq_errno(err, DSQ_ERR_INPUT, errno, "shell '%s' (lines run with SHELL -c)", shell);
+    if (!S_ISREG(st.st_mode) || access(shell, X_OK) < 0)
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "shell '%s' is not a program this user can run (lines run with "
+                             "SHELL -c)",
+                             shell);
+    return 0;
+}
+
 static int
 new_run(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, struct dsq_error *err)
 {
@@ -631,7 +648,8 @@ new_run(const struct dsq_attempt_request *req, struct dsq_attempt_made *made, st
     at = dsq_manifest_add_attempt(&m);
     if (!at || sbopts_copy(req->sb, &opts) < 0)
         goto oom;
-    if (plan_new_run(req, at, &opts, &jf, &bfile, err) < 0 || !(self = self_path(err)) ||
+    if (check_shell(req->shell ? req->shell : req->conf->shell, err) < 0 ||
+        plan_new_run(req, at, &opts, &jf, &bfile, err) < 0 || !(self = self_path(err)) ||
         read_template(req->conf, &tmpl, err) < 0 ||
         dsq_rundir_choose(req->status_dir ? req->status_dir : req->conf->status_dir, at->job_name,
                           &nr, err) < 0 ||

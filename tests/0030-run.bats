@@ -226,11 +226,18 @@ EOF
     [ "$status" -eq 0 ]
     [ -n "$(cat bash.out)" ]
 
+    # A shell missing when planning is a planning error (0120); one gone by
+    # the time a line runs (a rerun here, say) fails the line with 127.
     rm -rf ./dsq-*
-    run dsq --job-file jobs.txt --dry-run --shell /nonexistent/shell
+    cp /bin/sh "$WORK/gone-sh"
+    printf 'exit 3\n' > jobs.txt
+    run dsq --job-file jobs.txt --dry-run --shell "$WORK/gone-sh"
     [ "$status" -eq 1 ]
-    [ "$(end_field 1 exit)" = 127 ]
-    [[ "$output" == *"cannot run /nonexistent/shell"* ]]
+    rm "$WORK/gone-sh"
+    run dsq autopsy --dry-run
+    [ "$status" -eq 1 ]
+    [ "$(recs | jq -r 'select(.ev == "end" and .attempt == 2) | .exit')" = 127 ]
+    [[ "$output" == *"cannot run $WORK/gone-sh"* ]]
 }
 
 @test "two slots really run two lines at once" {

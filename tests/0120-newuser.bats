@@ -301,3 +301,15 @@ on_tty() {
     grep -q 'states:      1 ok' tty.log
     ! grep -q $'\033\\[2J' tty.log
 }
+
+@test "a missing --shell is a planning error (exit 2), not one failure per line" {
+    printf 'true\ntrue\ntrue\n' > three.txt
+    run dsq --job-file three.txt --dry-run --shell /bin/no-such-shell
+    [ "$status" -eq 2 ]
+    [ "$(grep -c 'no-such-shell' <<<"$output")" -eq 1 ]
+    [[ "$output" == *"dsq: error: shell '/bin/no-such-shell' (lines run with SHELL -c): No such file or directory"* ]]
+    [ -z "$(find . -name manifest.json)" ]
+    run dsq --job-file three.txt --shell "$WORK"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"is not a program this user can run"* ]]
+}
