@@ -280,15 +280,16 @@ out:
 
 /* --- JSON -------------------------------------------------------------- */
 
-/* Seconds to the millisecond, so that numbers print short and exact enough
- * (with JSON_REAL_PRECISION(15) an epoch time keeps its milliseconds). */
+/* Seconds to the microsecond, as the records hold them (dsq-records(5)):
+ * with JSON_REAL_PRECISION(16) an epoch time keeps its microseconds, and
+ * %g drops the zeros a shorter number does not need. */
 static json_t *
 jsec(double s)
 {
-    return json_real(round(s * 1000) / 1000);
+    return json_real(round(s * 1e6) / 1e6);
 }
 
-#define JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+#define JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(16))
 
 static json_t *
 line_json(const struct dsq_report *r, size_t i)
@@ -547,13 +548,13 @@ dsq_report_print_tsv(const struct dsq_report *r, FILE *out)
             tsv_escape(out, li->host, strlen(li->host));
         putc('\t', out);
         if (started && li->start > 0)
-            fprintf(out, "%.3f", li->start);
+            fprintf(out, "%.6f", li->start);
         putc('\t', out);
         if (ended)
-            fprintf(out, "%.3f", li->end);
+            fprintf(out, "%.6f", li->end);
         putc('\t', out);
         if (ended)
-            fprintf(out, "%.3f", li->elapsed);
+            fprintf(out, "%.6f", li->elapsed);
         fprintf(out, "\t%u\t", li->attempts);
         tsv_escape(out, dsq_jobfile_cmd(r->jf, i), r->jf->cmds[i].len);
         putc('\n', out);

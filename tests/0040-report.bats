@@ -123,7 +123,7 @@ teardown() {
     run --separate-stderr dsq report "$run_dir" --tsv
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "$(printf 'line\tstate\texit\tsignal\thost\tstart\tend\telapsed\tattempts\tcommand')" ]
-    [ "${lines[1]}" = "$(printf '1\tok\t0\t\tnode1\t2000.000\t2010.000\t10.000\t2\techo first')" ]
+    [ "${lines[1]}" = "$(printf '1\tok\t0\t\tnode1\t2000.000000\t2010.000000\t10.000000\t2\techo first')" ]
     [ "${lines[8]}" = "$(printf '9\tnot_run\t\t\t\t\t\t\t0\tnever run')" ]
     [ "${#lines[@]}" -eq 10 ]
 }

@@ -313,3 +313,16 @@ on_tty() {
     [ "$status" -eq 2 ]
     [[ "$output" == *"is not a program this user can run"* ]]
 }
+
+@test "report prints a line's times to the microsecond, as its records hold them" {
+    printf 'true\n' > one.txt
+    run dsq --job-file one.txt --dry-run
+    rd=$(only_run_dir)
+    t_start=$(start_field 1 t)
+    t_end=$(end_field 1 t)
+    run dsq report "$rd" --json --lines
+    [ "$(jq -r '.lines[0].start' <<<"$output")" = "$t_start" ]
+    [ "$(jq -r '.lines[0].end' <<<"$output")" = "$t_end" ]
+    run dsq report "$rd" --tsv
+    [ "$(cut -f6 <<<"${lines[1]}")" = "$(printf '%.6f' "$t_start")" ]
+}
