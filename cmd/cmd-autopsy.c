@@ -313,6 +313,9 @@ refuse_busy(const struct dsq_report *r)
         fputs("Slurm still has array tasks of it", stderr);
     if (ids.len)
         fprintf(stderr, " (Slurm job %s)", ids.data);
+    else if (r->maybe_by_hand)
+        fputs(" (its batch script may have been submitted by hand, and Slurm cannot be asked)",
+              stderr);
     else
         fputs(" (a --dry-run on this host)", stderr);
     fputs(".\nRerun it once it is over (dsq report --watch), or give --force to rerun the "

@@ -154,7 +154,11 @@ text_head(const struct dsq_report *r, FILE *out)
         if (k)
             fputs("; ", out);
         if (a->job_ids.n == 0)
-            fprintf(out, "%s%s%s", a->dry_run ? "none (dry run" : "none (not submitted",
+            fprintf(out, "%s%s%s",
+                    a->dry_run         ? "none (dry run"
+                    : r->maybe_by_hand ? "none known (not submitted by dsq; may have been by "
+                                         "hand: Slurm cannot be asked"
+                                       : "none (not submitted",
                     a->submit_error ? ": sbatch refused it" : "", r->m.nattempts > 1 ? "" : ")");
         for (size_t i = 0; i < a->job_ids.n; i++)
             fprintf(out, "%s%s", i ? ", " : "", a->job_ids.v[i]);

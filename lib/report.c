@@ -643,10 +643,11 @@ find_by_hand(struct dsq_report *r, struct dsq_attempt *a, struct attinfo *ai, in
     if (rc == 0)
         return 0; /* Slurm has no job of it: never submitted, or long over */
     if (!*warned)
-        dsq_warn("%s was not submitted by dsq, and Slurm cannot be asked whether its batch script "
-                 "was submitted by hand (%s): its lines without an end are shown pending",
+        dsq_warn("%s was not submitted by dsq, and whether its batch script was submitted by "
+                 "hand cannot be told (%s): its lines without an end are shown pending",
                  r->m.run_dir, e.msg);
     *warned = 1;
+    r->maybe_by_hand = 1;
     if (!(ai->q = calloc(a->plan.tasks, sizeof *ai->q)) || !(ai->why = calloc(a->plan.tasks, 1)))
         return -1;
     for (size_t t = 0; t < a->plan.tasks; t++)

@@ -53,6 +53,8 @@ struct dsq_report {
     size_t nlines;
     size_t counts[DSQ_ST__COUNT];
     int queue_known;         /* Slurm answered for the job ids */
+    int maybe_by_hand;       /* an attempt dsq did not submit may have been
+                                submitted by hand: Slurm cannot be asked */
     int over;                /* nothing pending or running */
     struct dsq_strv strings; /* owned: the hosts and reasons lines
                                 point to (few distinct ones) */

@@ -326,3 +326,27 @@ on_tty() {
     run dsq report "$rd" --tsv
     [ "$(cut -f6 <<<"${lines[1]}")" = "$(printf '%.6f' "$t_start")" ]
 }
+
+@test "planned, not submitted by dsq, Slurm configured but not answering: lines pending, never not_run; a rerun is refused" {
+    printf 'true\ntrue\n' > two.txt
+    export SLURM_CONF=$WORK/nonexistent.conf
+    run dsq --job-file two.txt
+    [ "$status" -eq 0 ]
+    run --separate-stderr dsq report --json
+    [ "$(jq -r '.states.pending' <<<"$output")" = 2 ]
+    [ "$(jq -r '.states.not_run' <<<"$output")" = 0 ]
+    [ "$(jq -r '.over' <<<"$output")" = false ]
+    [ "$(grep -c 'may have been submitted by hand\|submitted by hand cannot be told' <<<"$stderr")" -eq 1 ]
+    run dsq report
+    [[ "$output" == *"job ids:     none known (not submitted by dsq; may have been by hand: Slurm cannot be asked)"* ]]
+    run dsq autopsy --submit
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"may have been submitted by hand, and Slurm cannot be asked"* ]]
+    # Without Slurm configured (a laptop: no SLURM_CONF, no default
+    # slurm.conf), a plan never submitted is not run.
+    unset SLURM_CONF
+    if [ ! -e /etc/slurm/slurm.conf ]; then
+        run dsq report --json
+        [ "$(jq -r '.states.not_run' <<<"$output")" = 2 ]
+    fi
+}
