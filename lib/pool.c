@@ -10,7 +10,6 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "fs.h"
 #include "pool.h"
 #include "rundir.h"
+#include "spawner.h"
 #include "sys.h"
 #include "text.h"
 
@@ -80,9 +80,7 @@ struct pool {
     pid_t *lingering; /* groups TERMed whose leader was reaped */
     size_t nlingering;
 
-    posix_spawnattr_t attr; /* own group, default signals, empty mask */
-    char **envp;            /* environ minus ours, then NENV per line */
-    size_t env_base;
+    struct dsq_spawner *spawner;
     int warned_spawn; /* once is enough: each record has the reason */
 };
 
@@ -282,102 +280,54 @@ fail_unstarted(struct pool *p, const struct dsq_pool_item *it, const char *reaso
     progress(p);
 }
 
-/* The environment every line gets: the runner's own, minus any DSQ_*
- * variable the pool sets, plus those (filled per line). */
+/* The variables the pool sets for each line (the runner's own are not
+ * handed on). */
 static const char *const env_names[] = {"DSQ_LINE",    "DSQ_TASK",    "DSQ_SLOT",
                                         "DSQ_ATTEMPT", "DSQ_RUN_DIR", "DSQ_JOB_ID"};
 #define NENV (sizeof env_names / sizeof *env_names)
 
-static int
-env_init(struct pool *p)
-{
-    size_t n = 0, k = 0;
-
-    for (char **e = environ; *e; e++)
-        n++;
-    p->envp = calloc(n + NENV + 1, sizeof *p->envp);
-    if (!p->envp)
-        return -1;
-    for (char **e = environ; *e; e++) {
-        int ours = 0;
-
-        for (size_t j = 0; j < NENV && !ours; j++) {
-            size_t len = strlen(env_names[j]);
-
-            ours = !strncmp(*e, env_names[j], len) && (*e)[len] == '=';
-        }
-        if (!ours)
-            p->envp[k++] = *e;
-    }
-    p->env_base = k;
-    return 0;
-}
-
-/* Start the line with posix_spawn(): glibc runs the child on a vfork-style
- * clone, so dispatch does not copy the runner's page tables per line (a
- * plain fork() made the pool slower than xargs on trivial lines), and exec
- * failures come back here as an error instead of an anonymous exit 127.
- * 0 and *pid, or an errno value. */
+/* Start the line through the spawner (see spawner.h): 0 and *pid, an errno
+ * value when this line cannot start, -1 (in err) when none can. */
 static int
 spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const char *cmd,
-           const char *script, int outfd, pid_t *pid)
+           const char *script, int outfd, pid_t *pid, struct dsq_error *err)
 {
     const struct dsq_pool_opts *o = p->o;
-    const char *shell = o->shell && o->shell[0] ? o->shell : "/bin/sh";
-    char *argv[4];
-    char vars[NENV][64], *run_dir_var = NULL, *job_var = NULL;
-    posix_spawn_file_actions_t fa;
-    size_t k = p->env_base;
+    char vars[4][64], *run_dir_var = NULL, *job_var = NULL, *varv[NENV];
+    const char *args[2];
+    struct dsq_spawn_line l = {0};
     int rc;
 
     snprintf(vars[0], sizeof vars[0], "DSQ_LINE=%zu", it->line);
     snprintf(vars[1], sizeof vars[1], "DSQ_TASK=%zu", it->task);
     snprintf(vars[2], sizeof vars[2], "DSQ_SLOT=%u", slot);
     snprintf(vars[3], sizeof vars[3], "DSQ_ATTEMPT=%u", o->attempt);
-    for (int j = 0; j < 4; j++)
-        p->envp[k++] = vars[j];
-    if (asprintf(&run_dir_var, "DSQ_RUN_DIR=%s", o->run_dir ? o->run_dir : "") < 0) {
-        run_dir_var = NULL;
-        return ENOMEM;
-    }
     /* The array job id, as dsq(1) says: with DSQ_TASK it names the task;
      * the records' "job" is Slurm's own <arrayjob>_<index>. */
-    if (asprintf(&job_var, "DSQ_JOB_ID=%s", o->array_job_id ? o->array_job_id : "") < 0) {
+    if (asprintf(&run_dir_var, "DSQ_RUN_DIR=%s", o->run_dir ? o->run_dir : "") < 0 ||
+        asprintf(&job_var, "DSQ_JOB_ID=%s", o->array_job_id ? o->array_job_id : "") < 0) {
         free(run_dir_var);
-        return ENOMEM;
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     }
-    p->envp[k++] = run_dir_var;
-    p->envp[k++] = job_var;
-    p->envp[k] = NULL;
-
-    argv[0] = (char *)shell;
+    for (int j = 0; j < 4; j++)
+        varv[j] = vars[j];
+    varv[4] = run_dir_var;
+    varv[5] = job_var;
     if (script) {
-        argv[1] = (char *)script;
-        argv[2] = NULL;
+        args[0] = script;
+        l.nargs = 1;
     } else {
-        argv[1] = (char *)"-c";
-        argv[2] = (char *)cmd;
-        argv[3] = NULL;
+        args[0] = "-c";
+        args[1] = cmd;
+        l.nargs = 2;
     }
-    /* posix_spawn reports exec failures only where the clone really is
-     * vfork-like (not under valgrind, for one): ask the file system first. */
-    if (access(shell, X_OK) < 0) {
-        rc = errno;
-        goto out_env;
-    }
-    if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
-        goto out_env;
-    if ((rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0)))
-        goto out;
-    if (outfd >= 0 && ((rc = posix_spawn_file_actions_adddup2(&fa, outfd, STDOUT_FILENO)) ||
-                       (rc = posix_spawn_file_actions_adddup2(&fa, outfd, STDERR_FILENO))))
-        goto out;
-    if (o->workdir && o->workdir[0] && (rc = posix_spawn_file_actions_addchdir_np(&fa, o->workdir)))
-        goto out;
-    rc = posix_spawn(pid, shell, &fa, &p->attr, argv, p->envp);
-out:
-    posix_spawn_file_actions_destroy(&fa);
-out_env:
+    l.shell = o->shell && o->shell[0] ? o->shell : "/bin/sh";
+    l.args = args;
+    l.workdir = o->workdir;
+    l.vars = varv;
+    l.nvars = NENV;
+    l.outfd = outfd;
+    rc = dsq_spawner_spawn(p->spawner, &l, pid, err);
     free(run_dir_var);
     free(job_var);
     return rc;
@@ -434,9 +384,8 @@ start(struct pool *p, size_t i)
             goto out;
         }
     }
-    err_no = spawn_line(p, it, s, cmd, script, outfd, &pid);
-    if (err_no == ENOMEM || err_no == EAGAIN) {
-        dsq_errno(&e, DSQ_ERR_SYSTEM, err_no, "cannot start line %zu", it->line);
+    err_no = spawn_line(p, it, s, cmd, script, outfd, &pid, &e);
+    if (err_no < 0) {
         fatal_once(p, &e);
         goto out;
     }
@@ -452,7 +401,7 @@ start(struct pool *p, size_t i)
         rc = p->failed ? -1 : 0;
         goto out;
     }
-    /* The child is already in its own group when posix_spawn returns (the
+    /* The child is already in its own group when the spawner returns (the
      * vfork-style clone ran its setup first), so kill(-pid) cannot miss. */
     p->slots[s].pid = pid;
     p->slots[s].item = i;
@@ -564,30 +513,55 @@ await_stop(struct pool *p)
         terminate(p, sig);
 }
 
+/* A line's process pid ended with status: record it, if it is a slot's. */
+static void
+ended(struct pool *p, pid_t pid, int status, const struct rusage *ru)
+{
+    for (unsigned s = 0; s < p->nslots; s++) {
+        if (p->slots[s].pid == pid) {
+            double reaped = dsq_time_mono();
+
+            if (!p->terminating && stop_like(status))
+                await_stop(p); /* may reap other lines first */
+            finish(p, &p->slots[s], status, ru, reaped);
+            return;
+        }
+    }
+    /* Not a slot: an orphan of some line, reparented to us as the
+     * subreaper; nothing to record. */
+}
+
 static void
 reap(struct pool *p)
 {
-    for (;;) {
-        struct rusage ru;
-        int status;
-        pid_t pid = wait4(-1, &status, WNOHANG, &ru);
+    struct dsq_error e = {0};
+    struct rusage ru;
+    int status, rc;
+    pid_t pid;
 
+    /* The lines the helper saw end, then our own children: orphans, and
+     * the helper's lines if it died. */
+    while (p->spawner && (rc = dsq_spawner_next(p->spawner, &pid, &status, &ru, &e)) != 0) {
+        if (rc < 0) {
+            fatal_once(p, &e);
+            break;
+        }
+        ended(p, pid, status, &ru);
+    }
+    for (;;) {
+        pid = wait4(-1, &status, WNOHANG, &ru);
         if (pid < 0 && errno == EINTR)
             continue;
         if (pid <= 0)
             return;
-        for (unsigned s = 0; s < p->nslots; s++) {
-            if (p->slots[s].pid == pid) {
-                double reaped = dsq_time_mono();
-
-                if (!p->terminating && stop_like(status))
-                    await_stop(p); /* may reap other lines first */
-                finish(p, &p->slots[s], status, &ru, reaped);
-                break;
-            }
+        if (p->spawner && pid == dsq_spawner_helper(p->spawner)) {
+            /* Its lines are ours now (we are their subreaper): stop. */
+            dsq_spawner_lost(p->spawner);
+            dsq_errprintf(&e, DSQ_ERR_SYSTEM, "the line helper (dsq-spawn) died");
+            fatal_once(p, &e);
+            continue;
         }
-        /* Not a slot: an orphan of some line, reparented to us as the
-         * subreaper; nothing to record. */
+        ended(p, pid, status, &ru);
     }
 }
 
@@ -693,28 +667,6 @@ end_leftovers(struct pool *p)
     }
 }
 
-static int
-attr_init(struct pool *p)
-{
-    sigset_t all, none;
-
-    /* Lines start clean: dispositions the runner inherited as ignored
-     * (nohup's SIGHUP, say) would otherwise survive exec, and the runner's
-     * blocked signals would stay blocked in the line. */
-    sigfillset(&all);
-    sigemptyset(&none);
-    if (posix_spawnattr_init(&p->attr))
-        return -1;
-    if (posix_spawnattr_setpgroup(&p->attr, 0) || posix_spawnattr_setsigdefault(&p->attr, &all) ||
-        posix_spawnattr_setsigmask(&p->attr, &none) ||
-        posix_spawnattr_setflags(&p->attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                               POSIX_SPAWN_SETSIGMASK)) {
-        posix_spawnattr_destroy(&p->attr);
-        return -1;
-    }
-    return 0;
-}
-
 static void
 raise_nofile(void)
 {
@@ -747,6 +699,7 @@ signals_take(struct pool *p, struct sigstate *s)
     sigaddset(&p->sigs, SIGINT);
     sigaddset(&p->sigs, SIGHUP);
     sigaddset(&p->sigs, SIGUSR1);
+    sigaddset(&p->sigs, DSQ_SPAWNER_SIGNAL);
     sigprocmask(SIG_BLOCK, &p->sigs, &s->oldmask);
     /* An ignored SIGCHLD would make the kernel reap our children for us,
      * and wait4() would never see their status. */
@@ -778,6 +731,7 @@ signals_give_back(const struct pool *p, struct sigstate *s)
         sigemptyset(&drain);
         sigaddset(&drain, SIGCHLD);
         sigaddset(&drain, SIGUSR1);
+        sigaddset(&drain, DSQ_SPAWNER_SIGNAL);
         if (p->res->stop_signal && p->res->stop_signal != SIGUSR1) {
             sigaddset(&drain, SIGTERM);
             sigaddset(&drain, SIGINT);
@@ -871,8 +825,7 @@ pool_free(struct pool *p)
         free(p->slots[s].script);
     free(p->slots);
     free(p->lingering);
-    free(p->envp);
-    posix_spawnattr_destroy(&p->attr);
+    dsq_spawner_destroy(p->spawner);
 }
 
 int
@@ -895,19 +848,19 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
     if ((size_t)p.nslots > n && n > 0)
         p.nslots = (unsigned)n;
     p.slots = calloc(p.nslots, sizeof *p.slots);
-    if (!p.slots || env_init(&p) < 0) {
-        free(p.slots);
-        free(p.envp);
+    if (!p.slots) {
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-    }
-    if (attr_init(&p) < 0) {
-        free(p.slots);
-        free(p.envp);
-        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "cannot set up process attributes");
     }
     dsq_hostname(p.host, sizeof p.host);
     raise_nofile();
+    /* The helper is started once we are the subreaper, so that its lines'
+     * orphans (and its lines, should it die) come to us. */
     signals_take(&p, &ss);
+    if (!(p.spawner = dsq_spawner_create(env_names, NENV, err))) {
+        signals_give_back(&p, &ss);
+        free(p.slots);
+        return -1;
+    }
 
     p.next_progress = dsq_time_mono() + PROGRESS_PERIOD;
     for (;;) {
@@ -936,6 +889,8 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
     /* Orphans killed with their group: collect their zombies now; then end
      * whatever lines left in the background. */
     reap(&p);
+    dsq_spawner_destroy(p.spawner);
+    p.spawner = NULL;
     end_leftovers(&p);
     signals_give_back(&p, &ss);
     pool_free(&p);

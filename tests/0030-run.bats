@@ -436,3 +436,57 @@ EOF
     run dsq run --run-dir "$rd" --task 0
     [ "$(jq -s 'length' "$rd/status/a1.t0.r0.jsonl")" -eq 4 ]
 }
+
+@test "a line's peak memory is its own, not the runner's: true stays under 4 MiB in a 1,000,000-line job file" {
+    # The runner holds the whole job file; Linux hands a process's
+    # high-water RSS on to the programs it execs, so lines are started by
+    # the small dsq-spawn helper instead (dsq(1), dsq-records(5)).
+    yes true | head -n 1000000 > big.txt
+    run dsq --job-file big.txt --lines-per-task 1000 --status-dir runs
+    [ "$status" -eq 0 ]
+    rd=$(only_run_dir runs)
+    SLURM_ARRAY_TASK_ID=999 run dsq run --run-dir "$rd"
+    [ "$status" -eq 0 ]
+    [ "$(jq -s '[.[] | select(.ev == "end" and .state == "ok")] | length' "$rd/status/a1.t999.r0.jsonl")" -eq 1000 ]
+    max=$(jq -s '[.[] | select(.ev == "end") | .maxrss_kb] | max' "$rd/status/a1.t999.r0.jsonl")
+    [ "$max" -gt 0 ]
+    [ "$max" -lt 4096 ]
+    # Without the helper ($DSQ_SPAWN empty) the runner starts the lines
+    # itself, and every line shows the runner's memory: what the helper
+    # prevents.
+    DSQ_SPAWN= SLURM_ARRAY_TASK_ID=998 run dsq run --run-dir "$rd"
+    [ "$status" -eq 0 ]
+    min=$(jq -s '[.[] | select(.ev == "end") | .maxrss_kb] | min' "$rd/status/a1.t998.r0.jsonl")
+    [ "$min" -gt 16384 ]
+}
+
+@test "a helper that cannot be started is said once; the runner starts the lines itself" {
+    printf 'echo one > one.out\nexit 4\n' > jobs.txt
+    DSQ_SPAWN=$WORK/no-such-helper run dsq --job-file jobs.txt --dry-run --status-dir runs
+    [ "$status" -eq 1 ]
+    [ "$(grep -c 'dsq: warning:' <<<"$output")" -eq 1 ]
+    [[ "$output" == *"cannot start $WORK/no-such-helper (No such file or directory): lines are started by the runner"* ]]
+    [ "$(cat one.out)" = one ]
+    rd=$(only_run_dir runs)
+    json_eq "$(jq -s -c '[.[] | select(.ev == "end") | [.line, .state, .exit]] | sort' "$rd"/status/*.jsonl)" '[[1,"ok",0],[2,"failed",4]]'
+}
+
+@test "the line helper killed mid-run: the runner says so, records the lines it ran, and exits" {
+    printf 'sleep 300\nsleep 300\nsleep 300\n' > jobs.txt
+    dsq --job-file jobs.txt --dry-run --parallel 2 --kill-grace 1 --status-dir runs > out.txt 2>&1 &
+    dsq_pid=$!
+    wait_recs "$(started 1 2)" 30 runs
+    helper=$(ps -o ppid= -p "$(start_field 1 pid runs)" | tr -d ' ')
+    [ "$helper" != "$dsq_pid" ]
+    [ "$(ps -o comm= -p "$helper")" = dsq-spawn ]
+    kill -KILL "$helper"
+    rc=0
+    wait "$dsq_pid" || rc=$?
+    [ "$rc" -eq 3 ]
+    grep -q 'line helper (dsq-spawn) died' out.txt
+    rd=$(only_run_dir runs)
+    # Both running lines end interrupted (stopped by the runner), the third
+    # never started; no process of theirs is left.
+    json_eq "$(jq -s -c '[.[] | select(.ev == "end") | [.line, .state]] | sort' "$rd"/status/*.jsonl)" '[[1,"interrupted"],[2,"interrupted"]]'
+    for l in 1 2; do ! kill -0 -- "-$(start_field "$l" pid runs)" 2>/dev/null; done
+}

@@ -221,9 +221,10 @@ on_tty() {
     on_tty dsq --job-file slow.txt --dry-run --parallel 1 --kill-grace 1 --line-output 'o.%L' &
     tty_pid=$!
     wait_recs "$(started 1)" 30
-    # dsq is the parent of line 1's process: Ctrl-C's SIGINT to it alone
-    # (the lines run in process groups of their own).
-    kill -INT "$(ps -o ppid= -p "$(start_field 1 pid)")"
+    # Ctrl-C's SIGINT goes to the terminal's foreground group: dsq and its
+    # line helper (the parent of line 1's process), not the lines, which run
+    # in process groups of their own.
+    kill -INT -- "-$(ps -o pgid= -p "$(ps -o ppid= -p "$(start_field 1 pid)")" | tr -d ' ')"
     wait "$tty_pid"
     [ "$(cat tty.rc)" = 130 ]
     grep -q 'interrupted by SIGINT: 1/2 done, 1 not ok' tty.log
