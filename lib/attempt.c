@@ -1015,6 +1015,7 @@ dsq_attempt_unlock(struct dsq_attempt_lock *lock)
 struct submit_note {
     unsigned attempt;
     const char *job_id;
+    const char *cluster; /* the job id's, or NULL */
     const char *submit_error;
 };
 
@@ -1028,6 +1029,8 @@ note_submission(struct dsq_manifest *m, void *arg, struct dsq_error *err)
         return dsq_errprintf(err, DSQ_ERR_INPUT, "%s: attempt %u vanished from the manifest",
                              m->run_dir, n->attempt);
     if (n->job_id && dsq_strv_push(&a->job_ids, n->job_id) < 0)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    if (n->cluster && *n->cluster && !a->cluster && !(a->cluster = strdup(n->cluster)))
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     if (n->submit_error) {
         free(a->submit_error);
@@ -1046,6 +1049,9 @@ dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attemp
     struct dsq_buf words = {0};
     struct dsq_attempt_call *calls = NULL;
     char *spath = NULL;
+    /* Slurm's ClusterName, recorded with the job ids: report asks the
+     * accounting database about them on that cluster. */
+    char cluster[256] = "";
     int rc = -1;
 
     *submitted = 0;
@@ -1075,8 +1081,15 @@ dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attemp
             *refused = 1;
             goto out;
         }
-        /* Record each job id as soon as Slurm has it. */
+        /* Record each job id as soon as Slurm has it.  Without a cluster
+         * name (Slurm not answering) report asks about this
+         * configuration's cluster. */
+        if (k == 0) {
+            struct dsq_error ce = {0};
+            dsq_slurm_cluster(cluster, sizeof cluster, &ce);
+        }
         note.job_id = job_id;
+        note.cluster = cluster;
         if (dsq_manifest_update(run_dir, note_submission, &note, err) < 0)
             goto out;
         ++*submitted;

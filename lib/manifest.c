@@ -30,6 +30,7 @@ attempt_free(struct dsq_attempt *a)
     free(a->output);
     dsq_strv_free(&a->sbatch);
     dsq_strv_free(&a->job_ids);
+    free(a->cluster);
     free(a->submit_error);
     memset(a, 0, sizeof *a);
 }
@@ -118,14 +119,15 @@ per_line_to_json(const struct dsq_resources *r)
 static json_t *
 attempt_to_json(const struct dsq_attempt *a)
 {
-    return json_pack("{s:i,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "attempt",
+    return json_pack("{s:i,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o}", "attempt",
                      (int)a->number, "created", jstr(a->created), "lines_file", jstr(a->lines_file),
                      "commands", (json_int_t)a->plan.ncmds, "plan", plan_to_json(&a->plan),
                      "per_line", per_line_to_json(&a->per_line), "script", jstr(a->script),
                      "job_name", jstr(a->job_name), "output", jstr(a->output), "max_jobs",
                      a->max_jobs ? json_integer((json_int_t)a->max_jobs) : json_null(), "dry_run",
                      a->dry_run, "sbatch", strv_to_json(&a->sbatch), "job_ids",
-                     strv_to_json(&a->job_ids), "submit_error", jstr(a->submit_error));
+                     strv_to_json(&a->job_ids), "cluster", jstr(a->cluster), "submit_error",
+                     jstr(a->submit_error));
 }
 
 int
@@ -154,7 +156,7 @@ dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
      * what reads a format 1 manifest still finds the original run there. */
     root = json_pack(
         "{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:f,s:b,"
-        "s:o,s:o,s:o,s:o,s:o,s:o}",
+        "s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
         "format", DSQ_MANIFEST_FORMAT, "version", jstr(m->version), "run_id", jstr(m->run_id),
         "run_dir", jstr(m->run_dir), "created", jstr(m->created), "jobfile", jstr(m->jobfile),
         "sha256", jstr(m->sha256), "physical_lines", (json_int_t)m->physical_lines, "commands",
@@ -162,8 +164,8 @@ dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
         "script", jstr(a1->script), "batch_file", jstr(m->batch_file), "shell", jstr(m->shell),
         "line_output", jstr(m->line_output), "kill_grace", m->kill_grace, "dry_run", a1->dry_run,
         "plan", plan_to_json(&a1->plan), "per_line", per_line_to_json(&a1->per_line), "sbatch",
-        strv_to_json(&a1->sbatch), "job_ids", strv_to_json(&a1->job_ids), "submit_error",
-        jstr(a1->submit_error), "attempts", attempts);
+        strv_to_json(&a1->sbatch), "job_ids", strv_to_json(&a1->job_ids), "cluster",
+        jstr(a1->cluster), "submit_error", jstr(a1->submit_error), "attempts", attempts);
     if (!root) {
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: cannot build the manifest", m->run_dir);
         goto out;
@@ -261,6 +263,7 @@ attempt_from_json(json_t *o, size_t ncmds, struct dsq_attempt *a, const char **w
     a->max_jobs = get_size(o, "max_jobs");
     a->dry_run = json_is_true(json_object_get(o, "dry_run"));
     a->submit_error = get_str(o, "submit_error");
+    a->cluster = get_str(o, "cluster"); /* absent before dsq recorded it */
     *what = NULL;
     if (json_to_strv(json_object_get(o, "sbatch"), &a->sbatch) < 0 ||
         json_to_strv(json_object_get(o, "job_ids"), &a->job_ids) < 0)

@@ -35,6 +35,9 @@ struct dsq_attempt {
     int dry_run;             /* run here with --dry-run, not submitted */
     struct dsq_strv sbatch;  /* final "#SBATCH" options, "--name[=value]" */
     struct dsq_strv job_ids; /* Slurm job ids, one per array, once known */
+    char *cluster;           /* Slurm's ClusterName the job ids belong to
+                                (recorded with them), or NULL: not known
+                                (older manifests, dry runs) */
     char *submit_error;      /* why sbatch refused (its words), or NULL */
 };
 

@@ -234,12 +234,22 @@ attinfo_free(struct attinfo *ai, size_t n)
     free(ai);
 }
 
+/* The job ids that Slurm no longer knows (slurmctld has forgotten them and
+ * no accounting database has them), said once per report. */
+struct forgotten {
+    struct dsq_strv ids;
+    int acct; /* an accounting database was asked too */
+};
+
 /* The queue state of every task of attempt a, and (why) the code of Slurm's
- * end state where it explains the task's lines.  Sets *asked when Slurm
- * answered for every job id of the attempt.  Slurm unreachable is warned
- * once (*warned) and not asked again. */
+ * end state where it explains the task's lines: from slurmctld, or from the
+ * accounting database once slurmctld has forgotten the job, alike.  Sets
+ * *asked when Slurm answered for every job id of the attempt.  Slurm
+ * unreachable is warned once (*warned) and not asked again; a job id Slurm
+ * no longer knows is added to fg. */
 static int
-queue_load(const struct dsq_attempt *a, struct attinfo *ai, int *asked, int *warned)
+queue_load(const struct dsq_attempt *a, struct attinfo *ai, int *asked, int *warned,
+           struct forgotten *fg)
 {
     enum dsq_qstate *q;
     unsigned char *w;
@@ -260,8 +270,18 @@ queue_load(const struct dsq_attempt *a, struct attinfo *ai, int *asked, int *war
         struct dsq_slurm_task *tasks = NULL;
         struct dsq_error e = {0};
         size_t n = 0, off = j < a->plan.narrays ? a->plan.arrays[j].offset : 0;
+        enum dsq_qsource src;
+        int rc = dsq_slurm_job_tasks(a->job_ids.v[j], a->cluster, &tasks, &n, &src, &e);
 
-        if (dsq_slurm_job_tasks(a->job_ids.v[j], &tasks, &n, &e) < 0) {
+        if (rc == 1) {
+            if (dsq_strv_push(&fg->ids, a->job_ids.v[j]) < 0) {
+                free(q);
+                free(w);
+                return -1;
+            }
+            fg->acct |= src == DSQ_QSRC_ACCT;
+        }
+        if (rc < 0) {
             dsq_warn("cannot ask Slurm about job %s (%s); line states come from the records "
                      "alone: a line that started and has no end record is lost unless its "
                      "process runs on this host",
@@ -660,6 +680,7 @@ static int
 ask_queue(struct dsq_report *r, struct attinfo *ai, struct dsq_error *err)
 {
     int warned = 0, any_ids = 0, all_asked = 1;
+    struct forgotten fg = {{0}, 0};
 
     for (size_t a = 0; a < r->m.nattempts; a++) {
         int asked;
@@ -669,14 +690,34 @@ ask_queue(struct dsq_report *r, struct attinfo *ai, struct dsq_error *err)
             all_asked = 0; /* nobody could tell */
             continue;
         }
-        if (queue_load(&r->m.attempts[a], &ai[a], &asked, &warned) < 0)
+        if (queue_load(&r->m.attempts[a], &ai[a], &asked, &warned, &fg) < 0) {
+            dsq_strv_free(&fg.ids);
             return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        }
         if (r->m.attempts[a].job_ids.n) {
             any_ids = 1;
             all_asked &= asked;
         }
     }
     r->queue_known = any_ids && all_asked;
+    r->forgotten = fg.ids.n;
+    if (fg.ids.n) {
+        /* Over, but how Slurm ended its tasks (TIMEOUT, CANCELLED,
+         * OUT_OF_MEMORY, ...) is gone: said, not taken for "no reason". */
+        struct dsq_buf ids = {0};
+        for (size_t k = 0; k < fg.ids.n; k++)
+            dsq_buf_printf(&ids, "%s%s", k ? ", " : "", fg.ids.v[k]);
+        dsq_warn("Slurm no longer knows job%s %s: %s, so how Slurm ended %s tasks (time limit, "
+                 "cancelled, out of memory, ...) is not known; line states come from the records",
+                 fg.ids.n > 1 ? "s" : "", ids.data ? ids.data : "",
+                 fg.acct ? "slurmctld has forgotten it and the accounting database has no record "
+                           "of it"
+                         : "slurmctld forgets a job MinJobAge after it ended, and this cluster "
+                           "keeps no accounting database",
+                 fg.ids.n > 1 ? "their" : "its");
+        dsq_buf_free(&ids);
+    }
+    dsq_strv_free(&fg.ids);
     return 0;
 }
 

@@ -56,6 +56,9 @@ struct dsq_report {
     int maybe_by_hand;       /* an attempt dsq did not submit may have been
                                 submitted by hand: Slurm cannot be asked */
     int over;                /* nothing pending or running */
+    size_t forgotten;        /* job ids that Slurm no longer knows (neither
+                                slurmctld nor an accounting database): over,
+                                their end states unknown (warned once) */
     struct dsq_strv strings; /* owned: the hosts and reasons lines
                                 point to (few distinct ones) */
     /* After dsq_report_load_history(), else NULL: line i's entries are

@@ -21,6 +21,7 @@
 #ifdef HAVE_SLURM
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
+#include <slurm/slurmdb.h>
 #endif
 
 #include "buf.h"
@@ -135,10 +136,12 @@ static const char *const state_names[] = {
     "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE",  "OUT_OF_MEMORY",
 };
 
-/* Child side: print one line per array task: "task <index> <base> <name>".
- * Pending tasks share one record whose array_task_str lists them. */
+/* Child side: print one line per array task:
+ * "task <index> <base> <name> <exit>", exit the wait status Slurm recorded
+ * (or -1).  Pending tasks share one record whose array_task_str lists
+ * them. */
 static void
-print_task(FILE *out, unsigned long index, uint32_t state)
+print_task(FILE *out, unsigned long index, uint32_t state, long exit_status)
 {
     uint32_t base = state & JOB_STATE_BASE;
     const char *name =
@@ -147,11 +150,11 @@ print_task(FILE *out, unsigned long index, uint32_t state)
     /* A requeued task on its way back to the queue is not over. */
     if (state & (JOB_REQUEUE | JOB_REQUEUE_HOLD | JOB_SPECIAL_EXIT))
         base = JOB_PENDING;
-    fprintf(out, "task %lu %u %s\n", index, base, name);
+    fprintf(out, "task %lu %u %s %ld\n", index, base, name, exit_status);
 }
 
 static void
-print_task_str(FILE *out, const char *s, uint32_t state)
+print_task_str(FILE *out, const char *s, uint32_t state, long exit_status)
 {
     /* libslurm's form: "3-9,12,15-20%4" (ranges, singles, a throttle), or a
      * step function "0-998:2" when the pending tasks are evenly spaced. */
@@ -173,7 +176,7 @@ print_task_str(FILE *out, const char *s, uint32_t state)
                 step = 1;
         }
         for (unsigned long i = a; i <= b && i - a < 10000000UL; i += step)
-            print_task(out, i, state);
+            print_task(out, i, state, exit_status);
         if (*s == ',')
             s++;
         else if (*s && *s != '%')
@@ -181,39 +184,172 @@ print_task_str(FILE *out, const char *s, uint32_t state)
     }
 }
 
-/* Child side: load job_id's records into *msg: 0; or "unknown" printed
- * (Slurm no longer knows it) and 1; or libslurm's error on stderr and -1. */
+/* The accounting database's form of the tasks one record stands for (those
+ * that never started): a hex bitmap, "0x" and the highest digit first, bit
+ * i for task i. */
+static void
+print_task_bitmap(FILE *out, const char *s, uint32_t state, long exit_status)
+{
+    size_t len;
+
+    if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
+        s += 2;
+    len = strlen(s);
+    for (size_t k = 0; k < len; k++) {
+        char c = s[len - 1 - k];
+        unsigned v = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 0;
+        for (unsigned b = 0; b < 4; b++)
+            if (v & (1u << b))
+                print_task(out, (unsigned long)(4 * k + b), state, exit_status);
+    }
+}
+
+/* Child side: load job_id's records into *msg: 0; 1 when slurmctld does not
+ * know it (any more); or libslurm's error on stderr and -1. */
 static int
-load_job(FILE *out, const char *job_id, job_info_msg_t **msg)
+load_job(const char *job_id, job_info_msg_t **msg)
 {
     if (slurm_load_job(msg, (uint32_t)strtoul(job_id, NULL, 10), SHOW_ALL) != SLURM_SUCCESS) {
         int e = slurm_get_errno();
-        if (e == ESLURM_INVALID_JOB_ID) {
-            fprintf(out, "unknown\n");
+        if (e == ESLURM_INVALID_JOB_ID)
             return 1;
-        }
         fprintf(stderr, "slurm_load_job %s: %s\n", job_id, slurm_strerror(e));
         return -1;
     }
     return 0;
 }
 
+/* Child side: job_id's tasks as the accounting database keeps them, on
+ * cluster (the manifest's; NULL: this configuration's).  Prints "source
+ * acct" and the tasks, or "unknown acct" when the database has no record
+ * of the job, or "unknown none" when this cluster keeps no accounting.
+ * A job slurmctld has forgotten is over: a task the database still has
+ * pending or running (a runaway record) is done, its end state unknown. */
 static int
-child_job(FILE *out, const char *job_id)
+child_acct(FILE *out, const char *job_id, const char *cluster)
+{
+    slurm_conf_t *conf = NULL;
+    slurmdb_job_cond_t cond;
+    slurm_selected_step_t step;
+    List clusters = NULL, steps = NULL, jobs = NULL;
+    ListIterator it;
+    slurmdb_job_rec_t *j;
+    void *db = NULL;
+    uint16_t flags = 0;
+    uint32_t id = (uint32_t)strtoul(job_id, NULL, 10);
+    int rc = 1, rows = 0;
+
+    if (slurm_load_ctl_conf((time_t)0, &conf) != SLURM_SUCCESS) {
+        fprintf(stderr, "slurm_load_ctl_conf: %s\n", slurm_strerror(slurm_get_errno()));
+        return 1;
+    }
+    if (!conf->accounting_storage_type ||
+        !strstr(conf->accounting_storage_type, "accounting_storage/slurmdbd")) {
+        fprintf(out, "unknown none\n");
+        rc = 0;
+        goto out;
+    }
+    if (!cluster || !*cluster)
+        cluster = conf->cluster_name;
+    if (!(db = slurmdb_connection_get(&flags))) {
+        fprintf(stderr, "cannot reach the accounting database (slurmdbd): %s\n",
+                slurm_strerror(slurm_get_errno()));
+        goto out;
+    }
+    /* The lists own nothing: their items are on this stack. */
+    memset(&cond, 0, sizeof cond);
+    memset(&step, 0, sizeof step);
+    step.array_task_id = NO_VAL; /* every task of the array job id */
+    step.het_job_offset = NO_VAL;
+    step.step_id.job_id = id;
+    step.step_id.step_id = NO_VAL;
+    step.step_id.step_het_comp = NO_VAL;
+    clusters = slurm_list_create(NULL);
+    steps = slurm_list_create(NULL);
+    if (!clusters || !steps)
+        goto out;
+    if (cluster)
+        slurm_list_append(clusters, (void *)cluster);
+    slurm_list_append(steps, &step);
+    cond.cluster_list = clusters;
+    cond.step_list = steps;
+    /* Without SLURMDB_JOB_FLAG_NOTSET slurmdbd returns no rows. */
+    cond.db_flags = SLURMDB_JOB_FLAG_NOTSET;
+    cond.flags = JOBCOND_FLAG_NO_STEP | JOBCOND_FLAG_NO_TRUNC;
+    if (!(jobs = slurmdb_jobs_get(db, &cond))) {
+        fprintf(stderr, "slurmdb_jobs_get %s: %s\n", job_id, slurm_strerror(slurm_get_errno()));
+        goto out;
+    }
+    fprintf(out, "source acct\n");
+    it = slurm_list_iterator_create(jobs);
+    while ((j = slurm_list_next(it))) {
+        uint32_t st = j->state & JOB_STATE_BASE;
+        long ex = (long)j->exitcode;
+
+        if (j->jobid != id && j->array_job_id != id)
+            continue;
+        if (st == JOB_PENDING || st == JOB_RUNNING || st == JOB_SUSPENDED)
+            st = JOB_END; /* over, end state unknown */
+        rows++;
+        if (j->array_task_str && *j->array_task_str)
+            print_task_bitmap(out, j->array_task_str, st, -1);
+        else if (j->array_task_id != NO_VAL)
+            print_task(out, j->array_task_id, st, ex);
+        else
+            print_task(out, 0, st, ex);
+    }
+    slurm_list_iterator_destroy(it);
+    if (!rows)
+        fprintf(out, "unknown acct\n");
+    rc = 0;
+out:
+    if (jobs)
+        slurm_list_destroy(jobs);
+    if (clusters)
+        slurm_list_destroy(clusters);
+    if (steps)
+        slurm_list_destroy(steps);
+    if (db)
+        slurmdb_connection_close(&db);
+    slurm_free_ctl_conf(conf);
+    return rc;
+}
+
+/* Child side: job_id's tasks as slurmctld knows them ("source ctld"), or,
+ * once it has forgotten the job (or the job is another cluster's), as the
+ * accounting database keeps them. */
+static int
+child_job(FILE *out, const char *job_id, const char *cluster)
 {
     job_info_msg_t *msg = NULL;
-    int rc = load_job(out, job_id, &msg);
+    int rc = load_job(job_id, &msg);
 
-    if (rc != 0)
-        return rc < 0;
+    if (rc < 0)
+        return 1;
+    if (rc == 0 && msg->record_count > 0 && cluster && *cluster && msg->job_array[0].cluster &&
+        strcmp(cluster, msg->job_array[0].cluster)) {
+        slurm_free_job_info_msg(msg); /* same number, another cluster's job */
+        rc = 1;
+    }
+    if (rc == 1)
+        return child_acct(out, job_id, cluster);
+    fprintf(out, "source ctld\n");
     for (uint32_t i = 0; i < msg->record_count; i++) {
         slurm_job_info_t *j = &msg->job_array[i];
+        uint32_t base = j->job_state & JOB_STATE_BASE;
+        /* The wait status only means something once the task is over. */
+        long ex = base == JOB_PENDING || base == JOB_RUNNING || base == JOB_SUSPENDED
+                      ? -1
+                      : (long)j->exit_code;
         if (j->array_task_str && *j->array_task_str)
-            print_task_str(out, j->array_task_str, j->job_state);
+            print_task_str(out, j->array_task_str, j->job_state, -1);
         else if (j->array_task_id != NO_VAL)
-            print_task(out, j->array_task_id, j->job_state);
+            print_task(out, j->array_task_id, j->job_state, ex);
         else /* not an array: index 0 */
-            print_task(out, 0, j->job_state);
+            print_task(out, 0, j->job_state, ex);
     }
     slurm_free_job_info_msg(msg);
     return 0;
@@ -233,6 +369,22 @@ child_limits(FILE *out)
     if (conf->sched_params && (p = strstr(conf->sched_params, "max_array_tasks=")))
         max_tasks = strtoul(p + strlen("max_array_tasks="), NULL, 10);
     fprintf(out, "limits %u %lu\n", conf->max_array_sz, max_tasks);
+    slurm_free_ctl_conf(conf);
+    return 0;
+}
+
+/* Child side: this configuration's ClusterName ("cluster <name>"). */
+static int
+child_cluster(FILE *out)
+{
+    slurm_conf_t *conf = NULL;
+
+    if (slurm_load_ctl_conf((time_t)0, &conf) != SLURM_SUCCESS) {
+        fprintf(stderr, "slurm_load_ctl_conf: %s\n", slurm_strerror(slurm_get_errno()));
+        return 1;
+    }
+    if (conf->cluster_name && *conf->cluster_name)
+        fprintf(out, "cluster %s\n", conf->cluster_name);
     slurm_free_ctl_conf(conf);
     return 0;
 }
@@ -271,10 +423,13 @@ static int
 child_command(FILE *out, const char *job_id)
 {
     job_info_msg_t *msg = NULL;
-    int rc = load_job(out, job_id, &msg);
+    int rc = load_job(job_id, &msg);
 
-    if (rc != 0)
+    if (rc != 0) {
+        if (rc > 0)
+            fprintf(out, "unknown\n");
         return rc < 0;
+    }
     if (msg->record_count > 0 && msg->job_array[0].command)
         fprintf(out, "command %s\n", msg->job_array[0].command);
     else
@@ -283,11 +438,13 @@ child_command(FILE *out, const char *job_id)
     return 0;
 }
 
-/* A question for the child: "limits"; "job" or "command" with a job id;
- * "scripts" with paths. */
+/* A question for the child: "limits"; "cluster"; "job" (with a job id and
+ * its cluster, or NULL) or "command" with a job id; "scripts" with
+ * paths. */
 struct question {
     const char *what;
     const char *job_id;
+    const char *cluster;
     const char *const *paths;
     size_t npaths;
 };
@@ -305,9 +462,10 @@ child_ask(int out_fd, int err_fd, void *arg)
         _exit(2);
     slurm_init(NULL);
     rc = !strcmp(q->what, "limits")    ? child_limits(f)
+         : !strcmp(q->what, "cluster") ? child_cluster(f)
          : !strcmp(q->what, "scripts") ? child_scripts(f, q->paths, q->npaths)
          : !strcmp(q->what, "command") ? child_command(f, q->job_id)
-                                       : child_job(f, q->job_id);
+                                       : child_job(f, q->job_id, q->cluster);
     if (rc == 0)
         fprintf(f, "end\n");
     fclose(f);
@@ -372,25 +530,35 @@ dsq_slurm_array_limits(size_t *max_array_size, size_t *max_tasks, struct dsq_err
 }
 
 int
-dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n,
-                    struct dsq_error *err)
+dsq_slurm_job_tasks(const char *job_id, const char *cluster, struct dsq_slurm_task **tasks,
+                    size_t *n, enum dsq_qsource *source, struct dsq_error *err)
 {
+    struct question q = {.what = "job", .job_id = job_id, .cluster = cluster};
     char *ans = NULL, *line, *save = NULL;
     struct dsq_slurm_task *v = NULL;
+    enum dsq_qsource src = DSQ_QSRC_NONE;
     size_t cap = 0, cnt = 0;
 
     *tasks = NULL;
     *n = 0;
+    if (source)
+        *source = DSQ_QSRC_NONE;
     if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
         return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
                              job_id ? job_id : "");
-    if (ask(&(struct question){.what = "job", .job_id = job_id}, ASK_TIMEOUT_S, &ans, err) < 0)
+    if (ask(&q, ASK_TIMEOUT_S, &ans, err) < 0)
         return -1;
     for (line = strtok_r(ans, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         unsigned long idx;
         unsigned base;
+        long ex;
         char name[32];
-        if (sscanf(line, "task %lu %u %31s", &idx, &base, name) != 3)
+
+        if (!strcmp(line, "source ctld"))
+            src = DSQ_QSRC_CTLD;
+        else if (!strcmp(line, "source acct") || !strcmp(line, "unknown acct"))
+            src = DSQ_QSRC_ACCT;
+        if (sscanf(line, "task %lu %u %31s %ld", &idx, &base, name, &ex) != 4)
             continue;
         {
             struct dsq_slurm_task *p = dsq_grow(v, &cap, cnt + 1, sizeof *p, 64);
@@ -405,12 +573,37 @@ dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n
         v[cnt].state = base == JOB_PENDING                            ? DSQ_Q_PENDING
                        : base == JOB_RUNNING || base == JOB_SUSPENDED ? DSQ_Q_RUNNING
                                                                       : DSQ_Q_DONE;
-        snprintf(v[cnt].slurm_state, sizeof v[cnt].slurm_state, "%s", name);
+        snprintf(v[cnt].slurm_state, sizeof v[cnt].slurm_state, "%s",
+                 strcmp(name, "UNKNOWN") ? name : "");
+        v[cnt].source = src;
+        v[cnt].exit_status = ex >= 0 && ex <= 0xffff ? (int)ex : -1;
         cnt++;
     }
     free(ans);
     *tasks = v;
     *n = cnt;
+    if (source)
+        *source = src;
+    return cnt ? 0 : 1;
+}
+
+int
+dsq_slurm_cluster(char *name, size_t n, struct dsq_error *err)
+{
+    char *ans = NULL, *nl;
+    size_t len;
+
+    name[0] = '\0';
+    if (ask(&(struct question){.what = "cluster"}, LIMITS_TIMEOUT_S, &ans, err) < 0)
+        return -1;
+    if (!strncmp(ans, "cluster ", 8)) {
+        if ((nl = strchr(ans, '\n')))
+            *nl = '\0';
+        len = strlen(ans + 8);
+        if (len < n)
+            memcpy(name, ans + 8, len + 1);
+    }
+    free(ans);
     return 0;
 }
 
@@ -482,12 +675,24 @@ dsq_slurm_array_limits(size_t *max_array_size, size_t *max_tasks, struct dsq_err
 }
 
 int
-dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n,
-                    struct dsq_error *err)
+dsq_slurm_job_tasks(const char *job_id, const char *cluster, struct dsq_slurm_task **tasks,
+                    size_t *n, enum dsq_qsource *source, struct dsq_error *err)
 {
     (void)job_id;
+    (void)cluster;
     *tasks = NULL;
     *n = 0;
+    if (source)
+        *source = DSQ_QSRC_NONE;
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                         "Slurm cannot be asked: dsq was built without libslurm");
+}
+
+int
+dsq_slurm_cluster(char *name, size_t n, struct dsq_error *err)
+{
+    if (n)
+        name[0] = '\0';
     return dsq_errprintf(err, DSQ_ERR_SYSTEM,
                          "Slurm cannot be asked: dsq was built without libslurm");
 }
@@ -531,7 +736,7 @@ dsq_slurm_jobs_busy(char *const *job_ids, size_t n, struct dsq_error *err)
     for (size_t j = 0; j < n && !busy; j++) {
         struct dsq_slurm_task *t = NULL;
         size_t nt = 0;
-        if (dsq_slurm_job_tasks(job_ids[j], &t, &nt, err) < 0)
+        if (dsq_slurm_job_tasks(job_ids[j], NULL, &t, &nt, NULL, err) < 0)
             return -1;
         for (size_t k = 0; k < nt; k++)
             if (t[k].state == DSQ_Q_PENDING || t[k].state == DSQ_Q_RUNNING)

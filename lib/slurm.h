@@ -43,20 +43,50 @@ enum dsq_qstate {
     DSQ_Q_DONE, /* over: completed, failed, cancelled, timeout, ... */
 };
 
+/* Who answered for a job's tasks. */
+enum dsq_qsource {
+    DSQ_QSRC_NONE = 0, /* nobody: Slurm cannot be asked, or it no longer
+                          knows the job and keeps no accounting */
+    DSQ_QSRC_CTLD,     /* slurmctld, which knows the job (MinJobAge after
+                          its end at most) */
+    DSQ_QSRC_ACCT,     /* the accounting database (slurmdbd), asked once
+                          slurmctld no longer knows the job */
+};
+
 struct dsq_slurm_task {
     size_t index; /* array index within that job */
     enum dsq_qstate state;
-    char slurm_state[32]; /* Slurm's name, e.g. "TIMEOUT", or "" */
+    char slurm_state[32];    /* Slurm's name of the task's state: once it is
+                                over, its end state (COMPLETED, FAILED,
+                                TIMEOUT, CANCELLED, OUT_OF_MEMORY,
+                                NODE_FAIL, PREEMPTED, BOOT_FAIL, DEADLINE),
+                                the same from either source; "" unknown */
+    enum dsq_qsource source; /* who said so */
+    int exit_status;         /* once over: the wait status Slurm recorded
+                                for the task's batch script (WIFEXITED ...);
+                                -1 unknown (a task that never started) */
 };
 
 /* The array tasks of job_id as Slurm knows them (pending ranges expanded,
- * a task being requeued counts as pending).  *tasks owned (free()).  0 with
- * *n == 0 when Slurm answered but no longer knows the job (it is over); -1
- * when Slurm cannot be asked.  Asked in a child process with a time limit,
- * so that libslurm's fatal() on a machine without Slurm configuration never
- * takes dsq down. */
-int dsq_slurm_job_tasks(const char *job_id, struct dsq_slurm_task **tasks, size_t *n,
-                        struct dsq_error *err);
+ * a task being requeued counts as pending): asked of slurmctld, and when it
+ * no longer knows the job (it is over, MinJobAge), of the accounting
+ * database for cluster (the run's, recorded at submission; NULL or "":
+ * this configuration's ClusterName), where a job's never-started tasks are
+ * over too.  A job slurmctld has forgotten is over: a task the database
+ * still holds pending or running is DSQ_Q_DONE with slurm_state "".
+ * *tasks owned (free()); *source (may be NULL) who answered.
+ * 0 with *n > 0: the tasks.  1 with *n == 0: Slurm no longer knows the job,
+ * *source DSQ_QSRC_ACCT when the accounting database was asked too and has
+ * no record of it, DSQ_QSRC_NONE when there is no accounting database.
+ * -1 when Slurm cannot be asked (err says why; also when slurmdbd does not
+ * answer).  Asked in a child process with a time limit, so that libslurm's
+ * fatal() on a machine without Slurm configuration never takes dsq down. */
+int dsq_slurm_job_tasks(const char *job_id, const char *cluster, struct dsq_slurm_task **tasks,
+                        size_t *n, enum dsq_qsource *source, struct dsq_error *err);
+
+/* This configuration's ClusterName into name (n bytes; "" when Slurm has
+ * none or it does not fit): 0, or -1 when Slurm cannot be asked. */
+int dsq_slurm_cluster(char *name, size_t n, struct dsq_error *err);
 
 /* Whether Slurm still has a pending or running task of any of the n jobs
  * (job_ids borrowed): 1 yes, 0 no (also when n is 0), -1 when Slurm cannot

@@ -207,6 +207,15 @@ test_attempts(struct dsq_conf *conf)
     ok(dsq_manifest_read(made.run_dir, &m, &err) == 0 && m.attempts[1].job_ids.n == 1 &&
            !strcmp(m.attempts[1].job_ids.v[0], "77"),
        "and recorded");
+    /* The cluster the job ids belong to: kept through a write and a read;
+     * absent (older manifests), it is NULL. */
+    free(m.attempts[1].cluster);
+    m.attempts[1].cluster = strdup("dsqtest9");
+    ok(dsq_manifest_write(&m, &err) == 0, "manifest with a cluster written");
+    dsq_manifest_free(&m);
+    ok(dsq_manifest_read(made.run_dir, &m, &err) == 0 && m.attempts[1].cluster &&
+           !strcmp(m.attempts[1].cluster, "dsqtest9") && !m.attempts[0].cluster,
+       "the cluster read back, per attempt");
     dsq_manifest_free(&m);
     fake_sbatch("echo 'sbatch: error: no' >&2; exit 1");
     ok(dsq_attempt_submit(made.run_dir, 1, &io, &done, &refused, &err) < 0 && refused && done == 0,
