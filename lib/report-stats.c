@@ -15,8 +15,9 @@
 
 /* A failure, to be grouped. */
 struct member {
-    enum dsq_report_group_kind kind;
+    enum dsq_cause cause;
     int code;
+    enum dsq_state state;
     size_t idx; /* line index */
 };
 
@@ -41,10 +42,12 @@ member_cmp(const void *a, const void *b)
 {
     const struct member *x = a, *y = b;
 
-    if (x->kind != y->kind)
-        return x->kind < y->kind ? -1 : 1;
+    if (x->cause != y->cause)
+        return x->cause < y->cause ? -1 : 1;
     if (x->code != y->code)
         return x->code < y->code ? -1 : 1;
+    if (x->state != y->state)
+        return x->state < y->state ? -1 : 1;
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
@@ -55,42 +58,25 @@ group_cmp(const void *a, const void *b)
 
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
-    if (x->kind != y->kind)
-        return x->kind < y->kind ? -1 : 1;
-    return x->code < y->code ? -1 : x->code > y->code;
+    if (x->cause != y->cause)
+        return x->cause < y->cause ? -1 : 1;
+    if (x->code != y->code)
+        return x->code < y->code ? -1 : 1;
+    return x->state < y->state ? -1 : x->state > y->state;
 }
 
 /* The failure group of a line, or -1 when it is not a failure. */
 static int
 failure_of(const struct dsq_line_info *li, struct member *mb)
 {
-    switch (li->state) {
-    case DSQ_ST_FAILED:
-        if (li->exit >= 0 && !(li->reason && li->reason[0])) {
-            mb->kind = DSQ_GROUP_EXIT;
-            mb->code = li->exit;
-        } else {
-            /* dsq could not start it (its output file, its shell): the
-             * reason says why, whatever exit status stands for it. */
-            mb->kind = DSQ_GROUP_DSQ;
-            mb->code = 0;
-        }
-        return 0;
-    case DSQ_ST_SIGNALED:
-        mb->kind = DSQ_GROUP_SIGNAL;
-        mb->code = li->signal;
-        return 0;
-    case DSQ_ST_INTERRUPTED:
-        mb->kind = DSQ_GROUP_INTERRUPTED;
-        mb->code = (int)dsq_report_slurm_code(li->slurm_state);
-        return 0;
-    case DSQ_ST_LOST:
-        mb->kind = DSQ_GROUP_LOST;
-        mb->code = (int)dsq_report_slurm_code(li->slurm_state);
-        return 0;
-    default:
+    if (li->cause == DSQ_CAUSE_NONE)
         return -1;
-    }
+    mb->cause = li->cause;
+    mb->state = li->state;
+    mb->code = li->cause == DSQ_CAUSE_EXIT     ? li->exit
+               : li->cause == DSQ_CAUSE_SIGNAL ? li->signal
+                                               : (int)dsq_report_slurm_code(li->slurm_state);
+    return 0;
 }
 
 void
@@ -183,11 +169,12 @@ group_failures(struct member *members, size_t n, struct dsq_report_stats *s)
     if (!s->failed || !s->groups)
         return -1;
     for (size_t k = 0; k < n; k++) {
-        if (k == 0 || members[k].kind != members[k - 1].kind ||
-            members[k].code != members[k - 1].code) {
+        if (k == 0 || members[k].cause != members[k - 1].cause ||
+            members[k].code != members[k - 1].code || members[k].state != members[k - 1].state) {
             struct dsq_report_group *g = &s->groups[s->ngroups++];
-            g->kind = members[k].kind;
+            g->cause = members[k].cause;
             g->code = members[k].code;
+            g->state = members[k].state;
             g->count = 0;
             g->first = k;
         }

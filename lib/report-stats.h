@@ -11,19 +11,15 @@
 
 #define DSQ_REPORT_SLOWEST 5
 
-/* The cause of a failure group, in the order groups of equal size are
- * listed. */
-enum dsq_report_group_kind {
-    DSQ_GROUP_EXIT,        /* failed: code is the exit status */
-    DSQ_GROUP_SIGNAL,      /* signaled: code is the signal */
-    DSQ_GROUP_INTERRUPTED, /* code is dsq_report_slurm_code() of the line's */
-    DSQ_GROUP_LOST,        /*   Slurm state, 0 without one */
-    DSQ_GROUP_DSQ,         /* failed, never started by dsq (see the reason) */
-};
-
+/* The lines that did not end ok (and will not: pending and running lines
+ * are not in any), grouped by cause, then code, then state: groups of equal
+ * size are listed in that order. */
 struct dsq_report_group {
-    enum dsq_report_group_kind kind;
-    int code;
+    enum dsq_cause cause;
+    int code; /* DSQ_CAUSE_EXIT: the exit status; DSQ_CAUSE_SIGNAL: the
+                 signal; else dsq_report_slurm_code() of the lines' Slurm
+                 state, 0 without one */
+    enum dsq_state state;
     size_t count;
     size_t first; /* its lines: failed[first .. first + count) */
 };
@@ -50,8 +46,8 @@ struct dsq_report_stats {
     int have_eff;
     size_t slowest[DSQ_REPORT_SLOWEST]; /* line indices, longest first */
     size_t nslowest;
-    size_t *failed; /* owned: line indices of the failures, by group, each
-                       group in file order */
+    size_t *failed; /* owned: line indices of the failures (not_run lines
+                       too), by group, each group in file order */
     size_t nfailed;
     struct dsq_report_group *groups; /* owned: largest first */
     size_t ngroups;

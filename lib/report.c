@@ -145,6 +145,7 @@ on_record(const struct dsq_record *rec, void *arg)
         li->utime = rec->utime;
         li->stime = rec->stime;
         li->maxrss_kb = rec->maxrss_kb;
+        li->oom = rec->oom;
         li->reason = reason[0] ? intern(c, reason, &c->last_reason) : NULL;
     }
     return c->oom ? -1 : 0;
@@ -391,6 +392,98 @@ dsq_report_decide(const struct dsq_line_facts *f)
     return v;
 }
 
+/* --- the cause of a line ------------------------------------------------ */
+
+static const char *const cause_names[DSQ_CAUSE__COUNT] = {
+    [DSQ_CAUSE_NONE] = NULL,
+    [DSQ_CAUSE_EXIT] = "exit",
+    [DSQ_CAUSE_SIGNAL] = "signal",
+    [DSQ_CAUSE_OUT_OF_MEMORY] = "out_of_memory",
+    [DSQ_CAUSE_TIME_LIMIT] = "time_limit",
+    [DSQ_CAUSE_CANCELLED] = "cancelled",
+    [DSQ_CAUSE_NODE_FAILURE] = "node_failure",
+    [DSQ_CAUSE_PREEMPTED] = "preempted",
+    [DSQ_CAUSE_DSQ_ERROR] = "dsq_error",
+    [DSQ_CAUSE_UNKNOWN] = "unknown",
+};
+
+const char *
+dsq_cause_name(enum dsq_cause c)
+{
+    return (unsigned)c < DSQ_CAUSE__COUNT ? cause_names[c] : NULL;
+}
+
+/* What Slurm's explaining end state of a task says of its lines. */
+static enum dsq_cause
+slurm_cause(const char *slurm_state)
+{
+    static const struct {
+        const char *name;
+        enum dsq_cause cause;
+    } map[] = {
+        {"TIMEOUT", DSQ_CAUSE_TIME_LIMIT},          {"DEADLINE", DSQ_CAUSE_TIME_LIMIT},
+        {"CANCELLED", DSQ_CAUSE_CANCELLED},         {"NODE_FAIL", DSQ_CAUSE_NODE_FAILURE},
+        {"BOOT_FAIL", DSQ_CAUSE_NODE_FAILURE},      {"PREEMPTED", DSQ_CAUSE_PREEMPTED},
+        {"OUT_OF_MEMORY", DSQ_CAUSE_OUT_OF_MEMORY},
+    };
+
+    for (size_t k = 0; slurm_state && k < sizeof map / sizeof map[0]; k++)
+        if (!strcmp(slurm_state, map[k].name))
+            return map[k].cause;
+    return DSQ_CAUSE_NONE;
+}
+
+/* The signals Slurm stops a task's processes with. */
+static int
+stop_signal(int sig)
+{
+    return sig == SIGTERM || sig == SIGKILL || sig == SIGINT || sig == SIGHUP;
+}
+
+/* A line killed by SIGKILL is out of memory when its cgroup counted the
+ * kill (the record's oom) or Slurm says its task ran out; a line that died
+ * of Slurm's stop signals in a task Slurm stopped died of that stop; else
+ * the exit or signal is the line's own.  Interrupted, lost and never run
+ * lines have only Slurm's word (a lost line's runner may itself have been
+ * killed for memory; an interrupted or unstarted line was not). */
+enum dsq_cause
+dsq_report_cause(const struct dsq_cause_facts *f)
+{
+    enum dsq_cause slurm = slurm_cause(f->slurm_state);
+    int stopped = slurm != DSQ_CAUSE_NONE && slurm != DSQ_CAUSE_OUT_OF_MEMORY;
+
+    switch (f->state) {
+    case DSQ_ST_FAILED:
+        if (f->dsq_error)
+            return DSQ_CAUSE_DSQ_ERROR;
+        if (f->exit < 0)
+            return DSQ_CAUSE_UNKNOWN;
+        if (f->exit == 128 + SIGKILL && (f->oom || slurm == DSQ_CAUSE_OUT_OF_MEMORY))
+            return DSQ_CAUSE_OUT_OF_MEMORY;
+        if (stopped && f->exit > 128 && stop_signal(f->exit - 128))
+            return slurm;
+        return DSQ_CAUSE_EXIT;
+    case DSQ_ST_SIGNALED:
+        if (f->signal <= 0)
+            return DSQ_CAUSE_UNKNOWN;
+        if (f->signal == SIGKILL && (f->oom || slurm == DSQ_CAUSE_OUT_OF_MEMORY))
+            return DSQ_CAUSE_OUT_OF_MEMORY;
+        if (stopped && stop_signal(f->signal))
+            return slurm;
+        return DSQ_CAUSE_SIGNAL;
+    case DSQ_ST_INTERRUPTED:
+        if (f->oom)
+            return DSQ_CAUSE_OUT_OF_MEMORY;
+        return stopped ? slurm : DSQ_CAUSE_UNKNOWN;
+    case DSQ_ST_LOST:
+        return slurm != DSQ_CAUSE_NONE ? slurm : DSQ_CAUSE_UNKNOWN;
+    case DSQ_ST_NOT_RUN:
+        return stopped ? slurm : DSQ_CAUSE_UNKNOWN;
+    default: /* ok, or it may still end ok */
+        return DSQ_CAUSE_NONE;
+    }
+}
+
 /* The facts of line index i for dsq_report_decide(), but planned_here.  The
  * host check is a system call or two: made once, and only for a line whose
  * latest record is a start that no queue explains. */
@@ -439,7 +532,7 @@ apply(struct dsq_report *r, const struct merge *m, size_t i, const struct dsq_li
         li->end = m->e_t;
         li->start = m->has_s && m->s_att == m->e_att && m->s_rst == m->e_rst ? m->s_t
                                                                              : m->e_t - li->elapsed;
-        return;
+        break;
     case DSQ_SHOW_START:
         li->host = m->s_host;
         li->start = m->s_t;
@@ -449,12 +542,22 @@ apply(struct dsq_report *r, const struct merge *m, size_t i, const struct dsq_li
         li->start = 0;
         break;
     }
-    li->end = 0;
-    li->exit = -1;
-    li->signal = 0;
-    li->elapsed = li->utime = li->stime = 0;
-    li->maxrss_kb = 0;
-    li->reason = NULL;
+    if (v->shown != DSQ_SHOW_END) {
+        li->end = 0;
+        li->exit = -1;
+        li->signal = 0;
+        li->elapsed = li->utime = li->stime = 0;
+        li->maxrss_kb = 0;
+        li->reason = NULL;
+        li->oom = 0;
+    }
+    {
+        struct dsq_cause_facts cf = {
+            li->state,  li->exit,
+            li->signal, li->state == DSQ_ST_FAILED && li->reason && li->reason[0],
+            li->oom,    li->slurm_state};
+        li->cause = dsq_report_cause(&cf);
+    }
 }
 
 /* Every line's state.  A line that its planned attempt has not recorded,

@@ -277,13 +277,119 @@ test_stats_spread(void)
     free(fk.lines);
 }
 
+/* A cause table: what a line's decided state, end record and Slurm's end
+ * state of its task give. */
+struct cause_row {
+    const char *name;
+    enum dsq_state state;
+    int exit, signal, dsq_error, oom;
+    const char *slurm_state;
+    enum dsq_cause cause;
+};
+
+#define C_NONE DSQ_CAUSE_NONE
+#define C_EXIT DSQ_CAUSE_EXIT
+#define C_SIGNAL DSQ_CAUSE_SIGNAL
+#define C_OOM DSQ_CAUSE_OUT_OF_MEMORY
+#define C_TIME DSQ_CAUSE_TIME_LIMIT
+#define C_CANCEL DSQ_CAUSE_CANCELLED
+#define C_NODE DSQ_CAUSE_NODE_FAILURE
+#define C_PREEMPT DSQ_CAUSE_PREEMPTED
+#define C_DSQ DSQ_CAUSE_DSQ_ERROR
+#define C_UNKNOWN DSQ_CAUSE_UNKNOWN
+
+/* clang-format off */
+static const struct cause_row cause_rows[] = {
+    /* Lines that ended ok, or may still: no cause. */
+    {"ok", OK, 0, 0, 0, 0, NULL, C_NONE},
+    {"ok in a task that timed out after", OK, 0, 0, 0, 0, "TIMEOUT", C_NONE},
+    {"pending", PEND, -1, 0, 0, 0, NULL, C_NONE},
+    {"running", RUN, -1, 0, 0, 0, NULL, C_NONE},
+
+    /* The records alone. */
+    {"exit 3", FAILED, 3, 0, 0, 0, NULL, C_EXIT},
+    {"exit 137, no evidence of memory", FAILED, 137, 0, 0, 0, NULL, C_EXIT},
+    {"exit 137, the cgroup counted an OOM kill", FAILED, 137, 0, 0, 1, NULL, C_OOM},
+    {"SIGSEGV", SIGNALED, -1, 11, 0, 0, NULL, C_SIGNAL},
+    {"SIGKILL, no evidence of memory", SIGNALED, -1, 9, 0, 0, NULL, C_SIGNAL},
+    {"SIGKILL, the cgroup counted an OOM kill", SIGNALED, -1, 9, 0, 1, NULL, C_OOM},
+    {"dsq could not open its output", FAILED, -1, 0, 1, 0, NULL, C_DSQ},
+    {"dsq could not run its shell (exit 127 stands for it)", FAILED, 127, 0, 1, 0, NULL, C_DSQ},
+    {"failed, no exit status on record", FAILED, -1, 0, 0, 0, NULL, C_UNKNOWN},
+    {"signaled, no signal on record", SIGNALED, -1, 0, 0, 0, NULL, C_UNKNOWN},
+    {"interrupted, no Slurm to ask", INTERRUPTED, -1, 15, 0, 0, NULL, C_UNKNOWN},
+    {"interrupted, OOM-killed while stopping", INTERRUPTED, -1, 9, 0, 1, NULL, C_OOM},
+    {"lost, no Slurm to ask", LOST, -1, 0, 0, 0, NULL, C_UNKNOWN},
+    {"not run, no Slurm to ask", NOT_RUN, -1, 0, 0, 0, NULL, C_UNKNOWN},
+
+    /* Slurm's end state of the line's task. */
+    {"exit 3 in a task out of memory: its own", FAILED, 3, 0, 0, 0, "OUT_OF_MEMORY", C_EXIT},
+    {"exit 137 in a task out of memory", FAILED, 137, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
+    {"SIGKILL in a task out of memory", SIGNALED, -1, 9, 0, 0, "OUT_OF_MEMORY", C_OOM},
+    {"SIGSEGV in a task out of memory: its own", SIGNALED, -1, 11, 0, 0, "OUT_OF_MEMORY", C_SIGNAL},
+    {"exit 1 in a cancelled task: its own", FAILED, 1, 0, 0, 0, "CANCELLED", C_EXIT},
+    {"exit 143 in a cancelled task", FAILED, 143, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"SIGTERM in a cancelled task", SIGNALED, -1, 15, 0, 0, "CANCELLED", C_CANCEL},
+    {"SIGKILL in a timed-out task", SIGNALED, -1, 9, 0, 0, "TIMEOUT", C_TIME},
+    {"SIGSEGV in a timed-out task: its own", SIGNALED, -1, 11, 0, 0, "TIMEOUT", C_SIGNAL},
+    {"interrupted, time limit", INTERRUPTED, -1, 15, 0, 0, "TIMEOUT", C_TIME},
+    {"interrupted, deadline", INTERRUPTED, -1, 15, 0, 0, "DEADLINE", C_TIME},
+    {"interrupted, cancelled", INTERRUPTED, -1, 15, 0, 0, "CANCELLED", C_CANCEL},
+    {"interrupted, preempted", INTERRUPTED, -1, 15, 0, 0, "PREEMPTED", C_PREEMPT},
+    {"interrupted in a task out of memory: not known why", INTERRUPTED, -1, 15, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN},
+    {"lost, node failed", LOST, -1, 0, 0, 0, "NODE_FAIL", C_NODE},
+    {"lost, time limit", LOST, -1, 0, 0, 0, "TIMEOUT", C_TIME},
+    {"lost, cancelled", LOST, -1, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"lost, preempted", LOST, -1, 0, 0, 0, "PREEMPTED", C_PREEMPT},
+    {"lost, the runner ran out of memory", LOST, -1, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
+    {"not run, time limit", NOT_RUN, -1, 0, 0, 0, "TIMEOUT", C_TIME},
+    {"not run, cancelled", NOT_RUN, -1, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"not run, node failed", NOT_RUN, -1, 0, 0, 0, "NODE_FAIL", C_NODE},
+    {"not run, node never booted", NOT_RUN, -1, 0, 0, 0, "BOOT_FAIL", C_NODE},
+    {"not run, preempted", NOT_RUN, -1, 0, 0, 0, "PREEMPTED", C_PREEMPT},
+    {"not run in a task out of memory: it did not run out", NOT_RUN, -1, 0, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN},
+};
+/* clang-format on */
+
+static void
+test_cause(void)
+{
+    unsigned seen = 0;
+
+    for (size_t k = 0; k < sizeof cause_rows / sizeof cause_rows[0]; k++) {
+        const struct cause_row *w = &cause_rows[k];
+        struct dsq_cause_facts f = {w->state,     w->exit, w->signal,
+                                    w->dsq_error, w->oom,  w->slurm_state};
+        enum dsq_cause c = dsq_report_cause(&f);
+
+        ok(c == w->cause, "cause: %s: %s", w->name,
+           dsq_cause_name(w->cause) ? dsq_cause_name(w->cause) : "null");
+        if (c != w->cause)
+            printf("#   got %s\n", dsq_cause_name(c) ? dsq_cause_name(c) : "null");
+        seen |= 1u << w->cause;
+    }
+    is_int(seen, (1u << DSQ_CAUSE__COUNT) - 1, "cause: the table reaches every cause");
+    is_str(dsq_cause_name(DSQ_CAUSE_NONE), NULL, "cause name: none is null");
+    is_str(dsq_cause_name(DSQ_CAUSE_OUT_OF_MEMORY), "out_of_memory", "cause name: out_of_memory");
+}
+
+/* The line's cause as report.c sets it (apply()), for hand-made lines. */
+static void
+set_cause(struct dsq_line_info *li, int dsq_error)
+{
+    struct dsq_cause_facts f = {li->state, li->exit, li->signal,
+                                dsq_error, li->oom,  li->slurm_state};
+
+    li->cause = dsq_report_cause(&f);
+}
+
 static void
 test_stats_groups(void)
 {
     struct fake fk;
     struct dsq_report_stats s;
 
-    fake_init(&fk, 8, 8, 1, 1);
+    fake_init(&fk, 10, 10, 1, 1);
     fake_line(&fk, 0, DSQ_ST_FAILED, 4, 0, 1);
     fake_line(&fk, 1, DSQ_ST_LOST, -1, 0, 0);
     fake_line(&fk, 2, DSQ_ST_SIGNALED, -1, 9, 1);
@@ -294,26 +400,38 @@ test_stats_groups(void)
     fake_line(&fk, 6, DSQ_ST_OK, 0, 0, 1);
     fake_line(&fk, 7, DSQ_ST_INTERRUPTED, -1, 15, 1);
     fk.lines[7].slurm_state = "PREEMPTED";
+    fake_line(&fk, 8, DSQ_ST_NOT_RUN, -1, 0, 0);
+    fk.lines[8].slurm_state = "TIMEOUT";
+    fake_line(&fk, 9, DSQ_ST_SIGNALED, -1, 9, 1);
+    fk.lines[9].oom = 1;
+    for (size_t i = 0; i < 10; i++)
+        set_cause(&fk.lines[i], i == 5);
     is_int(dsq_report_stats_make(&fk.r, &s), 0, "groups: made");
-    is_int(s.nfailed, 7, "groups: seven failures");
-    is_int(s.ngroups, 6, "groups: six groups");
-    if (s.ngroups == 6) {
-        /* Largest first, then by kind and code. */
-        ok(s.groups[0].kind == DSQ_GROUP_EXIT && s.groups[0].code == 4 && s.groups[0].count == 2,
+    is_int(s.nfailed, 9, "groups: nine lines did not end ok (not_run too)");
+    is_int(s.ngroups, 8, "groups: eight groups");
+    if (s.ngroups == 8) {
+        /* Largest first, then by cause, code and state. */
+        ok(s.groups[0].cause == DSQ_CAUSE_EXIT && s.groups[0].code == 4 && s.groups[0].count == 2,
            "groups: exit 4, two lines, first");
         ok(s.failed[s.groups[0].first] == 0 && s.failed[s.groups[0].first + 1] == 3,
            "groups: its lines in file order");
-        ok(s.groups[1].kind == DSQ_GROUP_SIGNAL && s.groups[1].code == 9, "groups: signal 9");
-        ok(s.groups[2].kind == DSQ_GROUP_INTERRUPTED &&
-               s.groups[2].code == (int)dsq_report_slurm_code("PREEMPTED"),
-           "groups: interrupted, preempted");
-        ok(s.groups[3].kind == DSQ_GROUP_LOST && s.groups[3].code == 0, "groups: lost");
-        ok(s.groups[4].kind == DSQ_GROUP_LOST &&
-               s.groups[4].code == (int)dsq_report_slurm_code("TIMEOUT") &&
-               s.failed[s.groups[4].first] == 4,
-           "groups: lost at the time limit, apart");
-        ok(s.groups[5].kind == DSQ_GROUP_DSQ && s.failed[s.groups[5].first] == 5,
-           "groups: not started by dsq, last");
+        ok(s.groups[1].cause == DSQ_CAUSE_SIGNAL && s.groups[1].code == 9, "groups: signal 9");
+        ok(s.groups[2].cause == DSQ_CAUSE_OUT_OF_MEMORY && s.failed[s.groups[2].first] == 9,
+           "groups: out of memory");
+        ok(s.groups[3].cause == DSQ_CAUSE_TIME_LIMIT && s.groups[3].state == DSQ_ST_LOST &&
+               s.groups[3].code == (int)dsq_report_slurm_code("TIMEOUT") &&
+               s.failed[s.groups[3].first] == 4,
+           "groups: time limit, lost");
+        ok(s.groups[4].cause == DSQ_CAUSE_TIME_LIMIT && s.groups[4].state == DSQ_ST_NOT_RUN &&
+               s.failed[s.groups[4].first] == 8,
+           "groups: time limit, not run, apart");
+        ok(s.groups[5].cause == DSQ_CAUSE_PREEMPTED && s.groups[5].state == DSQ_ST_INTERRUPTED,
+           "groups: preempted");
+        ok(s.groups[6].cause == DSQ_CAUSE_DSQ_ERROR && s.failed[s.groups[6].first] == 5,
+           "groups: not started by dsq");
+        ok(s.groups[7].cause == DSQ_CAUSE_UNKNOWN && s.groups[7].state == DSQ_ST_LOST &&
+               s.failed[s.groups[7].first] == 1,
+           "groups: lost for no known reason, last");
     }
     dsq_report_stats_free(&s);
     free(fk.lines);
@@ -396,6 +514,7 @@ test_print_words(void)
     fake_init(&fk, 1000, 1000, 1, 1);
     for (size_t i = 0; i < 1000; i++)
         fake_line(&fk, i, i == 7 ? DSQ_ST_FAILED : DSQ_ST_OK, i == 7 ? 3 : 0, 0, 2);
+    set_cause(&fk.lines[7], 0);
     fk.r.over = 1;
     fk.r.m.run_dir = "/runs/r1";
 
@@ -437,6 +556,7 @@ main(void)
 {
     test_decide();
     test_slurm_codes();
+    test_cause();
     test_stats_spread();
     test_stats_groups();
     test_stats_advice();
