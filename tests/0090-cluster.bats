@@ -174,3 +174,34 @@ c2" ]
     run "$SLURM_CLUSTER" stop "$dir"
     [ "$status" -eq 0 ]
 }
+
+@test "cluster: --accounting keeps finished jobs for sacct, --memory-limits kills a job over --mem" {
+    other=$(mktemp -d /tmp/dsqc.XXXXXX)
+    run "$SLURM_CLUSTER" start "$other/one" --nodes 2 --memory-limits
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"one node only"* ]]
+    run "$SLURM_CLUSTER" start "$other/one" --accounting --memory-limits --set MinJobAge=5
+    echo "$output"
+    [ "$status" -eq 0 ]
+    (
+        . "$other/one/env"
+        [ "$DSQ_TEST_ACCOUNTING" = 1 ] && [ "$DSQ_TEST_MEMORY_LIMITS" = 1 ]
+        [ "$(stat -c %a "$other/one/slurmdbd.conf")" = 600 ]
+        cd "$BATS_TEST_TMPDIR"
+        ok=$(sbatch --parsable --output=/dev/null --wrap 'exit 0')
+        # tail holds its whole input (no newline) in memory: 300 MiB
+        big=$(sbatch --parsable --output=big.out --mem=50M --wrap 'head -c 300M /dev/zero | tail > /dev/null')
+        wait_job_done "$big" 60
+        wait_job_done "$ok" 60
+        [ "$(job_field "$big" JobState)" = OUT_OF_MEMORY ]
+        # after slurmctld forgot them (MinJobAge=5), sacct still knows both
+        wait_until 60 eval '! scontrol show job "$ok" >/dev/null 2>&1 && ! scontrol show job "$big" >/dev/null 2>&1'
+        [ "$(sacct -n -X -P -j "$ok" -o State)" = COMPLETED ]
+        [ "$(sacct -n -X -P -j "$big" -o State)" = OUT_OF_MEMORY ]
+        [ "$(sacct -n -X -P -j "$big" -o Cluster)" = "$DSQ_TEST_CLUSTER_NAME" ]
+    )
+    run "$SLURM_CLUSTER" stop "$other/one"
+    [ "$status" -eq 0 ]
+    [ -z "$(cluster_leftovers "$other/one")" ]
+    rm -rf "$other"
+}
