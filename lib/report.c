@@ -30,6 +30,7 @@ struct merge {
     double s_t, e_t;
     long s_pid;
     const char *s_host, *e_host;
+    size_t e_task; /* the task of the end record */
     unsigned char has_s, has_e;
     unsigned char alive; /* the host check, once asked: 1 gone, 2 alive */
     unsigned char later; /* decided once every line's host check is in */
@@ -51,6 +52,9 @@ struct loadctx {
     size_t nseen, capseen;
     size_t stray, stray_line;
     int oom;
+    struct seen *oomt; /* (attempt, task) of end records with "oom"; idx is
+                          the task.  Few: the lines killed for memory. */
+    size_t noomt, capoomt;
 };
 
 /* Order of records of one line: attempt, then restart, then time. */
@@ -138,6 +142,7 @@ on_record(const struct dsq_record *rec, void *arg)
         m->e_rst = rec->restart;
         m->e_t = rec->t;
         m->e_host = intern(c, host, &c->last_host);
+        m->e_task = rec->task;
         li->state = rec->state;
         li->exit = rec->exit;
         li->signal = rec->signal;
@@ -146,6 +151,17 @@ on_record(const struct dsq_record *rec, void *arg)
         li->stime = rec->stime;
         li->maxrss_kb = rec->maxrss_kb;
         li->oom = rec->oom;
+        if (rec->oom) {
+            struct seen *s = dsq_grow(c->oomt, &c->capoomt, c->noomt + 1, sizeof *s, 16);
+            if (!s) {
+                c->oom = 1;
+                return -1;
+            }
+            c->oomt = s;
+            c->oomt[c->noomt].idx = rec->task;
+            c->oomt[c->noomt].att = rec->attempt;
+            c->oomt[c->noomt++].rst = rec->restart;
+        }
         li->reason = reason[0] ? intern(c, reason, &c->last_reason) : NULL;
     }
     return c->oom ? -1 : 0;
@@ -441,7 +457,8 @@ stop_signal(int sig)
 }
 
 /* A line killed by SIGKILL is out of memory when its cgroup counted the
- * kill (the record's oom) or Slurm says its task ran out; a line that died
+ * kill (the record's oom), or Slurm says its task ran out and no line of the
+ * task is on record as the one killed for it; a line that died
  * of Slurm's stop signals in a task Slurm stopped died of that stop; else
  * the exit or signal is the line's own.  Interrupted, lost and never run
  * lines have only Slurm's word (a lost line's runner may itself have been
@@ -458,7 +475,8 @@ dsq_report_cause(const struct dsq_cause_facts *f)
             return DSQ_CAUSE_DSQ_ERROR;
         if (f->exit < 0)
             return DSQ_CAUSE_UNKNOWN;
-        if (f->exit == 128 + SIGKILL && (f->oom || slurm == DSQ_CAUSE_OUT_OF_MEMORY))
+        if (f->exit == 128 + SIGKILL &&
+            (f->oom || (slurm == DSQ_CAUSE_OUT_OF_MEMORY && !f->task_oom)))
             return DSQ_CAUSE_OUT_OF_MEMORY;
         if (stopped && f->exit > 128 && stop_signal(f->exit - 128))
             return slurm;
@@ -466,7 +484,7 @@ dsq_report_cause(const struct dsq_cause_facts *f)
     case DSQ_ST_SIGNALED:
         if (f->signal <= 0)
             return DSQ_CAUSE_UNKNOWN;
-        if (f->signal == SIGKILL && (f->oom || slurm == DSQ_CAUSE_OUT_OF_MEMORY))
+        if (f->signal == SIGKILL && (f->oom || (slurm == DSQ_CAUSE_OUT_OF_MEMORY && !f->task_oom)))
             return DSQ_CAUSE_OUT_OF_MEMORY;
         if (stopped && stop_signal(f->signal))
             return slurm;
@@ -516,10 +534,21 @@ facts_of(const struct dsq_report *r, const struct attinfo *ai, struct merge *m, 
 }
 
 /* Line index i as v says, from the records m merged. */
+/* Whether an end record of (attempt, task) said "oom". */
+static int
+task_oom(const struct loadctx *c, unsigned att, size_t task)
+{
+    for (size_t k = 0; k < c->noomt; k++)
+        if (c->oomt[k].att == att && c->oomt[k].idx == task)
+            return 1;
+    return 0;
+}
+
 static void
-apply(struct dsq_report *r, const struct merge *m, size_t i, const struct dsq_line_facts *f,
+apply(const struct loadctx *c, const struct merge *m, size_t i, const struct dsq_line_facts *f,
       const struct dsq_line_verdict *v)
 {
+    struct dsq_report *r = c->r;
     struct dsq_line_info *li = &r->lines[i];
 
     li->attempt = f->attempt;
@@ -552,10 +581,15 @@ apply(struct dsq_report *r, const struct merge *m, size_t i, const struct dsq_li
         li->oom = 0;
     }
     {
-        struct dsq_cause_facts cf = {
-            li->state,  li->exit,
-            li->signal, li->state == DSQ_ST_FAILED && li->reason && li->reason[0],
-            li->oom,    li->slurm_state};
+        struct dsq_cause_facts cf = {0};
+
+        cf.state = li->state;
+        cf.exit = li->exit;
+        cf.signal = li->signal;
+        cf.dsq_error = li->state == DSQ_ST_FAILED && li->reason && li->reason[0];
+        cf.oom = li->oom;
+        cf.task_oom = v->shown == DSQ_SHOW_END && task_oom(c, m->e_att, m->e_task);
+        cf.slurm_state = li->slurm_state;
         li->cause = dsq_report_cause(&cf);
     }
 }
@@ -564,8 +598,10 @@ apply(struct dsq_report *r, const struct merge *m, size_t i, const struct dsq_li
  * with no queue to ask, waits while that attempt visibly runs here, which
  * the other lines' host checks tell: such lines are decided last. */
 static void
-decide_lines(struct dsq_report *r, struct attinfo *ai, struct merge *mg)
+decide_lines(const struct loadctx *c, struct attinfo *ai)
 {
+    struct dsq_report *r = c->r;
+    struct merge *mg = c->mg;
     size_t nat = r->m.nattempts, other_here = 0, later = 0;
     struct dsq_line_facts f;
     struct dsq_line_verdict v;
@@ -584,7 +620,7 @@ decide_lines(struct dsq_report *r, struct attinfo *ai, struct merge *mg)
             later++;
             continue;
         }
-        apply(r, &mg[i], i, &f, &v);
+        apply(c, &mg[i], i, &f, &v);
     }
     for (size_t i = 0; later && i < r->nlines; i++) {
         if (!mg[i].later)
@@ -592,7 +628,7 @@ decide_lines(struct dsq_report *r, struct attinfo *ai, struct merge *mg)
         facts_of(r, ai, &mg[i], i, &f);
         f.planned_here = ai[f.planned - 1].local_running > 0 || (f.planned == 1 && other_here);
         v = dsq_report_decide(&f);
-        apply(r, &mg[i], i, &f, &v);
+        apply(c, &mg[i], i, &f, &v);
         later--;
     }
     r->over = !r->counts[DSQ_ST_PENDING] && !r->counts[DSQ_ST_RUNNING];
@@ -809,12 +845,13 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
     if (plan_lines(r, ai, run_dir, err) < 0 || read_records(&c, run_dir, err) < 0 ||
         ask_queue(r, ai, err) < 0)
         goto out;
-    decide_lines(r, ai, c.mg);
+    decide_lines(&c, ai);
     ok = 1;
 out:
     attinfo_free(ai, r->m.nattempts);
     free(c.mg);
     free(c.seen);
+    free(c.oomt);
     if (!ok) {
         dsq_report_destroy(r);
         return NULL;

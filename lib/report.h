@@ -178,6 +178,9 @@ struct dsq_cause_facts {
     int signal;              /* the end record's, 0 none */
     int dsq_error;           /* failed, with dsq's reason: never started */
     int oom;                 /* the end record's "oom" */
+    int task_oom;            /* some line of the same array task (and
+                                attempt) has "oom": Slurm's OUT_OF_MEMORY of
+                                the task is that line's, not every line's */
     const char *slurm_state; /* the verdict's (explaining states only) */
 };
 

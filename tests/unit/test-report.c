@@ -282,7 +282,7 @@ test_stats_spread(void)
 struct cause_row {
     const char *name;
     enum dsq_state state;
-    int exit, signal, dsq_error, oom;
+    int exit, signal, dsq_error, oom, task_oom;
     const char *slurm_state;
     enum dsq_cause cause;
 };
@@ -301,53 +301,56 @@ struct cause_row {
 /* clang-format off */
 static const struct cause_row cause_rows[] = {
     /* Lines that ended ok, or may still: no cause. */
-    {"ok", OK, 0, 0, 0, 0, NULL, C_NONE},
-    {"ok in a task that timed out after", OK, 0, 0, 0, 0, "TIMEOUT", C_NONE},
-    {"pending", PEND, -1, 0, 0, 0, NULL, C_NONE},
-    {"running", RUN, -1, 0, 0, 0, NULL, C_NONE},
+    {"ok", OK, 0, 0, 0, 0, 0, NULL, C_NONE},
+    {"ok in a task that timed out after", OK, 0, 0, 0, 0, 0, "TIMEOUT", C_NONE},
+    {"pending", PEND, -1, 0, 0, 0, 0, NULL, C_NONE},
+    {"running", RUN, -1, 0, 0, 0, 0, NULL, C_NONE},
 
     /* The records alone. */
-    {"exit 3", FAILED, 3, 0, 0, 0, NULL, C_EXIT},
-    {"exit 137, no evidence of memory", FAILED, 137, 0, 0, 0, NULL, C_EXIT},
-    {"exit 137, the cgroup counted an OOM kill", FAILED, 137, 0, 0, 1, NULL, C_OOM},
-    {"SIGSEGV", SIGNALED, -1, 11, 0, 0, NULL, C_SIGNAL},
-    {"SIGKILL, no evidence of memory", SIGNALED, -1, 9, 0, 0, NULL, C_SIGNAL},
-    {"SIGKILL, the cgroup counted an OOM kill", SIGNALED, -1, 9, 0, 1, NULL, C_OOM},
-    {"dsq could not open its output", FAILED, -1, 0, 1, 0, NULL, C_DSQ},
-    {"dsq could not run its shell (exit 127 stands for it)", FAILED, 127, 0, 1, 0, NULL, C_DSQ},
-    {"failed, no exit status on record", FAILED, -1, 0, 0, 0, NULL, C_UNKNOWN},
-    {"signaled, no signal on record", SIGNALED, -1, 0, 0, 0, NULL, C_UNKNOWN},
-    {"interrupted, no Slurm to ask", INTERRUPTED, -1, 15, 0, 0, NULL, C_UNKNOWN},
-    {"interrupted, OOM-killed while stopping", INTERRUPTED, -1, 9, 0, 1, NULL, C_OOM},
-    {"lost, no Slurm to ask", LOST, -1, 0, 0, 0, NULL, C_UNKNOWN},
-    {"not run, no Slurm to ask", NOT_RUN, -1, 0, 0, 0, NULL, C_UNKNOWN},
+    {"exit 3", FAILED, 3, 0, 0, 0, 0, NULL, C_EXIT},
+    {"exit 137, no evidence of memory", FAILED, 137, 0, 0, 0, 0, NULL, C_EXIT},
+    {"exit 137, the cgroup counted an OOM kill", FAILED, 137, 0, 0, 1, 0, NULL, C_OOM},
+    {"SIGSEGV", SIGNALED, -1, 11, 0, 0, 0, NULL, C_SIGNAL},
+    {"SIGKILL, no evidence of memory", SIGNALED, -1, 9, 0, 0, 0, NULL, C_SIGNAL},
+    {"SIGKILL, the cgroup counted an OOM kill", SIGNALED, -1, 9, 0, 1, 0, NULL, C_OOM},
+    {"dsq could not open its output", FAILED, -1, 0, 1, 0, 0, NULL, C_DSQ},
+    {"dsq could not run its shell (exit 127 stands for it)", FAILED, 127, 0, 1, 0, 0, NULL, C_DSQ},
+    {"failed, no exit status on record", FAILED, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
+    {"signaled, no signal on record", SIGNALED, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
+    {"interrupted, no Slurm to ask", INTERRUPTED, -1, 15, 0, 0, 0, NULL, C_UNKNOWN},
+    {"interrupted, OOM-killed while stopping", INTERRUPTED, -1, 9, 0, 1, 0, NULL, C_OOM},
+    {"lost, no Slurm to ask", LOST, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
+    {"not run, no Slurm to ask", NOT_RUN, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
 
     /* Slurm's end state of the line's task. */
-    {"exit 3 in a task out of memory: its own", FAILED, 3, 0, 0, 0, "OUT_OF_MEMORY", C_EXIT},
-    {"exit 137 in a task out of memory", FAILED, 137, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
-    {"SIGKILL in a task out of memory", SIGNALED, -1, 9, 0, 0, "OUT_OF_MEMORY", C_OOM},
-    {"SIGSEGV in a task out of memory: its own", SIGNALED, -1, 11, 0, 0, "OUT_OF_MEMORY", C_SIGNAL},
-    {"exit 1 in a cancelled task: its own", FAILED, 1, 0, 0, 0, "CANCELLED", C_EXIT},
-    {"exit 143 in a cancelled task", FAILED, 143, 0, 0, 0, "CANCELLED", C_CANCEL},
-    {"SIGTERM in a cancelled task", SIGNALED, -1, 15, 0, 0, "CANCELLED", C_CANCEL},
-    {"SIGKILL in a timed-out task", SIGNALED, -1, 9, 0, 0, "TIMEOUT", C_TIME},
-    {"SIGSEGV in a timed-out task: its own", SIGNALED, -1, 11, 0, 0, "TIMEOUT", C_SIGNAL},
-    {"interrupted, time limit", INTERRUPTED, -1, 15, 0, 0, "TIMEOUT", C_TIME},
-    {"interrupted, deadline", INTERRUPTED, -1, 15, 0, 0, "DEADLINE", C_TIME},
-    {"interrupted, cancelled", INTERRUPTED, -1, 15, 0, 0, "CANCELLED", C_CANCEL},
-    {"interrupted, preempted", INTERRUPTED, -1, 15, 0, 0, "PREEMPTED", C_PREEMPT},
-    {"interrupted in a task out of memory: not known why", INTERRUPTED, -1, 15, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN},
-    {"lost, node failed", LOST, -1, 0, 0, 0, "NODE_FAIL", C_NODE},
-    {"lost, time limit", LOST, -1, 0, 0, 0, "TIMEOUT", C_TIME},
-    {"lost, cancelled", LOST, -1, 0, 0, 0, "CANCELLED", C_CANCEL},
-    {"lost, preempted", LOST, -1, 0, 0, 0, "PREEMPTED", C_PREEMPT},
-    {"lost, the runner ran out of memory", LOST, -1, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
-    {"not run, time limit", NOT_RUN, -1, 0, 0, 0, "TIMEOUT", C_TIME},
-    {"not run, cancelled", NOT_RUN, -1, 0, 0, 0, "CANCELLED", C_CANCEL},
-    {"not run, node failed", NOT_RUN, -1, 0, 0, 0, "NODE_FAIL", C_NODE},
-    {"not run, node never booted", NOT_RUN, -1, 0, 0, 0, "BOOT_FAIL", C_NODE},
-    {"not run, preempted", NOT_RUN, -1, 0, 0, 0, "PREEMPTED", C_PREEMPT},
-    {"not run in a task out of memory: it did not run out", NOT_RUN, -1, 0, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN},
+    {"exit 3 in a task out of memory: its own", FAILED, 3, 0, 0, 0, 0, "OUT_OF_MEMORY", C_EXIT},
+    {"exit 137 in a task out of memory", FAILED, 137, 0, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
+    {"SIGKILL in a task out of memory", SIGNALED, -1, 9, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
+    {"SIGKILL in a task out of memory that another line has on record", SIGNALED, -1, 9, 0, 0, 1, "OUT_OF_MEMORY", C_SIGNAL},
+    {"exit 137 in a task out of memory that another line has on record", FAILED, 137, 0, 0, 0, 1, "OUT_OF_MEMORY", C_EXIT},
+    {"SIGKILL on record as out of memory, with a sibling too", SIGNALED, -1, 9, 0, 1, 1, "OUT_OF_MEMORY", C_OOM},
+    {"SIGSEGV in a task out of memory: its own", SIGNALED, -1, 11, 0, 0, 0, "OUT_OF_MEMORY", C_SIGNAL},
+    {"exit 1 in a cancelled task: its own", FAILED, 1, 0, 0, 0, 0, "CANCELLED", C_EXIT},
+    {"exit 143 in a cancelled task", FAILED, 143, 0, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"SIGTERM in a cancelled task", SIGNALED, -1, 15, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"SIGKILL in a timed-out task", SIGNALED, -1, 9, 0, 0, 0, "TIMEOUT", C_TIME},
+    {"SIGSEGV in a timed-out task: its own", SIGNALED, -1, 11, 0, 0, 0, "TIMEOUT", C_SIGNAL},
+    {"interrupted, time limit", INTERRUPTED, -1, 15, 0, 0, 0, "TIMEOUT", C_TIME},
+    {"interrupted, deadline", INTERRUPTED, -1, 15, 0, 0, 0, "DEADLINE", C_TIME},
+    {"interrupted, cancelled", INTERRUPTED, -1, 15, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"interrupted, preempted", INTERRUPTED, -1, 15, 0, 0, 0, "PREEMPTED", C_PREEMPT},
+    {"interrupted in a task out of memory: not known why", INTERRUPTED, -1, 15, 0, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN},
+    {"lost, node failed", LOST, -1, 0, 0, 0, 0, "NODE_FAIL", C_NODE},
+    {"lost, time limit", LOST, -1, 0, 0, 0, 0, "TIMEOUT", C_TIME},
+    {"lost, cancelled", LOST, -1, 0, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"lost, preempted", LOST, -1, 0, 0, 0, 0, "PREEMPTED", C_PREEMPT},
+    {"lost, the runner ran out of memory", LOST, -1, 0, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
+    {"not run, time limit", NOT_RUN, -1, 0, 0, 0, 0, "TIMEOUT", C_TIME},
+    {"not run, cancelled", NOT_RUN, -1, 0, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"not run, node failed", NOT_RUN, -1, 0, 0, 0, 0, "NODE_FAIL", C_NODE},
+    {"not run, node never booted", NOT_RUN, -1, 0, 0, 0, 0, "BOOT_FAIL", C_NODE},
+    {"not run, preempted", NOT_RUN, -1, 0, 0, 0, 0, "PREEMPTED", C_PREEMPT},
+    {"not run in a task out of memory: it did not run out", NOT_RUN, -1, 0, 0, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN},
 };
 /* clang-format on */
 
@@ -358,8 +361,8 @@ test_cause(void)
 
     for (size_t k = 0; k < sizeof cause_rows / sizeof cause_rows[0]; k++) {
         const struct cause_row *w = &cause_rows[k];
-        struct dsq_cause_facts f = {w->state,     w->exit, w->signal,
-                                    w->dsq_error, w->oom,  w->slurm_state};
+        struct dsq_cause_facts f = {w->state, w->exit,     w->signal,     w->dsq_error,
+                                    w->oom,   w->task_oom, w->slurm_state};
         enum dsq_cause c = dsq_report_cause(&f);
 
         ok(c == w->cause, "cause: %s: %s", w->name,
@@ -377,8 +380,8 @@ test_cause(void)
 static void
 set_cause(struct dsq_line_info *li, int dsq_error)
 {
-    struct dsq_cause_facts f = {li->state, li->exit, li->signal,
-                                dsq_error, li->oom,  li->slurm_state};
+    struct dsq_cause_facts f = {li->state, li->exit, li->signal,     dsq_error,
+                                li->oom,   0,        li->slurm_state};
 
     li->cause = dsq_report_cause(&f);
 }
