@@ -251,6 +251,48 @@ text_failures(const struct dsq_report *r, const struct dsq_report_stats *s, FILE
     }
 }
 
+/* Whether there is anything to say of resource what. */
+static int
+res_known(const struct dsq_report_resources *res, enum dsq_report_resource what)
+{
+    switch (what) {
+    case DSQ_RES_MEM:
+        return res->mem.max_kb > 0 || res->mem.oom;
+    case DSQ_RES_TIME:
+        return res->time.max > 0 || res->time.limited;
+    case DSQ_RES_CPUS:
+        return res->cpus.measured > 0;
+    }
+    return 0;
+}
+
+/* "next time:", then a sentence per resource in the caller's words. */
+static int
+text_resources(const struct dsq_report_stats *s, const struct dsq_report_words *words, FILE *out)
+{
+    static const char *const labels[] = {"memory:", "time:", "CPUs:"};
+    int said = 0;
+
+    if (!words || !words->resources)
+        return 0;
+    for (int k = DSQ_RES_MEM; k <= DSQ_RES_CPUS; k++) {
+        struct dsq_buf b = {0};
+        if (!res_known(&s->res, (enum dsq_report_resource)k))
+            continue;
+        if (words->resources(&s->res, (enum dsq_report_resource)k, &b) < 0) {
+            dsq_buf_free(&b);
+            return -1;
+        }
+        if (b.data) {
+            if (!said++)
+                fputs("next time:\n", out);
+            fprintf(out, "  %-11s%s\n", labels[k], b.data);
+        }
+        dsq_buf_free(&b);
+    }
+    return 0;
+}
+
 static void
 text_history(const struct dsq_report *r, FILE *out)
 {
@@ -285,6 +327,8 @@ dsq_report_print_text(const struct dsq_report *r, const struct dsq_report_words 
         if (b.data)
             fprintf(out, LABEL "%s\n", "advice:", b.data);
     }
+    if (text_resources(&s, words, out) < 0)
+        goto out;
     if (r->history)
         text_history(r, out);
     /* Once it is over, the command that runs again what did not end ok. */
@@ -422,9 +466,62 @@ failures_json(const struct dsq_report *r, const struct dsq_report_stats *s)
     return fails;
 }
 
+static json_t *
+jint_or_null(int known, json_int_t v)
+{
+    return known ? json_integer(v) : json_null();
+}
+
+/* The resources object: for each, what was asked, the max and p95 used,
+ * the suggestion and its words (null without them). */
+static json_t *
+resources_json(const struct dsq_report_stats *s, const struct dsq_report_words *words)
+{
+    const struct dsq_report_resources *res = &s->res;
+    json_t *o = json_object(), *text[3] = {NULL, NULL, NULL};
+
+    for (int k = DSQ_RES_MEM; k <= DSQ_RES_CPUS; k++) {
+        struct dsq_buf b = {0};
+        if (res_known(res, (enum dsq_report_resource)k) && words && words->resources &&
+            words->resources(res, (enum dsq_report_resource)k, &b) == 0 && b.data)
+            text[k] = json_string(b.data);
+        dsq_buf_free(&b);
+        if (!text[k])
+            text[k] = json_null();
+    }
+    /* clang-format off */
+    json_object_set_new(o, "mem", json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
+        "asked_mib", jint_or_null(res->mem.asked_mib > 0, (json_int_t)res->mem.asked_mib),
+        "max_kb", jint_or_null(s->finished > 0, res->mem.max_kb),
+        "p95_kb", jint_or_null(s->finished > 0, res->mem.p95_kb),
+        "suggest_mib", jint_or_null(res->mem.suggest_mib > 0, (json_int_t)res->mem.suggest_mib),
+        "out_of_memory", (json_int_t)res->mem.oom,
+        "out_of_memory_suggest_mib", jint_or_null(res->mem.oom_suggest_mib > 0,
+                                                  (json_int_t)res->mem.oom_suggest_mib),
+        "text", text[DSQ_RES_MEM]));
+    json_object_set_new(o, "time", json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
+        "asked_s", jint_or_null(res->time.asked_s > 0, res->time.asked_s),
+        "max", res->time.max > 0 ? jsec(res->time.max) : json_null(),
+        "p95", res->time.max > 0 ? jsec(res->time.p95) : json_null(),
+        "suggest_s", jint_or_null(res->time.suggest_s > 0, res->time.suggest_s),
+        "time_limit", (json_int_t)res->time.limited,
+        "time_limit_suggest_s", jint_or_null(res->time.limited_suggest_s > 0,
+                                             res->time.limited_suggest_s),
+        "text", text[DSQ_RES_TIME]));
+    json_object_set_new(o, "cpus", json_pack("{s:o,s:o,s:o,s:o,s:o}",
+        "asked", jint_or_null(res->cpus.asked > 0, res->cpus.asked),
+        "max", res->cpus.measured ? json_real(round(res->cpus.max * 1e3) / 1e3) : json_null(),
+        "p95", res->cpus.measured ? json_real(round(res->cpus.p95 * 1e3) / 1e3) : json_null(),
+        "suggest", jint_or_null(res->cpus.suggest > 0, res->cpus.suggest),
+        "text", text[DSQ_RES_CPUS]));
+    /* clang-format on */
+    return o;
+}
+
 /* The summary object; advice is the advice's text, NULL without one. */
 static json_t *
-summary_json(const struct dsq_report *r, const struct dsq_report_stats *s, const char *advice)
+summary_json(const struct dsq_report *r, const struct dsq_report_stats *s, const char *advice,
+             const struct dsq_report_words *words)
 {
     json_t *o = json_object(), *ids = json_array(), *states = json_object();
     json_t *el = json_object(), *slow = json_array();
@@ -477,6 +574,7 @@ summary_json(const struct dsq_report *r, const struct dsq_report_stats *s, const
                       (json_int_t)s->advice.tasks, "task_seconds", jsec(s->advice.task_seconds)));
     else
         json_object_set_new(o, "advice", json_null());
+    json_object_set_new(o, "resources", resources_json(s, words));
     return o;
 }
 
@@ -494,7 +592,7 @@ dsq_report_print_json(const struct dsq_report *r, const struct dsq_report_words 
         return -1;
     if (s.have_advice && advice_words(&s, words, &advice) < 0)
         goto out;
-    o = summary_json(r, &s, advice.data);
+    o = summary_json(r, &s, advice.data, words);
     if (!o || !(text = json_dumps(o, JSON_FLAGS)))
         goto out;
     if (!with_lines) {

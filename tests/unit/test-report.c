@@ -4,6 +4,7 @@
  * lib/report-print.c's use of the caller's words, from hand-made reports. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,6 +491,110 @@ test_stats_advice(void)
     free(fk.lines);
 }
 
+/* Suggestions are rounded up to values people write. */
+static void
+test_rounding(void)
+{
+    static const struct {
+        double mib;
+        uint64_t want;
+    } mem[] = {{0, 64},      {1, 64},       {64, 64},       {64.5, 128},   {200, 256},
+               {244, 256},   {513, 1024},   {732, 1024},    {1024, 1024},  {1025, 2048},
+               {2048, 2048}, {2049, 3072},  {3072, 3072},   {3073, 4096},  {4097, 6144},
+               {6145, 8192}, {9000, 12288}, {12289, 16384}, {40000, 49152}};
+    static const struct {
+        double s;
+        long want;
+    } tm[] = {{0, 60},        {3, 60},         {60, 60},        {61, 120},      {62, 120},
+              {200, 300},     {301, 600},      {601, 900},      {1000, 1200},   {1300, 1800},
+              {2000, 2700},   {3000, 3600},    {3601, 5400},    {5401, 7200},   {9000, 10800},
+              {11000, 14400}, {20000, 21600},  {25000, 28800},  {40000, 43200}, {50000, 64800},
+              {70000, 86400}, {86401, 172800}, {300000, 345600}};
+
+    for (size_t k = 0; k < sizeof mem / sizeof mem[0]; k++)
+        is_int(dsq_report_round_mem(mem[k].mib), mem[k].want, "round mem: %.1f MiB -> %llu",
+               mem[k].mib, (unsigned long long)mem[k].want);
+    for (size_t k = 0; k < sizeof tm / sizeof tm[0]; k++)
+        is_int(dsq_report_round_time(tm[k].s), tm[k].want, "round time: %.0f s -> %ld", tm[k].s,
+               tm[k].want);
+}
+
+/* The headroom rules, from hand-made numbers. */
+static void
+test_suggest(void)
+{
+    struct dsq_report_resources res;
+
+    memset(&res, 0, sizeof res);
+    res.mem.asked_mib = 4096;
+    res.mem.max_kb = 610 * 1024;
+    res.time.asked_s = 3600;
+    res.time.max = 600;
+    res.cpus.asked = 4;
+    res.cpus.measured = 10;
+    res.cpus.p95 = 1.1;
+    dsq_report_suggest(&res);
+    is_int(res.mem.suggest_mib, 1024, "suggest: 610 MiB x 1.2 -> 1G (the example)");
+    is_int(res.time.suggest_s, 900, "suggest: 10 min x 1.5 -> 15 min");
+    is_int(res.cpus.suggest, 1, "suggest: 1.1 CPUs busy -> -c 1 (a fifth of slack)");
+    is_int(res.mem.oom_suggest_mib, 0, "suggest: nothing for lines out of memory without any");
+    is_int(res.time.limited_suggest_s, 0, "suggest: nothing for time limits without any");
+
+    res.time.max = 2;
+    res.cpus.p95 = 3.5;
+    res.mem.oom = 3;
+    res.mem.oom_at_mib = 2048;
+    res.time.limited = 1;
+    dsq_report_suggest(&res);
+    is_int(res.time.suggest_s, 120, "suggest: 2 s lines get a minute more, rounded: 2 min");
+    is_int(res.cpus.suggest, 4, "suggest: 3.5 CPUs busy -> -c 4");
+    is_int(res.mem.oom_suggest_mib, 4096, "suggest: out of memory at 2G -> 4G");
+    is_int(res.time.limited_suggest_s, 7200, "suggest: time limit of 1 h -> 2 h");
+
+    res.mem.oom_at_mib = 0; /* nothing asked: twice the peak */
+    res.time.asked_s = -1;
+    res.cpus.measured = 0;
+    dsq_report_suggest(&res);
+    is_int(res.mem.oom_suggest_mib, 2048, "suggest: out of memory, nothing asked: twice 610 MiB");
+    is_int(res.time.limited_suggest_s, 0, "suggest: time limit not asked: no value");
+    is_int(res.cpus.suggest, 0, "suggest: no CPUs measured, none");
+}
+
+/* report-stats fills what was asked and used from the lines. */
+static void
+test_stats_resources(void)
+{
+    struct fake fk;
+    struct dsq_report_stats s;
+
+    fake_init(&fk, 5, 5, 1, 1);
+    fk.att.per_line.mem_per_cpu_mib = 1024;
+    fk.att.per_line.cpus = 2;
+    fk.att.per_line.time_s = 600;
+    for (size_t i = 0; i < 4; i++) {
+        fake_line(&fk, i, DSQ_ST_OK, 0, 0, 10.0 * (double)(i + 1));
+        fk.lines[i].maxrss_kb = (long)(i + 1) * 100 * 1024;
+    }
+    fk.lines[0].utime = 20; /* 2 CPUs busy for 10 s */
+    fake_line(&fk, 4, DSQ_ST_INTERRUPTED, -1, 15, 600);
+    fk.lines[4].slurm_state = "TIMEOUT";
+    fk.lines[4].maxrss_kb = 50 * 1024;
+    set_cause(&fk.lines[4], 0);
+    is_int(dsq_report_stats_make(&fk.r, &s), 0, "resources: made");
+    is_int(s.res.mem.asked_mib, 2048, "resources: --mem-per-cpu 1G x 2 CPUs asked");
+    is_int(s.res.mem.max_kb, 400 * 1024, "resources: peak of the finished lines");
+    is_int(s.res.mem.p95_kb, 400 * 1024, "resources: p95 peak (nearest rank)");
+    is_int(s.res.mem.suggest_mib, 512, "resources: 400 MiB x 1.2 -> 512M");
+    ok(s.res.time.max == 40 && s.res.time.p95 == 40,
+       "resources: the interrupted line's time is not a length");
+    is_int(s.res.time.limited, 1, "resources: one line at the time limit");
+    is_int(s.res.time.limited_suggest_s, 1200, "resources: rerun it with twice 10 min");
+    ok(s.res.cpus.measured == 4 && s.res.cpus.max == 2, "resources: CPUs busy measured");
+    is_int(s.res.cpus.asked, 2, "resources: -c 2 asked");
+    dsq_report_stats_free(&s);
+    free(fk.lines);
+}
+
 static int
 words_advice(const struct dsq_report_advice *a, const char *median, const char *about,
              struct dsq_buf *out)
@@ -508,7 +613,7 @@ words_rerun(const char *run_dir, struct dsq_buf *out)
 static void
 test_print_words(void)
 {
-    static const struct dsq_report_words words = {words_advice, words_rerun};
+    static const struct dsq_report_words words = {words_advice, words_rerun, NULL};
     struct fake fk;
     char *buf = NULL;
     size_t len = 0;
@@ -563,6 +668,9 @@ main(void)
     test_stats_spread();
     test_stats_groups();
     test_stats_advice();
+    test_rounding();
+    test_suggest();
+    test_stats_resources();
     test_print_words();
     return done_testing();
 }
