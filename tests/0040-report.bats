@@ -262,3 +262,30 @@ teardown() {
     [ "$status" -eq 0 ]
     [[ "$output" == *"run again:   dsq autopsy '$WORK/my runs/dsq-jobs-"*"' > rerun.txt"* ]]
 }
+
+@test "next time: lines of known sizes give the memory, time and CPUs to ask for" {
+    # tail holds its whole input (no newline) in memory: about 150 MiB at
+    # most, 1-2 s a line, one CPU mostly idle.
+    printf '%s\n' 'head -c 150M /dev/zero | tail > /dev/null; sleep 1' \
+        'head -c 50M /dev/zero | tail > /dev/null; sleep 2' 'sleep 1' > jobs.txt
+    run dsq --job-file jobs.txt --dry-run --status-dir st --mem 4G -t 1:00:00 -c 2
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"next time:"* ]]
+    [[ "$output" == *"  memory:    asked --mem 4G per line; used at most 15"*" MiB (p95 15"*" MiB): --mem 256M would do"* ]]
+    [[ "$output" == *"  time:      asked -t 1:00:00 per line; the longest took 2."*" s (p95 2."*" s): -t 02:00 would do"* ]]
+    [[ "$output" == *"  CPUs:      asked -c 2 per line; lines kept at most 0."*" CPUs busy (p95 0."*"): -c 1 would do"* ]]
+    run --separate-stderr dsq report --status-dir st --json
+    j="$output"
+    json_eq "$(jq -c '.resources | [.mem.asked_mib, .mem.suggest_mib, .mem.out_of_memory, .time.asked_s, .time.suggest_s, .cpus.asked, .cpus.suggest]' <<<"$j")" \
+        '[4096,256,0,3600,120,2,1]'
+    # The peak is the measured one: at least the 150 MiB the line held.
+    [ "$(jq '.resources.mem.max_kb >= 150 * 1024 and .resources.mem.max_kb < 200 * 1024' <<<"$j")" = true ]
+    [ "$(jq '.resources.time.max >= 2 and .resources.time.p95 == .resources.time.max' <<<"$j")" = true ]
+    [ "$(jq -r '.resources.mem.text' <<<"$j")" = "$(grep -o 'asked --mem 4G.*' <<<"$(dsq report --status-dir st)")" ]
+    # Nothing asked: what covers it.
+    run dsq --job-file jobs.txt --dry-run --status-dir st2
+    [[ "$output" == *"  memory:    no --mem asked; used at most "*": --mem 256M covers it"* ]]
+    [[ "$output" == *"  time:      no -t asked; the longest took "*": -t 02:00 covers it"* ]]
+    [[ "$output" == *"  CPUs:      one CPU per line (no -c); lines kept at most "*": about right"* ]]
+}

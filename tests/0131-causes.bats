@@ -90,4 +90,8 @@ mem_lines() {
         '[[1,"failed","OUT_OF_MEMORY","out_of_memory"],[2,"signaled","OUT_OF_MEMORY","signal"],[3,"failed","OUT_OF_MEMORY","exit"],[4,"ok",null,null]]'
     json_eq "$(jq -c '[.failures[] | [.cause, .count, .lines]]' <<<"$j")" \
         '[["exit",1,[3]],["signal",1,[2]],["out_of_memory",1,[1]]]'
+    # What to ask for next time: twice the --mem that line ran out at.
+    json_eq "$(jq -c '.resources.mem | [.asked_mib, .out_of_memory, .out_of_memory_suggest_mib]' <<<"$j")" '[50,1,128]'
+    run dsq report "$rd"
+    [[ "$output" == *"1 line ran out of memory at 50M: rerun it with --mem 128M"* ]]
 }
