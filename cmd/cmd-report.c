@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,13 +73,16 @@ static const char report_usage[] =
     "  --json            one JSON object: run, run_dir, jobfile, job_ids, total, over,\n"
     "                    states (a count for every state), elapsed {min, median, p95,\n"
     "                    max}, cpu_seconds, cpu_efficiency, maxrss_kb, slowest,\n"
-    "                    failures, advice; null where a value is unknown\n"
+    "                    failures (by cause), advice, resources {mem, time, cpus};\n"
+    "                    null where a value is unknown\n"
     "  --lines           with --json: add \"lines\", one object per command line in\n"
     "                    job-file order: line, state, exit, signal, host, start, end,\n"
     "                    elapsed, attempts, command (made valid UTF-8: other bytes\n"
-    "                    become U+FFFD), task, cpu_seconds, maxrss_kb, reason\n"
+    "                    become U+FFFD), task, cpu_seconds, maxrss_kb, reason,\n"
+    "                    slurm_state, cause\n"
     "  --tsv             a header row, then one row per command line: line, state,\n"
-    "                    exit, signal, host, start, end, elapsed, attempts, command.\n"
+    "                    exit, signal, host, start, end, elapsed, attempts, command,\n"
+    "                    cause.\n"
     "                    Unknown values are empty; times are epoch seconds.  In the\n"
     "                    command (and host) a backslash is written \\\\, a tab \\t, a\n"
     "                    newline \\n and a carriage return \\r; all other bytes are\n"
@@ -92,6 +96,15 @@ static const char report_usage[] =
     "                    seconds until the job is over, then the summary; on a\n"
     "                    terminal the screen is redrawn, else one line each time\n"
     "  -h, --help        print this help\n"
+    "\n"
+    "Causes of the lines that did not end ok: exit, signal, out_of_memory,\n"
+    "time_limit, cancelled, node_failure, preempted, dsq_error (dsq could not run\n"
+    "it), unknown; only what the records (and the kernel's OOM count) or Slurm prove.\n"
+    "\n"
+    "Next time: the --mem, -t and -c each line asked for, against the max and p95\n"
+    "used, and what to ask for: peak memory x 1.2, the longest line x 1.5 (a minute\n"
+    "more at least), the p95 of CPUs kept busy, rounded up to values people write;\n"
+    "lines out of memory or at the time limit: twice what they asked.\n"
     "\n"
     "Wall time statistics cover finished lines (ok, failed, signaled, interrupted).\n"
     "CPU efficiency is CPU time / (wall time x CPUs per line).  The advice suggests a\n"
@@ -128,7 +141,158 @@ report_rerun(const char *run_dir, struct dsq_buf *out)
     return dsq_buf_puts(out, " > rerun.txt");
 }
 
-const struct dsq_report_words cmd_report_words = {report_advice, report_rerun};
+/* --mem's value as people write it: "1G", "512M". */
+static void
+mem_value(uint64_t mib, char *buf, size_t n)
+{
+    if (mib >= 1024 && mib % 1024 == 0)
+        snprintf(buf, n, "%" PRIu64 "G", mib / 1024);
+    else
+        snprintf(buf, n, "%" PRIu64 "M", mib);
+}
+
+/* A measured amount: "610.0 MiB", "1.25 GiB". */
+static void
+mem_used(long kb, char *buf, size_t n)
+{
+    if (kb < 1024)
+        snprintf(buf, n, "%ld KiB", kb);
+    else if (kb < 1024L * 1024)
+        snprintf(buf, n, "%.1f MiB", (double)kb / 1024);
+    else
+        snprintf(buf, n, "%.2f GiB", (double)kb / (1024.0 * 1024));
+}
+
+/* -t's value: "MM:SS" under an hour, "H:MM:SS", "D-HH:MM:SS". */
+static void
+time_value(long s, char *buf, size_t n)
+{
+    long d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, sec = s % 60;
+
+    if (d)
+        snprintf(buf, n, "%ld-%02ld:%02ld:%02ld", d, h, m, sec);
+    else if (h)
+        snprintf(buf, n, "%ld:%02ld:%02ld", h, m, sec);
+    else
+        snprintf(buf, n, "%02ld:%02ld", m, sec);
+}
+
+/* ": FLAG V would do" when less than asked, "leaves headroom" when more,
+ * "about right" when the same; ": FLAG V covers it" when nothing was
+ * asked. */
+static int
+suggest_words(struct dsq_buf *out, const char *flag, const char *value, int cmp, int asked)
+{
+    if (!asked)
+        return dsq_buf_printf(out, ": %s %s covers it", flag, value);
+    if (cmp < 0)
+        return dsq_buf_printf(out, ": %s %s would do", flag, value);
+    if (cmp > 0)
+        return dsq_buf_printf(out, ": %s %s leaves headroom", flag, value);
+    return dsq_buf_puts(out, ": about right");
+}
+
+static int
+words_mem(const struct dsq_report_mem *m, struct dsq_buf *out)
+{
+    char a[32], b[32], c[32];
+    int rc = 0;
+
+    if (m->max_kb > 0) {
+        mem_used(m->max_kb, a, sizeof a);
+        mem_used(m->p95_kb, b, sizeof b);
+        mem_value(m->asked_mib, c, sizeof c);
+        rc = m->asked_mib ? dsq_buf_printf(out, "asked --mem %s per line; ", c)
+                          : dsq_buf_puts(out, "no --mem asked; ");
+        if (rc == 0)
+            rc = dsq_buf_printf(out, "used at most %s (p95 %s)", a, b);
+        mem_value(m->suggest_mib, c, sizeof c);
+        if (rc == 0 && m->suggest_mib)
+            rc = suggest_words(out, "--mem", c,
+                               m->suggest_mib < m->asked_mib   ? -1
+                               : m->suggest_mib > m->asked_mib ? 1
+                                                               : 0,
+                               m->asked_mib > 0);
+    }
+    if (rc == 0 && m->oom) {
+        mem_value(m->oom_at_mib, a, sizeof a);
+        mem_value(m->oom_suggest_mib, b, sizeof b);
+        rc = dsq_buf_printf(out, "%s%zu line%s ran out of memory%s%s: rerun %s with --mem %s",
+                            m->max_kb > 0 ? "; " : "", m->oom, m->oom == 1 ? "" : "s",
+                            m->oom_at_mib ? " at " : "", m->oom_at_mib ? a : "",
+                            m->oom == 1 ? "it" : "them", b);
+    }
+    return rc;
+}
+
+static int
+words_time(const struct dsq_report_time *t, struct dsq_buf *out)
+{
+    char a[32], b[32], c[32];
+    int rc = 0;
+
+    if (t->max > 0) {
+        dsq_duration_format(t->max, a, sizeof a);
+        dsq_duration_format(t->p95, b, sizeof b);
+        time_value(t->asked_s, c, sizeof c);
+        rc = t->asked_s > 0 ? dsq_buf_printf(out, "asked -t %s per line; ", c)
+                            : dsq_buf_puts(out, "no -t asked; ");
+        if (rc == 0)
+            rc = dsq_buf_printf(out, "the longest took %s (p95 %s)", a, b);
+        time_value(t->suggest_s, c, sizeof c);
+        if (rc == 0 && t->suggest_s)
+            rc = suggest_words(out, "-t", c,
+                               t->suggest_s < t->asked_s   ? -1
+                               : t->suggest_s > t->asked_s ? 1
+                                                           : 0,
+                               t->asked_s > 0);
+    }
+    if (rc == 0 && t->limited) {
+        time_value(t->limited_suggest_s, b, sizeof b);
+        rc = dsq_buf_printf(
+            out, "%s%zu line%s reached the time limit: rerun %s with %s%s", t->max > 0 ? "; " : "",
+            t->limited, t->limited == 1 ? "" : "s", t->limited == 1 ? "it" : "them",
+            t->limited_suggest_s ? "-t " : "a longer -t", t->limited_suggest_s ? b : "");
+    }
+    return rc;
+}
+
+static int
+words_cpus(const struct dsq_report_cpus *c, struct dsq_buf *out)
+{
+    unsigned asked = c->asked ? c->asked : 1;
+    char v[16];
+    int rc;
+
+    rc = c->asked ? dsq_buf_printf(out, "asked -c %u per line; ", c->asked)
+                  : dsq_buf_puts(out, "one CPU per line (no -c); ");
+    if (rc == 0)
+        rc = dsq_buf_printf(out, "lines kept at most %.1f CPUs busy (p95 %.1f)", c->max, c->p95);
+    snprintf(v, sizeof v, "%u", c->suggest);
+    if (rc == 0 && c->suggest)
+        rc = c->suggest < asked   ? dsq_buf_printf(out, ": -c %s would do", v)
+             : c->suggest > asked ? dsq_buf_printf(out, ": -c %s would use them", v)
+                                  : dsq_buf_puts(out, ": about right");
+    return rc;
+}
+
+/* Resources name the options that ask for them. */
+static int
+report_resources(const struct dsq_report_resources *res, enum dsq_report_resource what,
+                 struct dsq_buf *out)
+{
+    switch (what) {
+    case DSQ_RES_MEM:
+        return words_mem(&res->mem, out);
+    case DSQ_RES_TIME:
+        return words_time(&res->time, out);
+    case DSQ_RES_CPUS:
+        return words_cpus(&res->cpus, out);
+    }
+    return 0;
+}
+
+const struct dsq_report_words cmd_report_words = {report_advice, report_rerun, report_resources};
 
 static void
 quiet_warning(const char *msg, void *arg)

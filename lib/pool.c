@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cgroup.h"
 #include "fs.h"
 #include "pool.h"
 #include "rundir.h"
@@ -81,7 +82,8 @@ struct pool {
     size_t nlingering;
 
     struct dsq_spawner *spawner;
-    int warned_spawn; /* once is enough: each record has the reason */
+    int warned_spawn;          /* once is enough: each record has the reason */
+    struct dsq_cgroup_oom oom; /* the memory cgroup's OOM kills */
 };
 
 /* reason[] is a fixed field of the record: a long path is cut, on purpose. */
@@ -447,6 +449,7 @@ finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru, dou
     r.utime = (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6;
     r.stime = (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
     r.maxrss_kb = ru->ru_maxrss; /* KiB on Linux */
+    r.oom = dsq_cgroup_oom_line(&p->oom, status);
     if (WIFSIGNALED(status)) {
         r.exit = -1;
         r.signal = WTERMSIG(status);
@@ -852,6 +855,7 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     }
     dsq_hostname(p.host, sizeof p.host);
+    dsq_cgroup_oom_open(&p.oom); /* none: no line is told killed for memory */
     raise_nofile();
     /* The helper is started once we are the subreaper, so that its lines'
      * orphans (and its lines, should it die) come to us. */

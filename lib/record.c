@@ -201,6 +201,9 @@ dsq_record_format(const struct dsq_record *r)
             goto out;
         }
         json_decref(e);
+        /* Only when true: a record without it says nothing of memory. */
+        if (r->oom && json_object_set_new(o, "oom", json_true()) < 0)
+            goto out;
         len = strnlen(r->reason, sizeof r->reason);
         if (len) {
             if (!(reason = dsq_utf8_repair(r->reason, len)))
@@ -238,7 +241,7 @@ out:
  * anything else (escapes in strings, nesting, odd syntax) goes to jansson,
  * which also words the error.  Both feed the same checks through rval. */
 
-enum rtype { RV_NONE, RV_STR, RV_INT, RV_REAL, RV_OTHER };
+enum rtype { RV_NONE, RV_STR, RV_INT, RV_REAL, RV_BOOL, RV_OTHER };
 
 struct rval {
     enum rtype type;
@@ -271,12 +274,13 @@ enum rkey {
     K_STIME,
     K_MAXRSS_KB,
     K_REASON,
+    K_OOM,
     K__N
 };
 
 static const char *const rkey_names[K__N] = {
     "ev",    "line", "task",   "attempt", "restart", "host",  "pid",       "t",      "job",
-    "state", "exit", "signal", "elapsed", "utime",   "stime", "maxrss_kb", "reason",
+    "state", "exit", "signal", "elapsed", "utime",   "stime", "maxrss_kb", "reason", "oom",
 };
 
 /* The key of a member name, or -1 for a member dsq does not read.  Length,
@@ -294,7 +298,7 @@ rkey_find(const char *name, size_t n)
         k = K_EV;
         break;
     case 3:
-        k = name[0] == 'p' ? K_PID : K_JOB;
+        k = name[0] == 'p' ? K_PID : name[0] == 'j' ? K_JOB : K_OOM;
         break;
     case 4:
         k = name[0] == 'l' ? K_LINE : name[0] == 't' ? K_TASK : name[0] == 'h' ? K_HOST : K_EXIT;
@@ -487,10 +491,11 @@ flat_parse(const char *text, size_t len, struct flat *f)
             v->type = RV_OTHER;
             p += 4;
         } else if ((size_t)(end - p) >= 4 && !memcmp(p, "true", 4)) {
-            v->type = RV_OTHER;
+            v->type = RV_BOOL;
+            v->i = 1;
             p += 4;
         } else if ((size_t)(end - p) >= 5 && !memcmp(p, "false", 5)) {
-            v->type = RV_OTHER;
+            v->type = RV_BOOL;
             p += 5;
         } else {
             return -1;
@@ -540,6 +545,9 @@ robj_get(const struct robj *o, enum rkey key, struct rval *v)
     } else if (json_is_real(j)) {
         v->type = RV_REAL;
         v->d = json_real_value(j);
+    } else if (json_is_boolean(j)) {
+        v->type = RV_BOOL;
+        v->i = json_is_true(j);
     } else {
         v->type = RV_OTHER;
     }
@@ -675,6 +683,10 @@ record_fill(const struct robj *o, struct dsq_record *r, struct dsq_error *err)
             get_real(o, K_STIME, 0, &r->stime, err) < 0 ||
             get_str(o, K_REASON, r->reason, sizeof r->reason, err) < 0)
             return -1;
+        robj_get(o, K_OOM, &v);
+        if (v.type != RV_NONE && v.type != RV_BOOL)
+            return dsq_errprintf(err, DSQ_ERR_INPUT, "record has a bad \"oom\"");
+        r->oom = v.type == RV_BOOL && v.i;
     }
     return 0;
 }
@@ -694,6 +706,7 @@ dsq_record_parse(const char *text, size_t len, struct dsq_record *r, struct dsq_
     r->exit = r->signal = 0;
     r->elapsed = r->utime = r->stime = 0;
     r->maxrss_kb = 0;
+    r->oom = 0;
     if (flat_parse(text, len, &f) == 0) {
         o.f = &f;
         return record_fill(&o, r, err);

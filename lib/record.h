@@ -49,6 +49,8 @@ struct dsq_record {
     double utime;   /* user CPU seconds */
     double stime;   /* system CPU seconds */
     long maxrss_kb;
+    int oom;          /* killed by SIGKILL (or exit 137) while its memory
+                         cgroup counted an OOM kill: "oom": true */
     char reason[256]; /* why dsq itself failed the line ("" normally) */
 };
 

@@ -57,32 +57,52 @@ fmt_kb(long kb, char *buf, size_t n)
         snprintf(buf, n, "%.2f GiB", (double)kb / (1024.0 * 1024));
 }
 
+/* A cause for people: "time limit", "out of memory", ... */
+static const char *
+cause_words(enum dsq_cause c)
+{
+    static const char *const words[DSQ_CAUSE__COUNT] = {
+        [DSQ_CAUSE_NONE] = "none",
+        [DSQ_CAUSE_EXIT] = "exit",
+        [DSQ_CAUSE_SIGNAL] = "signal",
+        [DSQ_CAUSE_OUT_OF_MEMORY] = "out of memory",
+        [DSQ_CAUSE_TIME_LIMIT] = "time limit",
+        [DSQ_CAUSE_CANCELLED] = "cancelled",
+        [DSQ_CAUSE_NODE_FAILURE] = "node failure",
+        [DSQ_CAUSE_PREEMPTED] = "preempted",
+        [DSQ_CAUSE_DSQ_ERROR] = "not started by dsq",
+        [DSQ_CAUSE_UNKNOWN] = "unknown",
+    };
+
+    return (unsigned)c < DSQ_CAUSE__COUNT ? words[c] : "unknown";
+}
+
+/* "exit 3", "signal 11 (SEGV)", "not started by dsq", or the cause with
+ * the lines' state and Slurm's word: "time limit (interrupted, Slurm:
+ * TIMEOUT)". */
 static void
 fmt_group(const struct dsq_report_group *g, char *buf, size_t n)
 {
-    const char *abbr;
+    const char *abbr, *slurm;
 
-    switch (g->kind) {
-    case DSQ_GROUP_EXIT:
+    switch (g->cause) {
+    case DSQ_CAUSE_EXIT:
         snprintf(buf, n, "exit %d", g->code);
         break;
-    case DSQ_GROUP_SIGNAL:
+    case DSQ_CAUSE_SIGNAL:
         abbr = signal_abbrev(g->code);
         if (abbr)
             snprintf(buf, n, "signal %d (%s)", g->code, abbr);
         else
             snprintf(buf, n, "signal %d", g->code);
         break;
-    case DSQ_GROUP_INTERRUPTED:
-    case DSQ_GROUP_LOST:
-        if (g->code > 0)
-            snprintf(buf, n, "%s (Slurm: %s)", g->kind == DSQ_GROUP_LOST ? "lost" : "interrupted",
-                     dsq_report_slurm_name((unsigned)g->code));
-        else
-            snprintf(buf, n, "%s", g->kind == DSQ_GROUP_LOST ? "lost" : "interrupted");
+    case DSQ_CAUSE_DSQ_ERROR:
+        snprintf(buf, n, "%s", cause_words(g->cause));
         break;
-    case DSQ_GROUP_DSQ:
-        snprintf(buf, n, "not started by dsq");
+    default:
+        slurm = dsq_report_slurm_name((unsigned)g->code);
+        snprintf(buf, n, "%s (%s%s%s)", cause_words(g->cause), dsq_state_name(g->state),
+                 slurm ? ", Slurm: " : "", slurm ? slurm : "");
         break;
     }
 }
@@ -226,9 +246,51 @@ text_failures(const struct dsq_report *r, const struct dsq_report_stats *s, FILE
         for (size_t k = 0; k < gr->count && k < GROUP_SHOW; k++)
             fprintf(out, "%s%zu", k ? ", " : "", r->lines[s->failed[gr->first + k]].line);
         fputs(gr->count > GROUP_SHOW ? ", ...)\n" : ")\n", out);
-        if (gr->kind == DSQ_GROUP_DSQ && first->reason)
+        if (gr->cause == DSQ_CAUSE_DSQ_ERROR && first->reason)
             fprintf(out, "    (line %zu: %s)\n", first->line, first->reason);
     }
+}
+
+/* Whether there is anything to say of resource what. */
+static int
+res_known(const struct dsq_report_resources *res, enum dsq_report_resource what)
+{
+    switch (what) {
+    case DSQ_RES_MEM:
+        return res->mem.max_kb > 0 || res->mem.oom;
+    case DSQ_RES_TIME:
+        return res->time.max > 0 || res->time.limited;
+    case DSQ_RES_CPUS:
+        return res->cpus.measured > 0;
+    }
+    return 0;
+}
+
+/* "next time:", then a sentence per resource in the caller's words. */
+static int
+text_resources(const struct dsq_report_stats *s, const struct dsq_report_words *words, FILE *out)
+{
+    static const char *const labels[] = {"memory:", "time:", "CPUs:"};
+    int said = 0;
+
+    if (!words || !words->resources)
+        return 0;
+    for (int k = DSQ_RES_MEM; k <= DSQ_RES_CPUS; k++) {
+        struct dsq_buf b = {0};
+        if (!res_known(&s->res, (enum dsq_report_resource)k))
+            continue;
+        if (words->resources(&s->res, (enum dsq_report_resource)k, &b) < 0) {
+            dsq_buf_free(&b);
+            return -1;
+        }
+        if (b.data) {
+            if (!said++)
+                fputs("next time:\n", out);
+            fprintf(out, "  %-11s%s\n", labels[k], b.data);
+        }
+        dsq_buf_free(&b);
+    }
+    return 0;
 }
 
 static void
@@ -265,6 +327,8 @@ dsq_report_print_text(const struct dsq_report *r, const struct dsq_report_words 
         if (b.data)
             fprintf(out, LABEL "%s\n", "advice:", b.data);
     }
+    if (text_resources(&s, words, out) < 0)
+        goto out;
     if (r->history)
         text_history(r, out);
     /* Once it is over, the command that runs again what did not end ok. */
@@ -329,6 +393,8 @@ line_json(const struct dsq_report *r, size_t i)
     json_object_set_new(o, "reason", li->reason ? json_string(li->reason) : json_null());
     json_object_set_new(o, "slurm_state",
                         li->slurm_state ? json_string(li->slurm_state) : json_null());
+    json_object_set_new(o, "cause",
+                        li->cause ? json_string(dsq_cause_name(li->cause)) : json_null());
     if (r->history) {
         json_t *h = json_array();
         for (size_t k = r->hist_first[i]; h && k < r->hist_first[i + 1]; k++) {
@@ -371,19 +437,18 @@ attempts_json(const struct dsq_report *r)
     return atts;
 }
 
-/* Each failure group: its state, exit or signal, size and first lines. */
+/* Each failure group: its cause, state, exit or signal, Slurm's state, size
+ * and first lines. */
 static json_t *
 failures_json(const struct dsq_report *r, const struct dsq_report_stats *s)
 {
-    static const char *const kinds[] = {[DSQ_GROUP_EXIT] = "failed",
-                                        [DSQ_GROUP_SIGNAL] = "signaled",
-                                        [DSQ_GROUP_INTERRUPTED] = "interrupted",
-                                        [DSQ_GROUP_LOST] = "lost",
-                                        [DSQ_GROUP_DSQ] = "failed"};
     json_t *fails = json_array();
 
     for (size_t g = 0; fails && g < s->ngroups; g++) {
         const struct dsq_report_group *gr = &s->groups[g];
+        const char *slurm = gr->cause == DSQ_CAUSE_EXIT || gr->cause == DSQ_CAUSE_SIGNAL
+                                ? NULL
+                                : dsq_report_slurm_name((unsigned)gr->code);
         json_t *lines = json_array();
 
         for (size_t k = 0; k < gr->count && k < GROUP_JSON; k++)
@@ -391,17 +456,72 @@ failures_json(const struct dsq_report *r, const struct dsq_report_stats *s)
                 lines, json_integer((json_int_t)r->lines[s->failed[gr->first + k]].line));
         json_array_append_new(
             fails,
-            json_pack("{s:s,s:o,s:o,s:I,s:o}", "state", kinds[gr->kind], "exit",
-                      gr->kind == DSQ_GROUP_EXIT ? json_integer(gr->code) : json_null(), "signal",
-                      gr->kind == DSQ_GROUP_SIGNAL ? json_integer(gr->code) : json_null(), "count",
+            json_pack("{s:s,s:s,s:o,s:o,s:o,s:I,s:o}", "cause", dsq_cause_name(gr->cause), "state",
+                      dsq_state_name(gr->state), "exit",
+                      gr->cause == DSQ_CAUSE_EXIT ? json_integer(gr->code) : json_null(), "signal",
+                      gr->cause == DSQ_CAUSE_SIGNAL ? json_integer(gr->code) : json_null(),
+                      "slurm_state", slurm ? json_string(slurm) : json_null(), "count",
                       (json_int_t)gr->count, "lines", lines));
     }
     return fails;
 }
 
+static json_t *
+jint_or_null(int known, json_int_t v)
+{
+    return known ? json_integer(v) : json_null();
+}
+
+/* The resources object: for each, what was asked, the max and p95 used,
+ * the suggestion and its words (null without them). */
+static json_t *
+resources_json(const struct dsq_report_stats *s, const struct dsq_report_words *words)
+{
+    const struct dsq_report_resources *res = &s->res;
+    json_t *o = json_object(), *text[3] = {NULL, NULL, NULL};
+
+    for (int k = DSQ_RES_MEM; k <= DSQ_RES_CPUS; k++) {
+        struct dsq_buf b = {0};
+        if (res_known(res, (enum dsq_report_resource)k) && words && words->resources &&
+            words->resources(res, (enum dsq_report_resource)k, &b) == 0 && b.data)
+            text[k] = json_string(b.data);
+        dsq_buf_free(&b);
+        if (!text[k])
+            text[k] = json_null();
+    }
+    /* clang-format off */
+    json_object_set_new(o, "mem", json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
+        "asked_mib", jint_or_null(res->mem.asked_mib > 0, (json_int_t)res->mem.asked_mib),
+        "max_kb", jint_or_null(s->finished > 0, res->mem.max_kb),
+        "p95_kb", jint_or_null(s->finished > 0, res->mem.p95_kb),
+        "suggest_mib", jint_or_null(res->mem.suggest_mib > 0, (json_int_t)res->mem.suggest_mib),
+        "out_of_memory", (json_int_t)res->mem.oom,
+        "out_of_memory_suggest_mib", jint_or_null(res->mem.oom_suggest_mib > 0,
+                                                  (json_int_t)res->mem.oom_suggest_mib),
+        "text", text[DSQ_RES_MEM]));
+    json_object_set_new(o, "time", json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
+        "asked_s", jint_or_null(res->time.asked_s > 0, res->time.asked_s),
+        "max", res->time.max > 0 ? jsec(res->time.max) : json_null(),
+        "p95", res->time.max > 0 ? jsec(res->time.p95) : json_null(),
+        "suggest_s", jint_or_null(res->time.suggest_s > 0, res->time.suggest_s),
+        "time_limit", (json_int_t)res->time.limited,
+        "time_limit_suggest_s", jint_or_null(res->time.limited_suggest_s > 0,
+                                             res->time.limited_suggest_s),
+        "text", text[DSQ_RES_TIME]));
+    json_object_set_new(o, "cpus", json_pack("{s:o,s:o,s:o,s:o,s:o}",
+        "asked", jint_or_null(res->cpus.asked > 0, res->cpus.asked),
+        "max", res->cpus.measured ? json_real(round(res->cpus.max * 1e3) / 1e3) : json_null(),
+        "p95", res->cpus.measured ? json_real(round(res->cpus.p95 * 1e3) / 1e3) : json_null(),
+        "suggest", jint_or_null(res->cpus.suggest > 0, res->cpus.suggest),
+        "text", text[DSQ_RES_CPUS]));
+    /* clang-format on */
+    return o;
+}
+
 /* The summary object; advice is the advice's text, NULL without one. */
 static json_t *
-summary_json(const struct dsq_report *r, const struct dsq_report_stats *s, const char *advice)
+summary_json(const struct dsq_report *r, const struct dsq_report_stats *s, const char *advice,
+             const struct dsq_report_words *words)
 {
     json_t *o = json_object(), *ids = json_array(), *states = json_object();
     json_t *el = json_object(), *slow = json_array();
@@ -454,6 +574,7 @@ summary_json(const struct dsq_report *r, const struct dsq_report_stats *s, const
                       (json_int_t)s->advice.tasks, "task_seconds", jsec(s->advice.task_seconds)));
     else
         json_object_set_new(o, "advice", json_null());
+    json_object_set_new(o, "resources", resources_json(s, words));
     return o;
 }
 
@@ -471,7 +592,7 @@ dsq_report_print_json(const struct dsq_report *r, const struct dsq_report_words 
         return -1;
     if (s.have_advice && advice_words(&s, words, &advice) < 0)
         goto out;
-    o = summary_json(r, &s, advice.data);
+    o = summary_json(r, &s, advice.data, words);
     if (!o || !(text = json_dumps(o, JSON_FLAGS)))
         goto out;
     if (!with_lines) {
@@ -535,7 +656,7 @@ tsv_escape(FILE *out, const char *s, size_t n)
 int
 dsq_report_print_tsv(const struct dsq_report *r, FILE *out)
 {
-    fputs("line\tstate\texit\tsignal\thost\tstart\tend\telapsed\tattempts\tcommand\n", out);
+    fputs("line\tstate\texit\tsignal\thost\tstart\tend\telapsed\tattempts\tcommand\tcause\n", out);
     for (size_t i = 0; i < r->nlines; i++) {
         const struct dsq_line_info *li = &r->lines[i];
         int ended = dsq_report_finished(li->state) && li->end > 0;
@@ -561,6 +682,9 @@ dsq_report_print_tsv(const struct dsq_report *r, FILE *out)
             fprintf(out, "%.6f", li->elapsed);
         fprintf(out, "\t%u\t", li->attempts);
         tsv_escape(out, dsq_jobfile_cmd(r->jf, i), r->jf->cmds[i].len);
+        putc('\t', out);
+        if (li->cause)
+            fputs(dsq_cause_name(li->cause), out);
         putc('\n', out);
     }
     return fflush(out) == EOF || ferror(out) ? -1 : 0;

@@ -12,6 +12,9 @@
 #include "report-stats.h"
 #include "report.h"
 
+/* The resources report-stats.h sizes, one sentence each. */
+enum dsq_report_resource { DSQ_RES_MEM, DSQ_RES_TIME, DSQ_RES_CPUS };
+
 /* Each appends one sentence to out and returns 0, or -1 when out of memory.
  * A NULL member (or words) leaves its sentence out (the JSON advice "text"
  * is then null). */
@@ -23,6 +26,10 @@ struct dsq_report_words {
     /* The command that reruns the lines of run_dir (NULL when the manifest
      * does not say) that did not end ok. */
     int (*rerun)(const char *run_dir, struct dsq_buf *out);
+    /* What was asked and used of resource `what`, and what to ask for next
+     * time: res's numbers in the words of the command line. */
+    int (*resources)(const struct dsq_report_resources *res, enum dsq_report_resource what,
+                     struct dsq_buf *out);
 };
 
 /* Each writes r (borrowed) to out and returns 0, or -1 when out of memory or

@@ -15,8 +15,9 @@
 
 /* A failure, to be grouped. */
 struct member {
-    enum dsq_report_group_kind kind;
+    enum dsq_cause cause;
     int code;
+    enum dsq_state state;
     size_t idx; /* line index */
 };
 
@@ -41,10 +42,12 @@ member_cmp(const void *a, const void *b)
 {
     const struct member *x = a, *y = b;
 
-    if (x->kind != y->kind)
-        return x->kind < y->kind ? -1 : 1;
+    if (x->cause != y->cause)
+        return x->cause < y->cause ? -1 : 1;
     if (x->code != y->code)
         return x->code < y->code ? -1 : 1;
+    if (x->state != y->state)
+        return x->state < y->state ? -1 : 1;
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
@@ -55,42 +58,25 @@ group_cmp(const void *a, const void *b)
 
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
-    if (x->kind != y->kind)
-        return x->kind < y->kind ? -1 : 1;
-    return x->code < y->code ? -1 : x->code > y->code;
+    if (x->cause != y->cause)
+        return x->cause < y->cause ? -1 : 1;
+    if (x->code != y->code)
+        return x->code < y->code ? -1 : 1;
+    return x->state < y->state ? -1 : x->state > y->state;
 }
 
 /* The failure group of a line, or -1 when it is not a failure. */
 static int
 failure_of(const struct dsq_line_info *li, struct member *mb)
 {
-    switch (li->state) {
-    case DSQ_ST_FAILED:
-        if (li->exit >= 0 && !(li->reason && li->reason[0])) {
-            mb->kind = DSQ_GROUP_EXIT;
-            mb->code = li->exit;
-        } else {
-            /* dsq could not start it (its output file, its shell): the
-             * reason says why, whatever exit status stands for it. */
-            mb->kind = DSQ_GROUP_DSQ;
-            mb->code = 0;
-        }
-        return 0;
-    case DSQ_ST_SIGNALED:
-        mb->kind = DSQ_GROUP_SIGNAL;
-        mb->code = li->signal;
-        return 0;
-    case DSQ_ST_INTERRUPTED:
-        mb->kind = DSQ_GROUP_INTERRUPTED;
-        mb->code = (int)dsq_report_slurm_code(li->slurm_state);
-        return 0;
-    case DSQ_ST_LOST:
-        mb->kind = DSQ_GROUP_LOST;
-        mb->code = (int)dsq_report_slurm_code(li->slurm_state);
-        return 0;
-    default:
+    if (li->cause == DSQ_CAUSE_NONE)
         return -1;
-    }
+    mb->cause = li->cause;
+    mb->state = li->state;
+    mb->code = li->cause == DSQ_CAUSE_EXIT     ? li->exit
+               : li->cause == DSQ_CAUSE_SIGNAL ? li->signal
+                                               : (int)dsq_report_slurm_code(li->slurm_state);
+    return 0;
 }
 
 void
@@ -138,6 +124,153 @@ stats_advice(const struct dsq_report *r, double *ok_el, size_t nok, struct dsq_r
     s->advice.parallel = w;
 }
 
+/* --- resources ---------------------------------------------------------- */
+
+uint64_t
+dsq_report_round_mem(double mib)
+{
+    uint64_t v = 64;
+
+    if (!(mib > 64))
+        return 64;
+    /* Powers of two; from 2 GiB on, three halves of each too. */
+    for (;;) {
+        if (v >= 2048 && (double)(v + v / 2) >= mib && (double)v < mib)
+            return v + v / 2;
+        if ((double)v >= mib)
+            return v;
+        if (v > UINT64_MAX / 4)
+            return v;
+        v *= 2;
+    }
+}
+
+long
+dsq_report_round_time(double seconds)
+{
+    static const long minutes[] = {1,  2,   5,   10,  15,  20,  30,  45,   60,
+                                   90, 120, 180, 240, 360, 480, 720, 1080, 1440};
+    const long day = 86400;
+
+    for (size_t k = 0; k < sizeof minutes / sizeof minutes[0]; k++)
+        if (!(seconds > (double)(minutes[k] * 60)))
+            return minutes[k] * 60;
+    if (seconds > 365.0 * day)
+        return 365 * day;
+    return (long)ceil(seconds / (double)day) * day;
+}
+
+/* Headroom: memory peaks vary with input, times more so. */
+#define MEM_HEADROOM 1.2
+#define TIME_HEADROOM 1.5
+#define TIME_HEADROOM_MIN_S 60.0
+#define CPU_SLACK 0.2
+
+void
+dsq_report_suggest(struct dsq_report_resources *res)
+{
+    struct dsq_report_mem *m = &res->mem;
+    struct dsq_report_time *t = &res->time;
+    struct dsq_report_cpus *c = &res->cpus;
+
+    m->suggest_mib =
+        m->max_kb > 0 ? dsq_report_round_mem((double)m->max_kb / 1024 * MEM_HEADROOM) : 0;
+    m->oom_suggest_mib = 0;
+    if (m->oom)
+        m->oom_suggest_mib = dsq_report_round_mem(
+            2 * (m->oom_at_mib ? (double)m->oom_at_mib : (double)m->max_kb / 1024));
+    t->suggest_s =
+        t->max > 0
+            ? dsq_report_round_time(fmax(t->max * TIME_HEADROOM, t->max + TIME_HEADROOM_MIN_S))
+            : 0;
+    t->limited_suggest_s =
+        t->limited && t->asked_s > 0 ? dsq_report_round_time(2 * (double)t->asked_s) : 0;
+    c->suggest = 0;
+    if (c->measured) {
+        double k = ceil(c->p95 - CPU_SLACK);
+        c->suggest = k < 1 ? 1 : (unsigned)k;
+    }
+}
+
+/* The nearest-rank p95 and the max of v[0..n), n > 0, reordering v. */
+static void
+p95_max(double *v, size_t n, double *p95, double *max)
+{
+    *max = v[0];
+    for (size_t k = 1; k < n; k++)
+        if (v[k] > *max)
+            *max = v[k];
+    *p95 = dsq_select_double(v, n, (size_t)ceil(0.95 * (double)n) - 1);
+}
+
+/* Memory a line of attempt a asked for, in MiB, 0 not asked. */
+static uint64_t
+mem_asked(const struct dsq_attempt *a)
+{
+    if (a->per_line.mem_mib)
+        return a->per_line.mem_mib;
+    return a->per_line.mem_per_cpu_mib * (a->per_line.cpus ? a->per_line.cpus : 1);
+}
+
+static int
+stats_resources(const struct dsq_report *r, struct dsq_report_stats *s)
+{
+    const struct dsq_attempt *a1 = &r->m.attempts[0];
+    struct dsq_report_resources *res = &s->res;
+    double *rss = dsq_calloc_big(r->nlines, sizeof *rss);
+    double *el = dsq_calloc_big(r->nlines, sizeof *el);
+    double *busy = dsq_calloc_big(r->nlines, sizeof *busy);
+    size_t nrss = 0, nel = 0;
+    double p95;
+
+    if (!rss || !el || !busy) {
+        free(rss);
+        free(el);
+        free(busy);
+        return -1;
+    }
+    res->mem.asked_mib = mem_asked(a1);
+    res->time.asked_s = a1->per_line.time_s;
+    res->cpus.asked = a1->per_line.cpus;
+    for (size_t i = 0; i < r->nlines; i++) {
+        const struct dsq_line_info *li = &r->lines[i];
+        const struct dsq_attempt *a = dsq_manifest_attempt(&r->m, li->attempt);
+
+        if (li->cause == DSQ_CAUSE_OUT_OF_MEMORY) {
+            uint64_t at = a ? mem_asked(a) : 0;
+            res->mem.oom++;
+            if (at > res->mem.oom_at_mib)
+                res->mem.oom_at_mib = at;
+        }
+        if (li->cause == DSQ_CAUSE_TIME_LIMIT &&
+            (li->state == DSQ_ST_INTERRUPTED || li->state == DSQ_ST_LOST))
+            res->time.limited++;
+        if (!dsq_report_finished(li->state))
+            continue;
+        rss[nrss++] = (double)li->maxrss_kb;
+        if (li->state == DSQ_ST_INTERRUPTED)
+            continue; /* cut short: its time says nothing of its length */
+        el[nel++] = li->elapsed;
+        if (li->elapsed >= 1)
+            busy[res->cpus.measured++] = (li->utime + li->stime) / li->elapsed;
+    }
+    if (nrss) {
+        double max;
+        p95_max(rss, nrss, &p95, &max);
+        res->mem.max_kb = (long)max;
+        res->mem.p95_kb = (long)p95;
+    }
+    if (nel)
+        p95_max(el, nel, &res->time.p95, &res->time.max);
+    if (res->cpus.measured)
+        p95_max(busy, res->cpus.measured, &res->cpus.p95, &res->cpus.max);
+    dsq_report_suggest(res);
+    free(rss);
+    free(el);
+    free(busy);
+    return 0;
+}
+
 /* Keep the SLOWEST longest, longest first; ties keep file order. */
 static void
 note_slow(const struct dsq_report *r, size_t i, struct dsq_report_stats *s)
@@ -183,11 +316,12 @@ group_failures(struct member *members, size_t n, struct dsq_report_stats *s)
     if (!s->failed || !s->groups)
         return -1;
     for (size_t k = 0; k < n; k++) {
-        if (k == 0 || members[k].kind != members[k - 1].kind ||
-            members[k].code != members[k - 1].code) {
+        if (k == 0 || members[k].cause != members[k - 1].cause ||
+            members[k].code != members[k - 1].code || members[k].state != members[k - 1].state) {
             struct dsq_report_group *g = &s->groups[s->ngroups++];
-            g->kind = members[k].kind;
+            g->cause = members[k].cause;
             g->code = members[k].code;
+            g->state = members[k].state;
             g->count = 0;
             g->first = k;
         }
@@ -253,7 +387,7 @@ dsq_report_stats_make(const struct dsq_report *r, struct dsq_report_stats *s)
         s->have_eff = 1;
     }
     stats_advice(r, ok_el, nok, s);
-    if (group_failures(members, nmembers, s) < 0)
+    if (group_failures(members, nmembers, s) < 0 || stats_resources(r, s) < 0)
         goto out;
     rc = 0;
 out:

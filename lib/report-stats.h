@@ -6,24 +6,21 @@
 #define DSQ_REPORT_STATS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "report.h"
 
 #define DSQ_REPORT_SLOWEST 5
 
-/* The cause of a failure group, in the order groups of equal size are
- * listed. */
-enum dsq_report_group_kind {
-    DSQ_GROUP_EXIT,        /* failed: code is the exit status */
-    DSQ_GROUP_SIGNAL,      /* signaled: code is the signal */
-    DSQ_GROUP_INTERRUPTED, /* code is dsq_report_slurm_code() of the line's */
-    DSQ_GROUP_LOST,        /*   Slurm state, 0 without one */
-    DSQ_GROUP_DSQ,         /* failed, never started by dsq (see the reason) */
-};
-
+/* The lines that did not end ok (and will not: pending and running lines
+ * are not in any), grouped by cause, then code, then state: groups of equal
+ * size are listed in that order. */
 struct dsq_report_group {
-    enum dsq_report_group_kind kind;
-    int code;
+    enum dsq_cause cause;
+    int code; /* DSQ_CAUSE_EXIT: the exit status; DSQ_CAUSE_SIGNAL: the
+                 signal; else dsq_report_slurm_code() of the lines' Slurm
+                 state, 0 without one */
+    enum dsq_state state;
     size_t count;
     size_t first; /* its lines: failed[first .. first + count) */
 };
@@ -38,6 +35,59 @@ struct dsq_report_advice {
     unsigned parallel;     /* lines at once in a task, as estimated */
 };
 
+/* What each line asked for, what the lines used, and what to ask for next
+ * time, per line (dsq(1) documents the headroom rules).  What was asked is
+ * attempt 1's request (the plan of the whole job file). */
+struct dsq_report_mem {
+    uint64_t asked_mib;       /* --mem, or --mem-per-cpu x CPUs; 0 not asked */
+    long max_kb, p95_kb;      /* peak memory of the finished lines */
+    uint64_t suggest_mib;     /* the max with headroom, rounded; 0 none */
+    size_t oom;               /* lines whose cause is out_of_memory */
+    uint64_t oom_at_mib;      /* the most they asked (their attempts'), 0 not
+                                 asked */
+    uint64_t oom_suggest_mib; /* twice that (or twice their peak), rounded;
+                                 0 none */
+};
+
+struct dsq_report_time {
+    long asked_s;           /* -t, -1 not asked */
+    double max, p95;        /* wall seconds of the lines that ended by
+                               themselves (ok, failed, signaled) */
+    long suggest_s;         /* the max with headroom, rounded; 0 none */
+    size_t limited;         /* lines whose cause is time_limit and that
+                               started (interrupted, lost) */
+    long limited_suggest_s; /* twice what was asked, rounded; 0 none */
+};
+
+struct dsq_report_cpus {
+    unsigned asked;   /* -c, 0 not asked (one CPU) */
+    double max, p95;  /* CPUs kept busy (CPU time / wall time) by the lines
+                         that ended by themselves and ran 1 s or more */
+    size_t measured;  /* those lines */
+    unsigned suggest; /* 0 none (nothing measured) */
+};
+
+struct dsq_report_resources {
+    struct dsq_report_mem mem;
+    struct dsq_report_time time;
+    struct dsq_report_cpus cpus;
+};
+
+/* The rounding of suggestions to values people write: memory up to 64,
+ * 128, 256, 512 MiB, 1, 2, 3, 4, 6, 8, 12, 16 GiB ... (powers of two, and
+ * from 2 GiB three times them too); time up to 1, 2, 5, 10, 15, 20, 30, 45
+ * minutes, 1, 1.5, 2, 3, 4, 6, 8, 12, 18 hours, then whole days. */
+uint64_t dsq_report_round_mem(double mib);
+long dsq_report_round_time(double seconds);
+
+/* The suggestions from what was asked and used (the fields above them
+ * filled): pure, for tests.  Memory: the peak x 1.2; time: the longest x
+ * 1.5, and at least a minute more; CPUs: the p95 of CPUs kept busy, less a
+ * fifth of one, rounded up, at least 1.  Lines out of memory: twice what
+ * they asked (or their peak when nothing was asked); lines stopped at the
+ * time limit: twice the limit. */
+void dsq_report_suggest(struct dsq_report_resources *res);
+
 struct dsq_report_stats {
     size_t finished; /* lines measured (dsq_report_finished()) */
     /* With finished > 0: wall seconds, CPU seconds, the largest peak memory
@@ -50,13 +100,15 @@ struct dsq_report_stats {
     int have_eff;
     size_t slowest[DSQ_REPORT_SLOWEST]; /* line indices, longest first */
     size_t nslowest;
-    size_t *failed; /* owned: line indices of the failures, by group, each
-                       group in file order */
+    size_t *failed; /* owned: line indices of the failures (not_run lines
+                       too), by group, each group in file order */
     size_t nfailed;
     struct dsq_report_group *groups; /* owned: largest first */
     size_t ngroups;
     struct dsq_report_advice advice; /* if have_advice */
     int have_advice;
+    struct dsq_report_resources res; /* if finished > 0 or res.mem.oom or
+                                        res.time.limited */
 };
 
 /* Fill s from r (borrowed for the call).  -1 only when out of memory, with

@@ -30,6 +30,7 @@ struct merge {
     double s_t, e_t;
     long s_pid;
     const char *s_host, *e_host;
+    size_t e_task; /* the task of the end record */
     unsigned char has_s, has_e;
     unsigned char alive; /* the host check, once asked: 1 gone, 2 alive */
     unsigned char later; /* decided once every line's host check is in */
@@ -51,6 +52,9 @@ struct loadctx {
     size_t nseen, capseen;
     size_t stray, stray_line;
     int oom;
+    struct seen *oomt; /* (attempt, task) of end records with "oom"; idx is
+                          the task.  Few: the lines killed for memory. */
+    size_t noomt, capoomt;
 };
 
 /* Order of records of one line: attempt, then restart, then time. */
@@ -138,6 +142,7 @@ on_record(const struct dsq_record *rec, void *arg)
         m->e_rst = rec->restart;
         m->e_t = rec->t;
         m->e_host = intern(c, host, &c->last_host);
+        m->e_task = rec->task;
         li->state = rec->state;
         li->exit = rec->exit;
         li->signal = rec->signal;
@@ -145,6 +150,18 @@ on_record(const struct dsq_record *rec, void *arg)
         li->utime = rec->utime;
         li->stime = rec->stime;
         li->maxrss_kb = rec->maxrss_kb;
+        li->oom = rec->oom;
+        if (rec->oom) {
+            struct seen *s = dsq_grow(c->oomt, &c->capoomt, c->noomt + 1, sizeof *s, 16);
+            if (!s) {
+                c->oom = 1;
+                return -1;
+            }
+            c->oomt = s;
+            c->oomt[c->noomt].idx = rec->task;
+            c->oomt[c->noomt].att = rec->attempt;
+            c->oomt[c->noomt++].rst = rec->restart;
+        }
         li->reason = reason[0] ? intern(c, reason, &c->last_reason) : NULL;
     }
     return c->oom ? -1 : 0;
@@ -411,6 +428,100 @@ dsq_report_decide(const struct dsq_line_facts *f)
     return v;
 }
 
+/* --- the cause of a line ------------------------------------------------ */
+
+static const char *const cause_names[DSQ_CAUSE__COUNT] = {
+    [DSQ_CAUSE_NONE] = NULL,
+    [DSQ_CAUSE_EXIT] = "exit",
+    [DSQ_CAUSE_SIGNAL] = "signal",
+    [DSQ_CAUSE_OUT_OF_MEMORY] = "out_of_memory",
+    [DSQ_CAUSE_TIME_LIMIT] = "time_limit",
+    [DSQ_CAUSE_CANCELLED] = "cancelled",
+    [DSQ_CAUSE_NODE_FAILURE] = "node_failure",
+    [DSQ_CAUSE_PREEMPTED] = "preempted",
+    [DSQ_CAUSE_DSQ_ERROR] = "dsq_error",
+    [DSQ_CAUSE_UNKNOWN] = "unknown",
+};
+
+const char *
+dsq_cause_name(enum dsq_cause c)
+{
+    return (unsigned)c < DSQ_CAUSE__COUNT ? cause_names[c] : NULL;
+}
+
+/* What Slurm's explaining end state of a task says of its lines. */
+static enum dsq_cause
+slurm_cause(const char *slurm_state)
+{
+    static const struct {
+        const char *name;
+        enum dsq_cause cause;
+    } map[] = {
+        {"TIMEOUT", DSQ_CAUSE_TIME_LIMIT},          {"DEADLINE", DSQ_CAUSE_TIME_LIMIT},
+        {"CANCELLED", DSQ_CAUSE_CANCELLED},         {"NODE_FAIL", DSQ_CAUSE_NODE_FAILURE},
+        {"BOOT_FAIL", DSQ_CAUSE_NODE_FAILURE},      {"PREEMPTED", DSQ_CAUSE_PREEMPTED},
+        {"OUT_OF_MEMORY", DSQ_CAUSE_OUT_OF_MEMORY},
+    };
+
+    for (size_t k = 0; slurm_state && k < sizeof map / sizeof map[0]; k++)
+        if (!strcmp(slurm_state, map[k].name))
+            return map[k].cause;
+    return DSQ_CAUSE_NONE;
+}
+
+/* The signals Slurm stops a task's processes with. */
+static int
+stop_signal(int sig)
+{
+    return sig == SIGTERM || sig == SIGKILL || sig == SIGINT || sig == SIGHUP;
+}
+
+/* A line killed by SIGKILL is out of memory when its cgroup counted the
+ * kill (the record's oom), or Slurm says its task ran out and no line of the
+ * task is on record as the one killed for it; a line that died
+ * of Slurm's stop signals in a task Slurm stopped died of that stop; else
+ * the exit or signal is the line's own.  Interrupted, lost and never run
+ * lines have only Slurm's word (a lost line's runner may itself have been
+ * killed for memory; an interrupted or unstarted line was not). */
+enum dsq_cause
+dsq_report_cause(const struct dsq_cause_facts *f)
+{
+    enum dsq_cause slurm = slurm_cause(f->slurm_state);
+    int stopped = slurm != DSQ_CAUSE_NONE && slurm != DSQ_CAUSE_OUT_OF_MEMORY;
+
+    switch (f->state) {
+    case DSQ_ST_FAILED:
+        if (f->dsq_error)
+            return DSQ_CAUSE_DSQ_ERROR;
+        if (f->exit < 0)
+            return DSQ_CAUSE_UNKNOWN;
+        if (f->exit == 128 + SIGKILL &&
+            (f->oom || (slurm == DSQ_CAUSE_OUT_OF_MEMORY && !f->task_oom)))
+            return DSQ_CAUSE_OUT_OF_MEMORY;
+        if (stopped && f->exit > 128 && stop_signal(f->exit - 128))
+            return slurm;
+        return DSQ_CAUSE_EXIT;
+    case DSQ_ST_SIGNALED:
+        if (f->signal <= 0)
+            return DSQ_CAUSE_UNKNOWN;
+        if (f->signal == SIGKILL && (f->oom || (slurm == DSQ_CAUSE_OUT_OF_MEMORY && !f->task_oom)))
+            return DSQ_CAUSE_OUT_OF_MEMORY;
+        if (stopped && stop_signal(f->signal))
+            return slurm;
+        return DSQ_CAUSE_SIGNAL;
+    case DSQ_ST_INTERRUPTED:
+        if (f->oom)
+            return DSQ_CAUSE_OUT_OF_MEMORY;
+        return stopped ? slurm : DSQ_CAUSE_UNKNOWN;
+    case DSQ_ST_LOST:
+        return slurm != DSQ_CAUSE_NONE ? slurm : DSQ_CAUSE_UNKNOWN;
+    case DSQ_ST_NOT_RUN:
+        return stopped ? slurm : DSQ_CAUSE_UNKNOWN;
+    default: /* ok, or it may still end ok */
+        return DSQ_CAUSE_NONE;
+    }
+}
+
 /* The facts of line index i for dsq_report_decide(), but planned_here.  The
  * host check is a system call or two: made once, and only for a line whose
  * latest record is a start that no queue explains. */
@@ -443,10 +554,21 @@ facts_of(const struct dsq_report *r, const struct attinfo *ai, struct merge *m, 
 }
 
 /* Line index i as v says, from the records m merged. */
+/* Whether an end record of (attempt, task) said "oom". */
+static int
+task_oom(const struct loadctx *c, unsigned att, size_t task)
+{
+    for (size_t k = 0; k < c->noomt; k++)
+        if (c->oomt[k].att == att && c->oomt[k].idx == task)
+            return 1;
+    return 0;
+}
+
 static void
-apply(struct dsq_report *r, const struct merge *m, size_t i, const struct dsq_line_facts *f,
+apply(const struct loadctx *c, const struct merge *m, size_t i, const struct dsq_line_facts *f,
       const struct dsq_line_verdict *v)
 {
+    struct dsq_report *r = c->r;
     struct dsq_line_info *li = &r->lines[i];
 
     li->attempt = f->attempt;
@@ -459,7 +581,7 @@ apply(struct dsq_report *r, const struct merge *m, size_t i, const struct dsq_li
         li->end = m->e_t;
         li->start = m->has_s && m->s_att == m->e_att && m->s_rst == m->e_rst ? m->s_t
                                                                              : m->e_t - li->elapsed;
-        return;
+        break;
     case DSQ_SHOW_START:
         li->host = m->s_host;
         li->start = m->s_t;
@@ -469,20 +591,37 @@ apply(struct dsq_report *r, const struct merge *m, size_t i, const struct dsq_li
         li->start = 0;
         break;
     }
-    li->end = 0;
-    li->exit = -1;
-    li->signal = 0;
-    li->elapsed = li->utime = li->stime = 0;
-    li->maxrss_kb = 0;
-    li->reason = NULL;
+    if (v->shown != DSQ_SHOW_END) {
+        li->end = 0;
+        li->exit = -1;
+        li->signal = 0;
+        li->elapsed = li->utime = li->stime = 0;
+        li->maxrss_kb = 0;
+        li->reason = NULL;
+        li->oom = 0;
+    }
+    {
+        struct dsq_cause_facts cf = {0};
+
+        cf.state = li->state;
+        cf.exit = li->exit;
+        cf.signal = li->signal;
+        cf.dsq_error = li->state == DSQ_ST_FAILED && li->reason && li->reason[0];
+        cf.oom = li->oom;
+        cf.task_oom = v->shown == DSQ_SHOW_END && task_oom(c, m->e_att, m->e_task);
+        cf.slurm_state = li->slurm_state;
+        li->cause = dsq_report_cause(&cf);
+    }
 }
 
 /* Every line's state.  A line that its planned attempt has not recorded,
  * with no queue to ask, waits while that attempt visibly runs here, which
  * the other lines' host checks tell: such lines are decided last. */
 static void
-decide_lines(struct dsq_report *r, struct attinfo *ai, struct merge *mg)
+decide_lines(const struct loadctx *c, struct attinfo *ai)
 {
+    struct dsq_report *r = c->r;
+    struct merge *mg = c->mg;
     size_t nat = r->m.nattempts, other_here = 0, later = 0;
     struct dsq_line_facts f;
     struct dsq_line_verdict v;
@@ -501,7 +640,7 @@ decide_lines(struct dsq_report *r, struct attinfo *ai, struct merge *mg)
             later++;
             continue;
         }
-        apply(r, &mg[i], i, &f, &v);
+        apply(c, &mg[i], i, &f, &v);
     }
     for (size_t i = 0; later && i < r->nlines; i++) {
         if (!mg[i].later)
@@ -509,7 +648,7 @@ decide_lines(struct dsq_report *r, struct attinfo *ai, struct merge *mg)
         facts_of(r, ai, &mg[i], i, &f);
         f.planned_here = ai[f.planned - 1].local_running > 0 || (f.planned == 1 && other_here);
         v = dsq_report_decide(&f);
-        apply(r, &mg[i], i, &f, &v);
+        apply(c, &mg[i], i, &f, &v);
         later--;
     }
     r->over = !r->counts[DSQ_ST_PENDING] && !r->counts[DSQ_ST_RUNNING];
@@ -747,12 +886,13 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
     if (plan_lines(r, ai, run_dir, err) < 0 || read_records(&c, run_dir, err) < 0 ||
         ask_queue(r, ai, err) < 0)
         goto out;
-    decide_lines(r, ai, c.mg);
+    decide_lines(&c, ai);
     ok = 1;
 out:
     attinfo_free(ai, r->m.nattempts);
     free(c.mg);
     free(c.seen);
+    free(c.oomt);
     if (!ok) {
         dsq_report_destroy(r);
         return NULL;

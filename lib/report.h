@@ -15,6 +15,26 @@
 #include "record.h"
 #include "slurm.h"
 
+/* Why a line did not end ok (dsq_report_cause()); NONE for a line that did,
+ * or that may still. */
+enum dsq_cause {
+    DSQ_CAUSE_NONE = 0,
+    DSQ_CAUSE_EXIT,          /* its command exited non-zero (exit) */
+    DSQ_CAUSE_SIGNAL,        /* killed by a signal dsq did not send (signal) */
+    DSQ_CAUSE_OUT_OF_MEMORY, /* killed for memory: its cgroup's OOM kill, or
+                                Slurm's OUT_OF_MEMORY of its task */
+    DSQ_CAUSE_TIME_LIMIT,    /* its task reached its time limit */
+    DSQ_CAUSE_CANCELLED,     /* its task was cancelled */
+    DSQ_CAUSE_NODE_FAILURE,  /* its task's node failed (or never booted) */
+    DSQ_CAUSE_PREEMPTED,     /* its task was preempted */
+    DSQ_CAUSE_DSQ_ERROR,     /* dsq could not run it (the record's reason) */
+    DSQ_CAUSE_UNKNOWN,       /* nothing on record or from Slurm says */
+    DSQ_CAUSE__COUNT
+};
+
+/* "exit", "signal", "out_of_memory", ...; static, NULL for NONE. */
+const char *dsq_cause_name(enum dsq_cause c);
+
 struct dsq_line_info {
     size_t line;      /* 1-based physical line */
     size_t task;      /* array task of the line in attempt `planned` */
@@ -34,6 +54,8 @@ struct dsq_line_info {
                                 array task where it explains a line that did
                                 not succeed (see dsq_report_slurm_name()),
                                 else NULL */
+    int oom;                 /* its end record says "oom" */
+    enum dsq_cause cause;    /* dsq_report_cause() of the above */
 };
 
 /* One (attempt, restart) of a line, for report --history. */
@@ -146,5 +168,25 @@ struct dsq_line_verdict {
 
 /* The state of the line f describes (f borrowed for the call). */
 struct dsq_line_verdict dsq_report_decide(const struct dsq_line_facts *f);
+
+/* --- the cause of a line -----------------------------------------------
+ * dsq_report_cause() is the whole decision, from what the line's decided
+ * state, its end record and Slurm's end state of its task say; it claims
+ * only what they prove: records alone give exit, signal, out_of_memory
+ * (the cgroup's count) and dsq_error, Slurm the rest, and unknown stands
+ * for nothing known. */
+struct dsq_cause_facts {
+    enum dsq_state state;    /* decided (dsq_report_decide()) */
+    int exit;                /* the end record's, -1 none */
+    int signal;              /* the end record's, 0 none */
+    int dsq_error;           /* failed, with dsq's reason: never started */
+    int oom;                 /* the end record's "oom" */
+    int task_oom;            /* some line of the same array task (and
+                                attempt) has "oom": Slurm's OUT_OF_MEMORY of
+                                the task is that line's, not every line's */
+    const char *slurm_state; /* the verdict's (explaining states only) */
+};
+
+enum dsq_cause dsq_report_cause(const struct dsq_cause_facts *f);
 
 #endif

@@ -78,7 +78,7 @@ teardown() {
     # Line 8: attempt 1 ended ok, attempt 2 started and vanished: lost.
     json_eq "$(jq -c '.lines[6] | [.line,.state,.attempts,.host]' <<<"$j")" '[8,"lost",2,"node-gone"]'
     json_eq "$(jq -c '.lines[7]' <<<"$j")" \
-        '{"line":9,"state":"not_run","exit":null,"signal":null,"host":null,"start":null,"end":null,"elapsed":null,"attempts":0,"command":"never run","task":7,"cpu_seconds":null,"maxrss_kb":null,"reason":null,"slurm_state":null}'
+        '{"line":9,"state":"not_run","exit":null,"signal":null,"host":null,"start":null,"end":null,"elapsed":null,"attempts":0,"command":"never run","task":7,"cpu_seconds":null,"maxrss_kb":null,"reason":null,"slurm_state":null,"cause":"unknown"}'
     # Line 10: its end record precedes its start record in the file.
     json_eq "$(jq -c '.lines[8] | [.line,.state,.start,.end,.elapsed]' <<<"$j")" '[10,"ok",1000,1030,30]'
     [ "$(jq '.lines | length' <<<"$j")" -eq 9 ]
@@ -94,7 +94,7 @@ teardown() {
     json_eq "$(jq -c '[.finished, .cpu_seconds, .cpu_efficiency, .maxrss_kb]' <<<"$j")" '[6,57,0.2714,204800]'
     json_eq "$(jq -c '[.slowest[].line]' <<<"$j")" '[7,6,5,10,3]'
     json_eq "$(jq -c '.failures' <<<"$j")" \
-        '[{"state":"failed","exit":4,"signal":null,"count":2,"lines":[5,6]},{"state":"lost","exit":null,"signal":null,"count":2,"lines":[4,8]},{"state":"signaled","exit":null,"signal":9,"count":1,"lines":[7]}]'
+        '[{"cause":"exit","state":"failed","exit":4,"signal":null,"slurm_state":null,"count":2,"lines":[5,6]},{"cause":"unknown","state":"lost","exit":null,"signal":null,"slurm_state":null,"count":2,"lines":[4,8]},{"cause":"signal","state":"signaled","exit":null,"signal":9,"slurm_state":null,"count":1,"lines":[7]},{"cause":"unknown","state":"not_run","exit":null,"signal":null,"slurm_state":null,"count":1,"lines":[9]}]'
     json_eq "$(jq -c '.advice | [.lines_per_task, .tasks, .task_seconds]' <<<"$j")" '[9,1,180]'
 }
 
@@ -111,7 +111,8 @@ teardown() {
     [[ "$output" == *"peak memory: 200.0 MiB (line 6)"* ]]
     [[ "$output" == *"slowest:     line 7 (1m 00s), line 6 (50.0 s), line 5 (40.0 s), line 10 (30.0 s), line 3 (20.0 s)"* ]]
     [[ "$output" == *"  exit 4: 2 lines (5, 6)"* ]]
-    [[ "$output" == *"  lost: 2 lines (4, 8)"* ]]
+    [[ "$output" == *"  unknown (lost): 2 lines (4, 8)"* ]]
+    [[ "$output" == *"  unknown (not_run): 1 line (9)"* ]]
     [[ "$output" == *"  signal 9 (KILL): 1 line (7)"* ]]
     [[ "$output" == *"median successful line takes 20.0 s: --tasks 1 runs all 9 lines in one array task of about 3 minutes"* ]]
     # Zero counts are not listed.
@@ -122,9 +123,10 @@ teardown() {
     run_dir=$(fixture_copy report-merge "$WORK/merge")
     run --separate-stderr dsq report "$run_dir" --tsv
     [ "$status" -eq 0 ]
-    [ "${lines[0]}" = "$(printf 'line\tstate\texit\tsignal\thost\tstart\tend\telapsed\tattempts\tcommand')" ]
-    [ "${lines[1]}" = "$(printf '1\tok\t0\t\tnode1\t2000.000000\t2010.000000\t10.000000\t2\techo first')" ]
-    [ "${lines[8]}" = "$(printf '9\tnot_run\t\t\t\t\t\t\t0\tnever run')" ]
+    [ "${lines[0]}" = "$(printf 'line\tstate\texit\tsignal\thost\tstart\tend\telapsed\tattempts\tcommand\tcause')" ]
+    [ "${lines[1]}" = "$(printf '1\tok\t0\t\tnode1\t2000.000000\t2010.000000\t10.000000\t2\techo first\t')" ]
+    [[ "${lines[5]}" == *"$(printf '\tfailed\t4\t')"*"$(printf '\texit')" ]]
+    [ "${lines[8]}" = "$(printf '9\tnot_run\t\t\t\t\t\t\t0\tnever run\tunknown')" ]
     [ "${#lines[@]}" -eq 10 ]
 }
 
@@ -156,6 +158,7 @@ teardown() {
     [ "$(jq -r '.lines[0].host' <<<"$j")" = "$(hostname -s)" ]
     [ "$(jq '[.lines[] | .start <= .end and .elapsed >= 0] | all' <<<"$j")" = true ]
     json_eq "$(jq -c '.failures | map([.exit, .signal, .count])' <<<"$j")" '[[3,null,2],[null,9,1]]'
+    json_eq "$(jq -c '[.lines[] | .cause]' <<<"$j")" '[null,"exit","signal",null,"exit"]'
     run dsq report --status-dir st
     [[ "$output" == *"exit 3: 2 lines (3, 7)"* ]]
     [[ "$output" == *"signal 9 (KILL): 1 line (5)"* ]]
@@ -166,9 +169,9 @@ teardown() {
     dsq --job-file jobs.txt --dry-run --status-dir st >/dev/null
     run dsq report --status-dir st --tsv
     [ "$status" -eq 0 ]
-    [[ "${lines[1]}" == *"$(printf '\t1\techo "a\\tb" \\\\\\\\ x')" ]]
-    [[ "${lines[2]}" == *"$(printf '\t1\techo \xff')" ]]
-    [ "$(printf '%s\n' "${lines[1]}" | awk -F'\t' '{print NF}')" -eq 10 ]
+    [[ "${lines[1]}" == *"$(printf '\t1\techo "a\\tb" \\\\\\\\ x\t')" ]]
+    [[ "${lines[2]}" == *"$(printf '\t1\techo \xff\t')" ]]
+    [ "$(printf '%s\n' "${lines[1]}" | awk -F'\t' '{print NF}')" -eq 11 ]
 }
 
 @test "SIGTERM to a dry run: the running line is interrupted, the rest not_run" {
@@ -186,7 +189,9 @@ teardown() {
     json_eq "$(jq -c '[.states.interrupted, .states.not_run, .over]' <<<"$j")" '[1,2,true]'
     run dsq report --status-dir st
     [[ "$output" == *"states:      1 interrupted, 2 not_run"* ]]
-    [[ "$output" == *"interrupted: 1 line (1)"* ]]
+    # Without Slurm, nothing says why the run was stopped.
+    [[ "$output" == *"unknown (interrupted): 1 line (1)"* ]]
+    [[ "$output" == *"unknown (not_run): 2 lines (2, 3)"* ]]
 }
 
 @test "SIGKILL of a dry run: running while the line lives, lost after" {
@@ -256,4 +261,31 @@ teardown() {
     run dsq report --status-dir "my runs"
     [ "$status" -eq 0 ]
     [[ "$output" == *"run again:   dsq autopsy '$WORK/my runs/dsq-jobs-"*"' > rerun.txt"* ]]
+}
+
+@test "next time: lines of known sizes give the memory, time and CPUs to ask for" {
+    # tail holds its whole input (no newline) in memory: about 150 MiB at
+    # most, 1-2 s a line, one CPU mostly idle.
+    printf '%s\n' 'head -c 150M /dev/zero | tail > /dev/null; sleep 1' \
+        'head -c 50M /dev/zero | tail > /dev/null; sleep 2' 'sleep 1' > jobs.txt
+    run dsq --job-file jobs.txt --dry-run --status-dir st --mem 4G -t 1:00:00 -c 2
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"next time:"* ]]
+    [[ "$output" == *"  memory:    asked --mem 4G per line; used at most 15"*" MiB (p95 15"*" MiB): --mem 256M would do"* ]]
+    [[ "$output" == *"  time:      asked -t 1:00:00 per line; the longest took 2."*" s (p95 2."*" s): -t 02:00 would do"* ]]
+    [[ "$output" == *"  CPUs:      asked -c 2 per line; lines kept at most 0."*" CPUs busy (p95 0."*"): -c 1 would do"* ]]
+    run --separate-stderr dsq report --status-dir st --json
+    j="$output"
+    json_eq "$(jq -c '.resources | [.mem.asked_mib, .mem.suggest_mib, .mem.out_of_memory, .time.asked_s, .time.suggest_s, .cpus.asked, .cpus.suggest]' <<<"$j")" \
+        '[4096,256,0,3600,120,2,1]'
+    # The peak is the measured one: at least the 150 MiB the line held.
+    [ "$(jq '.resources.mem.max_kb >= 150 * 1024 and .resources.mem.max_kb < 200 * 1024' <<<"$j")" = true ]
+    [ "$(jq '.resources.time.max >= 2 and .resources.time.p95 == .resources.time.max' <<<"$j")" = true ]
+    [ "$(jq -r '.resources.mem.text' <<<"$j")" = "$(grep -o 'asked --mem 4G.*' <<<"$(dsq report --status-dir st)")" ]
+    # Nothing asked: what covers it.
+    run dsq --job-file jobs.txt --dry-run --status-dir st2
+    [[ "$output" == *"  memory:    no --mem asked; used at most "*": --mem 256M covers it"* ]]
+    [[ "$output" == *"  time:      no -t asked; the longest took "*": -t 02:00 covers it"* ]]
+    [[ "$output" == *"  CPUs:      one CPU per line (no -c); lines kept at most "*": about right"* ]]
 }

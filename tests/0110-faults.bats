@@ -144,6 +144,10 @@ side_line() {
     json_eq "$(jq -c '[.lines[] | [.line, .state]]' <<<"$j")" \
         '[[2,"ok"],[3,"interrupted"],[4,"not_run"],[5,"ok"],[6,"interrupted"],[7,"not_run"]]'
     [ "$(jq -r '[.lines[] | select(.state == "interrupted") | .slurm_state] | unique | join(" ")' <<<"$j")" = CANCELLED ]
+    # Why: cancelled, for the lines stopped (line 6 by the KILL too) and
+    # for those never started.
+    json_eq "$(jq -c '[.lines[] | [.line, .cause]]' <<<"$j")" \
+        '[[2,null],[3,"cancelled"],[4,"cancelled"],[5,null],[6,"cancelled"],[7,"cancelled"]]'
     # The records say why: the runner's SIGTERM; line 6 needed the KILL.
     [ "$(end_field 3 reason "$rd")" = "runner received SIGTERM" ]
     [ "$(end_field 6 signal "$rd")" = 9 ]
@@ -188,8 +192,11 @@ side_line() {
         '[[1,"interrupted"],[2,"ok"],[3,"ok"],[4,"not_run"]]'
     [ "$(jq -r '.lines[0].slurm_state' <<<"$j")" = TIMEOUT ]
     [ "$(jq '[.states[]] | add' <<<"$j")" = 4 ]
+    json_eq "$(jq -c '[.lines[] | [.line, .cause]]' <<<"$j")" \
+        '[[1,"time_limit"],[2,null],[3,null],[4,"time_limit"]]'
     run dsq report "$rd"
-    [[ "$output" == *"interrupted (Slurm: TIMEOUT): 1 line"* ]]
+    [[ "$output" == *"time limit (interrupted, Slurm: TIMEOUT): 1 line (1)"* ]]
+    [[ "$output" == *"time limit (not_run, Slurm: TIMEOUT): 1 line (4)"* ]]
     # The drain, in the records: line 3's slot fell free well before the
     # limit, and no line started after that.
     e3=$(end_field 3 t "$rd")
@@ -229,8 +236,9 @@ side_line() {
     json_eq "$(jq -c '[.lines[] | [.line, .state, .slurm_state]]' <<<"$j")" \
         '[[1,"ok",null],[2,"ok",null],[3,"lost","NODE_FAIL"],[4,"lost","NODE_FAIL"]]'
     [ "$(jq -r .over <<<"$j")" = true ]
+    json_eq "$(jq -c '[.lines[] | .cause]' <<<"$j")" '[null,null,"node_failure","node_failure"]'
     run dsq report "$rd"
-    [[ "$output" == *"lost (Slurm: NODE_FAIL): 2 lines (3, 4)"* ]]
+    [[ "$output" == *"node failure (lost, Slurm: NODE_FAIL): 2 lines (3, 4)"* ]]
     [ "$(dsq autopsy "$rd" 2>/dev/null)" = "$(sed -n '3p;4p' jobs.txt)" ]
     # The rerun: attempt 2 in the same run directory, on the node left.
     touch go

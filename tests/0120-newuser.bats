@@ -276,7 +276,9 @@ on_tty() {
     run dsq report
     [[ "$output" == *"(line 1: cannot open line output /proc/nope/1"* ]]
     run dsq report --json
-    json_eq "$(jq -c '.failures' <<<"$output")" '[{"state":"failed","exit":null,"signal":null,"count":2,"lines":[1,2]}]'
+    json_eq "$(jq -c '.failures' <<<"$output")" '[{"cause":"dsq_error","state":"failed","exit":null,"signal":null,"slurm_state":null,"count":2,"lines":[1,2]}]'
+    run dsq report --json --lines
+    json_eq "$(jq -c '[.lines[] | .cause]' <<<"$output")" '["dsq_error","dsq_error"]'
 }
 
 @test "CPU efficiency of one-thread lines never shows above 100%, even where the kernel's CPU time outruns the wall time" {

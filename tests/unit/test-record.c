@@ -159,6 +159,47 @@ test_format_roundtrip(void)
     free(text);
 }
 
+/* "oom" is written only when true, and read from both parsers; records
+ * without it (every record before it existed) load as not out of memory. */
+static void
+test_oom(void)
+{
+    struct dsq_record r = sample_end(), p;
+    struct dsq_error err = {0};
+    char *text = dsq_record_format(&r);
+    static const char old[] = "{\"ev\":\"end\",\"line\":3,\"task\":0,\"attempt\":1,\"t\":1.5,"
+                              "\"state\":\"signaled\",\"exit\":-1,\"signal\":9}";
+    /* An escape in a string sends the record to jansson's parser. */
+    static const char slow[] = "{\"ev\":\"end\",\"line\":3,\"task\":0,\"attempt\":1,\"t\":1.5,"
+                               "\"host\":\"a\\u0062\",\"state\":\"signaled\",\"exit\":-1,"
+                               "\"signal\":9,\"oom\":true}";
+
+    ok(text && !strstr(text, "oom"), "oom: not written when false");
+    free(text);
+    r.oom = 1;
+    text = dsq_record_format(&r);
+    ok(text && strstr(text, "\"maxrss_kb\":204800,\"oom\":true"), "oom: written true: %s",
+       text ? text : "(null)");
+    ok(text && dsq_record_parse(text, strlen(text), &p, &err) == 0 && p.oom == 1,
+       "oom: round-trips");
+    free(text);
+    p.oom = 1;
+    ok(dsq_record_parse(old, strlen(old), &p, &err) == 0 && p.oom == 0,
+       "oom: a record without it loads, not out of memory");
+    ok(dsq_record_parse(slow, strlen(slow), &p, &err) == 0 && p.oom == 1 && !strcmp(p.host, "ab"),
+       "oom: read by jansson's parser too");
+    ok(dsq_record_parse("{\"ev\":\"end\",\"line\":3,\"task\":0,\"attempt\":1,\"t\":1,"
+                        "\"state\":\"ok\",\"oom\":false}",
+                        73, &p, &err) == 0 &&
+           p.oom == 0,
+       "oom: false is read");
+    ok(dsq_record_parse("{\"ev\":\"end\",\"line\":3,\"task\":0,\"attempt\":1,\"t\":1,"
+                        "\"state\":\"ok\",\"oom\":1}",
+                        69, &p, &err) < 0 &&
+           strstr(err.msg, "oom"),
+       "oom: a number is a bad record: %s", err.msg);
+}
+
 static void
 test_utf8(void)
 {
@@ -390,10 +431,12 @@ test_scanner_agrees(void)
     } cases[] = {
         {"{\"ev\":\"start\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1.5}", 1},
         {" { \"ev\" : \"start\" , \"line\" : 3 , \"task\" : 0 , \"attempt\" : 2 , \"t\" : 2 } ", 1},
-        {"{\"ev\":\"start\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1.5,\"host\":\"a\\u00e9\"}", 1},
+        {"{\"ev\":\"start\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1.5,\"host\":\"a\\u00e9\"}",
+         1},
         {"{\"ev\":\"start\",\"line\":3,\"line\":4,\"task\":1,\"attempt\":1,\"t\":1e0}", 1},
         {"{\"ev\":\"end\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1,\"state\":\"failed\","
-         "\"exit\":3,\"signal\":0,\"elapsed\":-0.5,\"x\":null,\"y\":true,\"z\":[1]}", 1},
+         "\"exit\":3,\"signal\":0,\"elapsed\":-0.5,\"x\":null,\"y\":true,\"z\":[1]}",
+         1},
         {"{\"ev\":\"start\",\"line\":03,\"task\":1,\"attempt\":1,\"t\":1}", 0},
         {"{\"ev\":\"start\",\"line\":3,\"task\":1,\"attempt\":1,\"t\":1,}", 0},
         {"{\"ev\":\"start\",\"line\":3.0,\"task\":1,\"attempt\":1,\"t\":1}", 0},
@@ -461,7 +504,7 @@ test_fuzz_regressions(void)
      * that is exact: every value must be strtod()'s/strtoll()'s exactly,
      * across digit counts on both sides of the fast paths' limits. */
     {
-        static const char *const fixed[] = {"999999999999999",       "9999999999999999",
+        static const char *const fixed[] = {"999999999999999",        "9999999999999999",
                                             "999999999999999999",     "9223372036854775807",
                                             "0.000000000000001",      "123456789.012345",
                                             "1234567890.1234567",     "0.1",
@@ -503,14 +546,17 @@ test_fuzz_regressions(void)
                     printf("#   %s read, should be refused\n", num);
                 continue;
             }
-            if (dsq_record_parse(text, strlen(text), &r, &err) < 0 ||
-                r.t != strtod(num, NULL) || r.elapsed != r.t) {
+            if (dsq_record_parse(text, strlen(text), &r, &err) < 0 || r.t != strtod(num, NULL) ||
+                r.elapsed != r.t) {
                 if (bad++ < 5)
                     printf("#   %s read as %.17g, strtod says %.17g\n", num, r.t,
                            strtod(num, NULL));
             }
         }
-        is_int(bad, 0, "numbers: %d values read exactly as strtod() reads them (or refused beyond long long)", n);
+        is_int(
+            bad, 0,
+            "numbers: %d values read exactly as strtod() reads them (or refused beyond long long)",
+            n);
     }
 
     /* A record written, read back and written again is the same text, for
@@ -541,8 +587,8 @@ test_fuzz_regressions(void)
             else if (i % 3 == 0)
                 x = 999999999.0 + 2 * x; /* around the 1e9 s bound */
             else
-                x = (x + 0.1) * pow(10, i % 2 ? (int)((seed >> 33) % 300) - 10
-                                               : 6 + (int)((seed >> 33) % 6));
+                x = (x + 0.1) *
+                    pow(10, i % 2 ? (int)((seed >> 33) % 300) - 10 : 6 + (int)((seed >> 33) % 6));
             if (i >= 0 && i % 5 == 0)
                 x = -x;
             w.t = w.elapsed = w.utime = x;
@@ -631,6 +677,7 @@ main(void)
     dsq_warn_set(collect_warning, NULL);
     test_states();
     test_format_roundtrip();
+    test_oom();
     test_utf8();
     test_parse_errors();
     test_scanner_agrees();

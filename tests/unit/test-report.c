@@ -4,6 +4,7 @@
  * lib/report-print.c's use of the caller's words, from hand-made reports. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,13 +278,122 @@ test_stats_spread(void)
     free(fk.lines);
 }
 
+/* A cause table: what a line's decided state, end record and Slurm's end
+ * state of its task give. */
+struct cause_row {
+    const char *name;
+    enum dsq_state state;
+    int exit, signal, dsq_error, oom, task_oom;
+    const char *slurm_state;
+    enum dsq_cause cause;
+};
+
+#define C_NONE DSQ_CAUSE_NONE
+#define C_EXIT DSQ_CAUSE_EXIT
+#define C_SIGNAL DSQ_CAUSE_SIGNAL
+#define C_OOM DSQ_CAUSE_OUT_OF_MEMORY
+#define C_TIME DSQ_CAUSE_TIME_LIMIT
+#define C_CANCEL DSQ_CAUSE_CANCELLED
+#define C_NODE DSQ_CAUSE_NODE_FAILURE
+#define C_PREEMPT DSQ_CAUSE_PREEMPTED
+#define C_DSQ DSQ_CAUSE_DSQ_ERROR
+#define C_UNKNOWN DSQ_CAUSE_UNKNOWN
+
+/* clang-format off */
+static const struct cause_row cause_rows[] = {
+    /* Lines that ended ok, or may still: no cause. */
+    {"ok", OK, 0, 0, 0, 0, 0, NULL, C_NONE},
+    {"ok in a task that timed out after", OK, 0, 0, 0, 0, 0, "TIMEOUT", C_NONE},
+    {"pending", PEND, -1, 0, 0, 0, 0, NULL, C_NONE},
+    {"running", RUN, -1, 0, 0, 0, 0, NULL, C_NONE},
+
+    /* The records alone. */
+    {"exit 3", FAILED, 3, 0, 0, 0, 0, NULL, C_EXIT},
+    {"exit 137, no evidence of memory", FAILED, 137, 0, 0, 0, 0, NULL, C_EXIT},
+    {"exit 137, the cgroup counted an OOM kill", FAILED, 137, 0, 0, 1, 0, NULL, C_OOM},
+    {"SIGSEGV", SIGNALED, -1, 11, 0, 0, 0, NULL, C_SIGNAL},
+    {"SIGKILL, no evidence of memory", SIGNALED, -1, 9, 0, 0, 0, NULL, C_SIGNAL},
+    {"SIGKILL, the cgroup counted an OOM kill", SIGNALED, -1, 9, 0, 1, 0, NULL, C_OOM},
+    {"dsq could not open its output", FAILED, -1, 0, 1, 0, 0, NULL, C_DSQ},
+    {"dsq could not run its shell (exit 127 stands for it)", FAILED, 127, 0, 1, 0, 0, NULL, C_DSQ},
+    {"failed, no exit status on record", FAILED, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
+    {"signaled, no signal on record", SIGNALED, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
+    {"interrupted, no Slurm to ask", INTERRUPTED, -1, 15, 0, 0, 0, NULL, C_UNKNOWN},
+    {"interrupted, OOM-killed while stopping", INTERRUPTED, -1, 9, 0, 1, 0, NULL, C_OOM},
+    {"lost, no Slurm to ask", LOST, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
+    {"not run, no Slurm to ask", NOT_RUN, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
+
+    /* Slurm's end state of the line's task. */
+    {"exit 3 in a task out of memory: its own", FAILED, 3, 0, 0, 0, 0, "OUT_OF_MEMORY", C_EXIT},
+    {"exit 137 in a task out of memory", FAILED, 137, 0, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
+    {"SIGKILL in a task out of memory", SIGNALED, -1, 9, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
+    {"SIGKILL in a task out of memory that another line has on record", SIGNALED, -1, 9, 0, 0, 1, "OUT_OF_MEMORY", C_SIGNAL},
+    {"exit 137 in a task out of memory that another line has on record", FAILED, 137, 0, 0, 0, 1, "OUT_OF_MEMORY", C_EXIT},
+    {"SIGKILL on record as out of memory, with a sibling too", SIGNALED, -1, 9, 0, 1, 1, "OUT_OF_MEMORY", C_OOM},
+    {"SIGSEGV in a task out of memory: its own", SIGNALED, -1, 11, 0, 0, 0, "OUT_OF_MEMORY", C_SIGNAL},
+    {"exit 1 in a cancelled task: its own", FAILED, 1, 0, 0, 0, 0, "CANCELLED", C_EXIT},
+    {"exit 143 in a cancelled task", FAILED, 143, 0, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"SIGTERM in a cancelled task", SIGNALED, -1, 15, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"SIGKILL in a timed-out task", SIGNALED, -1, 9, 0, 0, 0, "TIMEOUT", C_TIME},
+    {"SIGSEGV in a timed-out task: its own", SIGNALED, -1, 11, 0, 0, 0, "TIMEOUT", C_SIGNAL},
+    {"interrupted, time limit", INTERRUPTED, -1, 15, 0, 0, 0, "TIMEOUT", C_TIME},
+    {"interrupted, deadline", INTERRUPTED, -1, 15, 0, 0, 0, "DEADLINE", C_TIME},
+    {"interrupted, cancelled", INTERRUPTED, -1, 15, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"interrupted, preempted", INTERRUPTED, -1, 15, 0, 0, 0, "PREEMPTED", C_PREEMPT},
+    {"interrupted in a task out of memory: not known why", INTERRUPTED, -1, 15, 0, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN},
+    {"lost, node failed", LOST, -1, 0, 0, 0, 0, "NODE_FAIL", C_NODE},
+    {"lost, time limit", LOST, -1, 0, 0, 0, 0, "TIMEOUT", C_TIME},
+    {"lost, cancelled", LOST, -1, 0, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"lost, preempted", LOST, -1, 0, 0, 0, 0, "PREEMPTED", C_PREEMPT},
+    {"lost, the runner ran out of memory", LOST, -1, 0, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
+    {"not run, time limit", NOT_RUN, -1, 0, 0, 0, 0, "TIMEOUT", C_TIME},
+    {"not run, cancelled", NOT_RUN, -1, 0, 0, 0, 0, "CANCELLED", C_CANCEL},
+    {"not run, node failed", NOT_RUN, -1, 0, 0, 0, 0, "NODE_FAIL", C_NODE},
+    {"not run, node never booted", NOT_RUN, -1, 0, 0, 0, 0, "BOOT_FAIL", C_NODE},
+    {"not run, preempted", NOT_RUN, -1, 0, 0, 0, 0, "PREEMPTED", C_PREEMPT},
+    {"not run in a task out of memory: it did not run out", NOT_RUN, -1, 0, 0, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN},
+};
+/* clang-format on */
+
+static void
+test_cause(void)
+{
+    unsigned seen = 0;
+
+    for (size_t k = 0; k < sizeof cause_rows / sizeof cause_rows[0]; k++) {
+        const struct cause_row *w = &cause_rows[k];
+        struct dsq_cause_facts f = {w->state, w->exit,     w->signal,     w->dsq_error,
+                                    w->oom,   w->task_oom, w->slurm_state};
+        enum dsq_cause c = dsq_report_cause(&f);
+
+        ok(c == w->cause, "cause: %s: %s", w->name,
+           dsq_cause_name(w->cause) ? dsq_cause_name(w->cause) : "null");
+        if (c != w->cause)
+            printf("#   got %s\n", dsq_cause_name(c) ? dsq_cause_name(c) : "null");
+        seen |= 1u << w->cause;
+    }
+    is_int(seen, (1u << DSQ_CAUSE__COUNT) - 1, "cause: the table reaches every cause");
+    is_str(dsq_cause_name(DSQ_CAUSE_NONE), NULL, "cause name: none is null");
+    is_str(dsq_cause_name(DSQ_CAUSE_OUT_OF_MEMORY), "out_of_memory", "cause name: out_of_memory");
+}
+
+/* The line's cause as report.c sets it (apply()), for hand-made lines. */
+static void
+set_cause(struct dsq_line_info *li, int dsq_error)
+{
+    struct dsq_cause_facts f = {li->state, li->exit, li->signal,     dsq_error,
+                                li->oom,   0,        li->slurm_state};
+
+    li->cause = dsq_report_cause(&f);
+}
+
 static void
 test_stats_groups(void)
 {
     struct fake fk;
     struct dsq_report_stats s;
 
-    fake_init(&fk, 8, 8, 1, 1);
+    fake_init(&fk, 10, 10, 1, 1);
     fake_line(&fk, 0, DSQ_ST_FAILED, 4, 0, 1);
     fake_line(&fk, 1, DSQ_ST_LOST, -1, 0, 0);
     fake_line(&fk, 2, DSQ_ST_SIGNALED, -1, 9, 1);
@@ -294,26 +404,38 @@ test_stats_groups(void)
     fake_line(&fk, 6, DSQ_ST_OK, 0, 0, 1);
     fake_line(&fk, 7, DSQ_ST_INTERRUPTED, -1, 15, 1);
     fk.lines[7].slurm_state = "PREEMPTED";
+    fake_line(&fk, 8, DSQ_ST_NOT_RUN, -1, 0, 0);
+    fk.lines[8].slurm_state = "TIMEOUT";
+    fake_line(&fk, 9, DSQ_ST_SIGNALED, -1, 9, 1);
+    fk.lines[9].oom = 1;
+    for (size_t i = 0; i < 10; i++)
+        set_cause(&fk.lines[i], i == 5);
     is_int(dsq_report_stats_make(&fk.r, &s), 0, "groups: made");
-    is_int(s.nfailed, 7, "groups: seven failures");
-    is_int(s.ngroups, 6, "groups: six groups");
-    if (s.ngroups == 6) {
-        /* Largest first, then by kind and code. */
-        ok(s.groups[0].kind == DSQ_GROUP_EXIT && s.groups[0].code == 4 && s.groups[0].count == 2,
+    is_int(s.nfailed, 9, "groups: nine lines did not end ok (not_run too)");
+    is_int(s.ngroups, 8, "groups: eight groups");
+    if (s.ngroups == 8) {
+        /* Largest first, then by cause, code and state. */
+        ok(s.groups[0].cause == DSQ_CAUSE_EXIT && s.groups[0].code == 4 && s.groups[0].count == 2,
            "groups: exit 4, two lines, first");
         ok(s.failed[s.groups[0].first] == 0 && s.failed[s.groups[0].first + 1] == 3,
            "groups: its lines in file order");
-        ok(s.groups[1].kind == DSQ_GROUP_SIGNAL && s.groups[1].code == 9, "groups: signal 9");
-        ok(s.groups[2].kind == DSQ_GROUP_INTERRUPTED &&
-               s.groups[2].code == (int)dsq_report_slurm_code("PREEMPTED"),
-           "groups: interrupted, preempted");
-        ok(s.groups[3].kind == DSQ_GROUP_LOST && s.groups[3].code == 0, "groups: lost");
-        ok(s.groups[4].kind == DSQ_GROUP_LOST &&
-               s.groups[4].code == (int)dsq_report_slurm_code("TIMEOUT") &&
-               s.failed[s.groups[4].first] == 4,
-           "groups: lost at the time limit, apart");
-        ok(s.groups[5].kind == DSQ_GROUP_DSQ && s.failed[s.groups[5].first] == 5,
-           "groups: not started by dsq, last");
+        ok(s.groups[1].cause == DSQ_CAUSE_SIGNAL && s.groups[1].code == 9, "groups: signal 9");
+        ok(s.groups[2].cause == DSQ_CAUSE_OUT_OF_MEMORY && s.failed[s.groups[2].first] == 9,
+           "groups: out of memory");
+        ok(s.groups[3].cause == DSQ_CAUSE_TIME_LIMIT && s.groups[3].state == DSQ_ST_LOST &&
+               s.groups[3].code == (int)dsq_report_slurm_code("TIMEOUT") &&
+               s.failed[s.groups[3].first] == 4,
+           "groups: time limit, lost");
+        ok(s.groups[4].cause == DSQ_CAUSE_TIME_LIMIT && s.groups[4].state == DSQ_ST_NOT_RUN &&
+               s.failed[s.groups[4].first] == 8,
+           "groups: time limit, not run, apart");
+        ok(s.groups[5].cause == DSQ_CAUSE_PREEMPTED && s.groups[5].state == DSQ_ST_INTERRUPTED,
+           "groups: preempted");
+        ok(s.groups[6].cause == DSQ_CAUSE_DSQ_ERROR && s.failed[s.groups[6].first] == 5,
+           "groups: not started by dsq");
+        ok(s.groups[7].cause == DSQ_CAUSE_UNKNOWN && s.groups[7].state == DSQ_ST_LOST &&
+               s.failed[s.groups[7].first] == 1,
+           "groups: lost for no known reason, last");
     }
     dsq_report_stats_free(&s);
     free(fk.lines);
@@ -369,6 +491,110 @@ test_stats_advice(void)
     free(fk.lines);
 }
 
+/* Suggestions are rounded up to values people write. */
+static void
+test_rounding(void)
+{
+    static const struct {
+        double mib;
+        uint64_t want;
+    } mem[] = {{0, 64},      {1, 64},       {64, 64},       {64.5, 128},   {200, 256},
+               {244, 256},   {513, 1024},   {732, 1024},    {1024, 1024},  {1025, 2048},
+               {2048, 2048}, {2049, 3072},  {3072, 3072},   {3073, 4096},  {4097, 6144},
+               {6145, 8192}, {9000, 12288}, {12289, 16384}, {40000, 49152}};
+    static const struct {
+        double s;
+        long want;
+    } tm[] = {{0, 60},        {3, 60},         {60, 60},        {61, 120},      {62, 120},
+              {200, 300},     {301, 600},      {601, 900},      {1000, 1200},   {1300, 1800},
+              {2000, 2700},   {3000, 3600},    {3601, 5400},    {5401, 7200},   {9000, 10800},
+              {11000, 14400}, {20000, 21600},  {25000, 28800},  {40000, 43200}, {50000, 64800},
+              {70000, 86400}, {86401, 172800}, {300000, 345600}};
+
+    for (size_t k = 0; k < sizeof mem / sizeof mem[0]; k++)
+        is_int(dsq_report_round_mem(mem[k].mib), mem[k].want, "round mem: %.1f MiB -> %llu",
+               mem[k].mib, (unsigned long long)mem[k].want);
+    for (size_t k = 0; k < sizeof tm / sizeof tm[0]; k++)
+        is_int(dsq_report_round_time(tm[k].s), tm[k].want, "round time: %.0f s -> %ld", tm[k].s,
+               tm[k].want);
+}
+
+/* The headroom rules, from hand-made numbers. */
+static void
+test_suggest(void)
+{
+    struct dsq_report_resources res;
+
+    memset(&res, 0, sizeof res);
+    res.mem.asked_mib = 4096;
+    res.mem.max_kb = 610 * 1024;
+    res.time.asked_s = 3600;
+    res.time.max = 600;
+    res.cpus.asked = 4;
+    res.cpus.measured = 10;
+    res.cpus.p95 = 1.1;
+    dsq_report_suggest(&res);
+    is_int(res.mem.suggest_mib, 1024, "suggest: 610 MiB x 1.2 -> 1G (the example)");
+    is_int(res.time.suggest_s, 900, "suggest: 10 min x 1.5 -> 15 min");
+    is_int(res.cpus.suggest, 1, "suggest: 1.1 CPUs busy -> -c 1 (a fifth of slack)");
+    is_int(res.mem.oom_suggest_mib, 0, "suggest: nothing for lines out of memory without any");
+    is_int(res.time.limited_suggest_s, 0, "suggest: nothing for time limits without any");
+
+    res.time.max = 2;
+    res.cpus.p95 = 3.5;
+    res.mem.oom = 3;
+    res.mem.oom_at_mib = 2048;
+    res.time.limited = 1;
+    dsq_report_suggest(&res);
+    is_int(res.time.suggest_s, 120, "suggest: 2 s lines get a minute more, rounded: 2 min");
+    is_int(res.cpus.suggest, 4, "suggest: 3.5 CPUs busy -> -c 4");
+    is_int(res.mem.oom_suggest_mib, 4096, "suggest: out of memory at 2G -> 4G");
+    is_int(res.time.limited_suggest_s, 7200, "suggest: time limit of 1 h -> 2 h");
+
+    res.mem.oom_at_mib = 0; /* nothing asked: twice the peak */
+    res.time.asked_s = -1;
+    res.cpus.measured = 0;
+    dsq_report_suggest(&res);
+    is_int(res.mem.oom_suggest_mib, 2048, "suggest: out of memory, nothing asked: twice 610 MiB");
+    is_int(res.time.limited_suggest_s, 0, "suggest: time limit not asked: no value");
+    is_int(res.cpus.suggest, 0, "suggest: no CPUs measured, none");
+}
+
+/* report-stats fills what was asked and used from the lines. */
+static void
+test_stats_resources(void)
+{
+    struct fake fk;
+    struct dsq_report_stats s;
+
+    fake_init(&fk, 5, 5, 1, 1);
+    fk.att.per_line.mem_per_cpu_mib = 1024;
+    fk.att.per_line.cpus = 2;
+    fk.att.per_line.time_s = 600;
+    for (size_t i = 0; i < 4; i++) {
+        fake_line(&fk, i, DSQ_ST_OK, 0, 0, 10.0 * (double)(i + 1));
+        fk.lines[i].maxrss_kb = (long)(i + 1) * 100 * 1024;
+    }
+    fk.lines[0].utime = 20; /* 2 CPUs busy for 10 s */
+    fake_line(&fk, 4, DSQ_ST_INTERRUPTED, -1, 15, 600);
+    fk.lines[4].slurm_state = "TIMEOUT";
+    fk.lines[4].maxrss_kb = 50 * 1024;
+    set_cause(&fk.lines[4], 0);
+    is_int(dsq_report_stats_make(&fk.r, &s), 0, "resources: made");
+    is_int(s.res.mem.asked_mib, 2048, "resources: --mem-per-cpu 1G x 2 CPUs asked");
+    is_int(s.res.mem.max_kb, 400 * 1024, "resources: peak of the finished lines");
+    is_int(s.res.mem.p95_kb, 400 * 1024, "resources: p95 peak (nearest rank)");
+    is_int(s.res.mem.suggest_mib, 512, "resources: 400 MiB x 1.2 -> 512M");
+    ok(s.res.time.max == 40 && s.res.time.p95 == 40,
+       "resources: the interrupted line's time is not a length");
+    is_int(s.res.time.limited, 1, "resources: one line at the time limit");
+    is_int(s.res.time.limited_suggest_s, 1200, "resources: rerun it with twice 10 min");
+    ok(s.res.cpus.measured == 4 && s.res.cpus.max == 2, "resources: CPUs busy measured");
+    is_int(s.res.cpus.asked, 2, "resources: -c 2 asked");
+    dsq_report_stats_free(&s);
+    free(fk.lines);
+}
+
 static int
 words_advice(const struct dsq_report_advice *a, const char *median, const char *about,
              struct dsq_buf *out)
@@ -387,7 +613,7 @@ words_rerun(const char *run_dir, struct dsq_buf *out)
 static void
 test_print_words(void)
 {
-    static const struct dsq_report_words words = {words_advice, words_rerun};
+    static const struct dsq_report_words words = {words_advice, words_rerun, NULL};
     struct fake fk;
     char *buf = NULL;
     size_t len = 0;
@@ -396,6 +622,7 @@ test_print_words(void)
     fake_init(&fk, 1000, 1000, 1, 1);
     for (size_t i = 0; i < 1000; i++)
         fake_line(&fk, i, i == 7 ? DSQ_ST_FAILED : DSQ_ST_OK, i == 7 ? 3 : 0, 0, 2);
+    set_cause(&fk.lines[7], 0);
     fk.r.over = 1;
     fk.r.m.run_dir = "/runs/r1";
 
@@ -437,9 +664,13 @@ main(void)
 {
     test_decide();
     test_slurm_codes();
+    test_cause();
     test_stats_spread();
     test_stats_groups();
     test_stats_advice();
+    test_rounding();
+    test_suggest();
+    test_stats_resources();
     test_print_words();
     return done_testing();
 }
