@@ -198,7 +198,8 @@ page_style(struct page *pg)
         "svg text{fill:#424242}svg .axis line{stroke:#e0e0e0}svg .axis text{fill:#757575}\n"
         "rect.bar:hover,rect.earlier:hover,rect.agg:hover,rect.hbar:hover{stroke:#000;"
         "stroke-width:1}\n"
-        "rect.earlier{fill-opacity:.35;stroke:#424242;stroke-width:.6;stroke-dasharray:2 2}\n"
+        "rect.bar{stroke:#fff;stroke-width:.5}rect.earlier{fill-opacity:.35;stroke:#424242;stroke-"
+        "width:.6;stroke-dasharray:2 2}\n"
         "rect.rerun{stroke:#212121;stroke-width:.8}\n"
         "line.att{stroke:#424242;stroke-dasharray:4 3}line.req{stroke:#c62828;"
         "stroke-width:1.5;stroke-dasharray:5 3}text.req{fill:#c62828}\n"
@@ -708,12 +709,16 @@ tl_attempts(struct page *pg, const struct timeline *tl, double height)
             if (att == a && (first == 0 || b->s < first))
                 first = b->s;
         }
-        if (first > 0)
+        if (first > 0) {
+            double x = tl_x(tl, first);
+            int left = x > TL_W - 100; /* the label left of the line */
+
             pf(pg,
                "<line class=\"att\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-               "<text x=\"%.1f\" y=\"%.1f\">attempt %zu</text>\n",
-               tl_x(tl, first), TL_AXIS, tl_x(tl, first), height, tl_x(tl, first) + 3, TL_AXIS + 10,
-               a);
+               "<text x=\"%.1f\" y=\"%.1f\"%s>attempt %zu</text>\n",
+               x, TL_AXIS, x, height, left ? x - 3 : x + 3, TL_AXIS + 10,
+               left ? " text-anchor=\"end\"" : "", a);
+        }
     }
 }
 
