@@ -15,6 +15,8 @@
 
 #include "cmd/cmd.h"
 #include "lib/buf.h"
+#include "lib/fs.h"
+#include "lib/report-html.h"
 #include "lib/report-print.h"
 #include "lib/report.h"
 #include "lib/rundir.h"
@@ -29,6 +31,7 @@ enum {
     OPT_CHECK,
     OPT_WATCH,
     OPT_HISTORY,
+    OPT_HTML,
     OPT_HELP,
 };
 
@@ -40,6 +43,7 @@ static const struct cmd_opt report_opts[] = {
     {"check", 0, CMD_OPT_NONE, OPT_CHECK},
     {"watch", 0, CMD_OPT_NONE, OPT_WATCH},
     {"history", 0, CMD_OPT_NONE, OPT_HISTORY},
+    {"html", 0, CMD_OPT_REQUIRED, OPT_HTML},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
     {NULL, 0, 0, 0},
 };
@@ -48,7 +52,7 @@ static const struct cmd_opt report_opts[] = {
 
 static const char report_usage[] =
     "Usage: dsq report [RUN] [--status-dir DIR] [--json [--lines] | --tsv] [--check]\n"
-    "                  [--watch] [--history]\n"
+    "                  [--watch] [--history] [--html FILE]\n"
     "\n"
     "What happened to every line of a run: the records of every attempt merged (the\n"
     "latest attempt of a line wins) with the queue state from Slurm: slurmctld while\n"
@@ -91,6 +95,13 @@ static const char report_usage[] =
     "                    summary a \"history\" section, with --json --lines a\n"
     "                    \"history\" list per line: attempt, restart, state, exit,\n"
     "                    signal, host, start, end, elapsed\n"
+    "  --html FILE       write the report as one self-contained HTML page to FILE\n"
+    "                    (- for stdout) instead of the summary: the states, a\n"
+    "                    timeline of every line per host (aggregated above 5000\n"
+    "                    lines), histograms of wall time and peak memory, the\n"
+    "                    failures and the advice.  It loads and runs nothing; open\n"
+    "                    it in any browser.  FILE is replaced atomically; with\n"
+    "                    --watch it is rewritten at every refresh\n"
     "  --check           exit 1 unless every line is ok\n"
     "  --watch           a progress line (bar, lines per state, rate, ETA) every 5\n"
     "                    seconds until the job is over, then the summary; on a\n"
@@ -305,9 +316,36 @@ quiet_warning(const char *msg, void *arg)
  * while the job runs, and the whole summary once it is over; a run over
  * from the first look is just printed, the screen kept (first: no progress
  * was drawn yet). */
+/* The page of r written to html: stdout for "-", else replaced atomically
+ * (a browser or a mail never sees half a page).  Loads r's history, which
+ * the page draws.  0, or an exit status. */
+static int
+write_html(struct dsq_report *r, const char *html)
+{
+    struct dsq_error err = {0};
+    struct dsq_buf b = {0};
+    int rc = DSQ_EXIT_OK;
+
+    if (!r->history && dsq_report_load_history(r, &err) < 0)
+        return cmd_fail(&err);
+    if (dsq_report_html(r, &cmd_report_words, dsq_time_real(), &b) < 0) {
+        fprintf(stderr, "dsq: error: cannot make the HTML report: out of memory\n");
+        rc = DSQ_EXIT_SYSTEM;
+    } else if (strcmp(html, "-") == 0) {
+        if (fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout) == EOF) {
+            fprintf(stderr, "dsq: error: cannot write the report: %s\n", strerror(errno));
+            rc = DSQ_EXIT_SYSTEM;
+        }
+    } else if (dsq_write_file_atomic(html, b.data, b.len, 0666, &err) < 0) {
+        rc = cmd_fail(&err);
+    }
+    dsq_buf_free(&b);
+    return rc;
+}
+
 static int
 print_once(const char *run_dir, int json, int lines, int tsv, int check, int watch, int history,
-           int first)
+           const char *html, int first)
 {
     struct dsq_error err = {0};
     struct dsq_report *r = dsq_report_load(run_dir, &err);
@@ -318,6 +356,10 @@ print_once(const char *run_dir, int json, int lines, int tsv, int check, int wat
     if (history && dsq_report_load_history(r, &err) < 0) {
         dsq_report_destroy(r);
         return cmd_fail(&err);
+    }
+    if (html && !watch) {
+        rc = write_html(r, html);
+        goto done;
     }
     if (watch && isatty(STDOUT_FILENO) && !(first && r->over))
         fputs("\033[H\033[2J", stdout);
@@ -334,7 +376,12 @@ print_once(const char *run_dir, int json, int lines, int tsv, int check, int wat
         dsq_report_destroy(r);
         return DSQ_EXIT_SYSTEM;
     }
-    rc = check && r->counts[DSQ_ST_OK] != r->nlines ? DSQ_EXIT_NOTOK : DSQ_EXIT_OK;
+    /* --watch --html: the page beside the progress, after it (the history
+     * the page loads is not the summary's). */
+    rc = html ? write_html(r, html) : DSQ_EXIT_OK;
+done:
+    if (rc == DSQ_EXIT_OK)
+        rc = check && r->counts[DSQ_ST_OK] != r->nlines ? DSQ_EXIT_NOTOK : DSQ_EXIT_OK;
     if (r->over)
         rc |= 0x100; /* tell --watch to stop */
     dsq_report_destroy(r);
@@ -346,7 +393,7 @@ cmd_report_main(int argc, char **argv)
 {
     struct dsq_conf conf;
     struct dsq_error err = {0};
-    const char *status_dir = NULL, *run = NULL, *arg;
+    const char *status_dir = NULL, *run = NULL, *arg, *html = NULL;
     char *run_dir = NULL;
     int json = 0, lines = 0, tsv = 0, check = 0, watch = 0, history = 0;
     int i = 1, id, rc;
@@ -383,6 +430,11 @@ cmd_report_main(int argc, char **argv)
         case OPT_HISTORY:
             history = 1;
             break;
+        case OPT_HTML:
+            if (!arg[0])
+                return cmd_usage_error("report", "--html needs a file name (- for stdout)");
+            html = arg;
+            break;
         case OPT_HELP:
             fputs(report_usage, stdout);
             return DSQ_EXIT_OK;
@@ -395,6 +447,12 @@ cmd_report_main(int argc, char **argv)
                                          "per line)");
     if (history && (tsv || (json && !lines)))
         return cmd_usage_error("report", "--history goes with the summary or --json --lines");
+    if (html && (json || tsv))
+        return cmd_usage_error("report", "--html is a format of its own; it does not go with "
+                                         "--json or --tsv");
+    if (html && watch && strcmp(html, "-") == 0)
+        return cmd_usage_error("report", "--watch rewrites the --html file; give it a file, "
+                                         "not -");
     if (watch && (json || tsv))
         return cmd_usage_error("report", "--watch redraws the summary; it does not go with "
                                          "--json or --tsv");
@@ -408,7 +466,7 @@ cmd_report_main(int argc, char **argv)
         goto out;
     }
     for (int round = 0;; round++) {
-        rc = print_once(run_dir, json, lines, tsv, check, watch, history, round == 0);
+        rc = print_once(run_dir, json, lines, tsv, check, watch, history, html, round == 0);
         if (!watch || rc & 0x100 || (rc & 0xff) >= DSQ_EXIT_USAGE)
             break;
         if (round == 0)

@@ -46,8 +46,8 @@ fmt_about(double s, char *buf, size_t n)
         snprintf(buf, n, "%.1f hours", s / 3600);
 }
 
-static void
-fmt_kb(long kb, char *buf, size_t n)
+void
+dsq_report_kb_format(long kb, char *buf, size_t n)
 {
     if (kb < 1024)
         snprintf(buf, n, "%ld KiB", kb);
@@ -80,8 +80,8 @@ cause_words(enum dsq_cause c)
 /* "exit 3", "signal 11 (SEGV)", "not started by dsq", or the cause with
  * the lines' state and Slurm's word: "time limit (interrupted, Slurm:
  * TIMEOUT)". */
-static void
-fmt_group(const struct dsq_report_group *g, char *buf, size_t n)
+void
+dsq_report_group_name(const struct dsq_report_group *g, char *buf, size_t n)
 {
     const char *abbr, *slurm;
 
@@ -107,10 +107,9 @@ fmt_group(const struct dsq_report_group *g, char *buf, size_t n)
     }
 }
 
-/* The advice in the caller's words, appended to b (nothing without them). */
-static int
-advice_words(const struct dsq_report_stats *s, const struct dsq_report_words *words,
-             struct dsq_buf *b)
+int
+dsq_report_advice_text(const struct dsq_report_stats *s, const struct dsq_report_words *words,
+                       struct dsq_buf *b)
 {
     char med[32], about[32];
 
@@ -219,7 +218,7 @@ text_measures(const struct dsq_report *r, const struct dsq_report_stats *s, FILE
                 s->cpu_eff * 100, cpus ? cpus : 1, cpus > 1 ? "s" : "");
     else
         fprintf(out, LABEL "%s\n", "CPU time:", b1);
-    fmt_kb(s->maxrss_kb, b1, sizeof b1);
+    dsq_report_kb_format(s->maxrss_kb, b1, sizeof b1);
     fprintf(out, LABEL "%s (line %zu)\n", "peak memory:", b1, r->lines[s->maxrss_idx].line);
     fprintf(out, LABEL, "slowest:");
     for (size_t k = 0; k < s->nslowest; k++) {
@@ -241,7 +240,7 @@ text_failures(const struct dsq_report *r, const struct dsq_report_stats *s, FILE
         const struct dsq_report_group *gr = &s->groups[g];
         const struct dsq_line_info *first = &r->lines[s->failed[gr->first]];
 
-        fmt_group(gr, b, sizeof b);
+        dsq_report_group_name(gr, b, sizeof b);
         fprintf(out, "  %s: %zu line%s (", b, gr->count, gr->count == 1 ? "" : "s");
         for (size_t k = 0; k < gr->count && k < GROUP_SHOW; k++)
             fprintf(out, "%s%zu", k ? ", " : "", r->lines[s->failed[gr->first + k]].line);
@@ -322,7 +321,7 @@ dsq_report_print_text(const struct dsq_report *r, const struct dsq_report_words 
     if (s.ngroups)
         text_failures(r, &s, out);
     if (s.have_advice) {
-        if (advice_words(&s, words, &b) < 0)
+        if (dsq_report_advice_text(&s, words, &b) < 0)
             goto out;
         if (b.data)
             fprintf(out, LABEL "%s\n", "advice:", b.data);
@@ -590,7 +589,7 @@ dsq_report_print_json(const struct dsq_report *r, const struct dsq_report_words 
 
     if (dsq_report_stats_make(r, &s) < 0)
         return -1;
-    if (s.have_advice && advice_words(&s, words, &advice) < 0)
+    if (s.have_advice && dsq_report_advice_text(&s, words, &advice) < 0)
         goto out;
     o = summary_json(r, &s, advice.data, words);
     if (!o || !(text = json_dumps(o, JSON_FLAGS)))

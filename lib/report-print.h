@@ -32,6 +32,16 @@ struct dsq_report_words {
                      struct dsq_buf *out);
 };
 
+/* Words the formats share (report-html.c too): a failure group's cause
+ * ("exit 3", "signal 9 (KILL)", "interrupted (Slurm: TIMEOUT)") and a
+ * memory size ("3.1 MiB") into the caller's buf of n bytes; the advice of s
+ * in words' sentence, appended to out (nothing without words or advice;
+ * -1 when out of memory). */
+void dsq_report_group_name(const struct dsq_report_group *g, char *buf, size_t n);
+void dsq_report_kb_format(long kb, char *buf, size_t n);
+int dsq_report_advice_text(const struct dsq_report_stats *s, const struct dsq_report_words *words,
+                           struct dsq_buf *out);
+
 /* Each writes r (borrowed) to out and returns 0, or -1 when out of memory or
  * out has an error.  words borrowed for the call, may be NULL. */
 

@@ -132,6 +132,67 @@ dsq_buf_visible(struct dsq_buf *b, const char *s, size_t n)
     return 0;
 }
 
+/* What dsq_buf_html() writes for the sequence of len bytes at p (len from
+ * utf8_seq(), 0 for a byte that starts none) into pic, or NULL when the
+ * sequence is written as it is. */
+static const char *
+html_replacement(const unsigned char *p, size_t len, char pic[4])
+{
+    unsigned cp;
+
+    if (len == 0 || (len == 2 && p[0] == 0xC2 && p[1] < 0xA0))
+        return "\xEF\xBF\xBD"; /* not UTF-8, or a C1 control */
+    if (len > 1 || p[0] == '\t')
+        return NULL;
+    switch (p[0]) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\'':
+        return "&#39;";
+    }
+    if (p[0] >= 0x20 && p[0] != 0x7f)
+        return NULL;
+    cp = p[0] == 0x7f ? 0x2421 : 0x2400 + p[0];
+    pic[0] = (char)(0xE0 | (cp >> 12));
+    pic[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    pic[2] = (char)(0x80 | (cp & 0x3F));
+    pic[3] = '\0';
+    return pic;
+}
+
+int
+dsq_buf_html(struct dsq_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, run = 0;
+
+    if (dsq_buf_append(b, "", 0) < 0)
+        return -1;
+    while (i < n) {
+        size_t len = utf8_seq(p + i, n - i);
+        char pic[4];
+        const char *rep = p[i] ? html_replacement(p + i, len, pic) : "\xE2\x90\x80";
+
+        if (len == 0)
+            len = 1;
+        if (rep) {
+            if (dsq_buf_append(b, s + i - run, run) < 0 || dsq_buf_puts(b, rep) < 0)
+                return -1;
+            run = 0;
+        } else {
+            run += len;
+        }
+        i += len;
+    }
+    return dsq_buf_append(b, s + i - run, run);
+}
+
 /* Signal names, once: with "SIG" for messages about signals dsq receives,
  * without it (name + 3) in report's tables, as kill -l spells them. */
 static const struct {

@@ -37,6 +37,14 @@ int dsq_shell_safe(const char *s, size_t n);
  * out of memory. */
 int dsq_buf_visible(struct dsq_buf *b, const char *s, size_t n);
 
+/* Append s[0..n) (borrowed) to b as HTML text, fit for element content and
+ * quoted attribute values alike: & < > " ' as character references, bytes
+ * that are not well-formed UTF-8 and C1 controls as U+FFFD, other control
+ * bytes (tab excepted) and DEL as their Unicode control pictures (U+2400
+ * ...), so that nothing a command line holds is ever markup and nothing is
+ * silently dropped.  -1 when out of memory. */
+int dsq_buf_html(struct dsq_buf *b, const char *s, size_t n);
+
 /* The name of signal sig: "SIGTERM" (dsq_signal_name) or "TERM"
  * (dsq_signal_abbrev), from one table.  Borrowed static strings; NULL for a
  * signal the table does not name (real-time signals, say). */

@@ -6,6 +6,7 @@
 
 load helper
 load slurm-helper
+load html-helper
 
 setup_file() {
     # More CPUs than the machine has: the lines are trivial, and Slurm starts
@@ -52,6 +53,36 @@ run_of_job() {
     # The runner's exit status: Slurm marks a task whose line failed FAILED.
     [ "$(job_field "${jid}_1" JobState)" = FAILED ]
     [ "$(job_field "${jid}_0" JobState)" = COMPLETED ]
+}
+
+@test "report --html of a cluster run, failed and rerun in place: hosts, job ids, both attempts, in a real browser" {
+    browser_require
+    # Lines 2 and 4 fail in attempt 1 and succeed in the rerun.
+    printf 'sleep 1\n[ "$DSQ_ATTEMPT" -gt 1 ] || exit 6\nsleep 1\n[ "$DSQ_ATTEMPT" -gt 1 ] || kill -KILL $$\ntrue\n' > flaky.txt
+    run dsq --job-file flaky.txt --submit --status-dir runs --wait
+    [ "$status" -eq 1 ]
+    jid=$(dsq report --status-dir runs --json | jq -r '.job_ids[0]')
+    rd=$(run_of_job "$jid")
+    run dsq autopsy "$rd" --submit --wait
+    [ "$status" -eq 0 ]
+    json=$(dsq report "$rd" --json --lines)
+    [ "$(jq -r '.states.ok' <<<"$json")" = 5 ]
+    [ "$(jq -r '.job_ids | length' <<<"$json")" = 2 ]
+    dsq report "$rd" --html cluster.html
+    browser_load cluster.html cluster
+    page_quiet cluster
+    [ "$(dom_count cluster 'data-state="ok" data-count="5"')" -eq 1 ]
+    [ "$(dom_count cluster 'class="bar ')" -eq 5 ]
+    [ "$(dom_count cluster 'class="bar k-ok rerun"')" -eq 2 ]
+    [ "$(dom_count cluster 'class="earlier k-failed" data-earlier="2"')" -eq 1 ]
+    [ "$(dom_count cluster 'class="earlier k-signaled" data-earlier="4"')" -eq 1 ]
+    # Both job ids in the header; the timeline's rows are the nodes that ran
+    # the lines, as the records say.
+    for j in $(jq -r '.job_ids[]' <<<"$json"); do grep -qF "$j" cluster.dom; done
+    for h in $(jq -r '[.lines[].host] | unique | .[]' <<<"$json"); do
+        grep -qE "text-anchor=\"end\">$h / [0-9]+</text>" cluster.dom
+    done
+    browser_screenshot cluster.html "$ARTIFACTS/html-cluster.png" 1280,1100
 }
 
 @test "sbatch options reach Slurm and the lines intact" {

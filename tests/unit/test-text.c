@@ -91,5 +91,30 @@ main(void)
             is_str(buf, durs[i].want, "duration %g s", durs[i].s);
         }
     }
+    {
+        static const struct {
+            const char *in;
+            size_t n;
+            const char *want;
+        } cases[] = {
+            {"plain text/ok", 13, "plain text/ok"},
+            {"<script>&\"'</svg>", 17, "&lt;script&gt;&amp;&quot;&#39;&lt;/svg&gt;"},
+            {"a\tb", 3, "a\tb"},
+            {"\x1b[31m\x7f", 6, "\xE2\x90\x9B[31m\xE2\x90\xA1"},
+            {"a\nb\r", 4, "a\xE2\x90\x8A" "b\xE2\x90\x8D"},
+            {"x\0y", 3, "x\xE2\x90\x80y"},
+            {"caf\xC3\xA9 \xE2\x82\xAC", 9, "caf\xC3\xA9 \xE2\x82\xAC"},
+            {"\xff\xfe<", 3, "\xEF\xBF\xBD\xEF\xBF\xBD&lt;"},
+            {"\xC2\x85|\xC2\xA0", 5, "\xEF\xBF\xBD|\xC2\xA0"},
+            {"\xE2\x82", 2, "\xEF\xBF\xBD\xEF\xBF\xBD"},
+            {"\xED\xA0\x80", 3, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            struct dsq_buf h = {0};
+            ok(dsq_buf_html(&h, cases[i].in, cases[i].n) == 0, "html %zu escapes", i);
+            is_str(h.data, cases[i].want, "html %zu", i);
+            dsq_buf_free(&h);
+        }
+    }
     return done_testing();
 }
