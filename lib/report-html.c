@@ -1105,7 +1105,7 @@ page_failures(struct page *pg, const struct dsq_report_stats *s)
            "<section class=\"group\" data-group=\"%s\" data-count=\"%zu\">\n<h3>%s: %zu "
            "line%s</h3>\n",
            name, gr->count, name, gr->count, gr->count == 1 ? "" : "s");
-        if (gr->kind == DSQ_GROUP_DSQ && first->reason) {
+        if (gr->cause == DSQ_CAUSE_DSQ_ERROR && first->reason) {
             pf(pg, "<p>line %zu: ", first->line);
             escs(pg, first->reason);
             put(pg, "</p>\n");
