@@ -69,6 +69,30 @@ state_kind(enum dsq_state st)
     return (unsigned)st < DSQ_ST__COUNT ? map[st] : K_NOT_RUN;
 }
 
+/* A line's cause, where it says more than its state's colour: the bar's
+ * outline (class c-<cause>), its tooltip and data-cause.  Exit and signal
+ * are what failed and signaled already show. */
+static const struct {
+    enum dsq_cause cause;
+    const char *stroke;
+} cause_marks[] = {
+    {DSQ_CAUSE_OUT_OF_MEMORY, "#d81b60"}, {DSQ_CAUSE_TIME_LIMIT, "#f9a825"},
+    {DSQ_CAUSE_CANCELLED, "#546e7a"},     {DSQ_CAUSE_NODE_FAILURE, "#3e2723"},
+    {DSQ_CAUSE_PREEMPTED, "#00897b"},     {DSQ_CAUSE_DSQ_ERROR, "#000000"},
+    {DSQ_CAUSE_UNKNOWN, "#9e9e9e"},
+};
+#define NCAUSE_MARKS (sizeof cause_marks / sizeof *cause_marks)
+
+static int
+cause_marked(enum dsq_cause c)
+{
+    for (size_t i = 0; i < NCAUSE_MARKS; i++) {
+        if (cause_marks[i].cause == c)
+            return 1;
+    }
+    return 0;
+}
+
 /* The kind of one bar: a line's latest state, or an earlier attempt's. */
 static enum kind
 line_kind(enum dsq_state st)
@@ -210,6 +234,10 @@ page_style(struct page *pg)
         ".note{color:#616161}footer{margin-top:2em;color:#9e9e9e;font-size:.9em}\n");
     for (int k = 0; k < K__N; k++)
         pf(pg, ".k-%s{fill:%s;background:%s}\n", kinds[k].cls, kinds[k].fill, kinds[k].fill);
+    for (size_t c = 0; c < NCAUSE_MARKS; c++)
+        pf(pg, "rect.c-%s{stroke:%s;stroke-width:2.5}.sw.c-%s{border:3px solid %s}\n",
+           dsq_cause_name(cause_marks[c].cause), cause_marks[c].stroke,
+           dsq_cause_name(cause_marks[c].cause), cause_marks[c].stroke);
     put(pg, "</style>\n");
 }
 
@@ -650,6 +678,8 @@ bar_title(struct page *pg, const struct bar *b)
     else if (ended && sig > 0)
         pf(pg, dsq_signal_abbrev(sig) ? " (signal %d, %s)" : " (signal %d)", sig,
            dsq_signal_abbrev(sig));
+    if (!b->h && li->cause != DSQ_CAUSE_NONE)
+        pf(pg, ", cause %s", dsq_cause_name(li->cause));
     if (!b->h && li->slurm_state)
         pf(pg, " (Slurm: %s)", li->slurm_state);
     pf(pg, "\nattempt %u%s, ", att, b->h ? " (an earlier one)" : "");
@@ -684,9 +714,18 @@ tl_bars(struct page *pg, const struct timeline *tl)
         if (b->h)
             pf(pg, "<rect class=\"earlier k-%s\" data-earlier=\"%zu\" data-attempt=\"%u\"",
                kinds[b->kind].cls, li->line, b->h->attempt);
+        else if (cause_marked(li->cause))
+            pf(pg,
+               "<rect class=\"bar k-%s%s c-%s\" data-line=\"%zu\" data-attempt=\"%u\" "
+               "data-cause=\"%s\"",
+               kinds[b->kind].cls, li->attempt > 1 ? " rerun" : "", dsq_cause_name(li->cause),
+               li->line, li->attempt, dsq_cause_name(li->cause));
         else
-            pf(pg, "<rect class=\"bar k-%s%s\" data-line=\"%zu\" data-attempt=\"%u\"",
-               kinds[b->kind].cls, li->attempt > 1 ? " rerun" : "", li->line, li->attempt);
+            pf(pg, "<rect class=\"bar k-%s%s\" data-line=\"%zu\" data-attempt=\"%u\"%s%s%s",
+               kinds[b->kind].cls, li->attempt > 1 ? " rerun" : "", li->line, li->attempt,
+               li->cause != DSQ_CAUSE_NONE ? " data-cause=\"" : "",
+               li->cause != DSQ_CAUSE_NONE ? dsq_cause_name(li->cause) : "",
+               li->cause != DSQ_CAUSE_NONE ? "\"" : "");
         pf(pg, " x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\">", x,
            TL_AXIS + (double)b->row * TL_ROW + (TL_ROW - TL_BAR) / 2, w, TL_BAR);
         bar_title(pg, b);
@@ -853,6 +892,10 @@ legend(struct page *pg)
     put(pg, "<p class=\"legend\">");
     for (int k = 0; k < K__N; k++)
         pf(pg, "<span class=\"sw k-%s\"></span>%s &nbsp; ", kinds[k].cls, kinds[k].cls);
+    put(pg, "<br>outlined by cause: ");
+    for (size_t c = 0; c < NCAUSE_MARKS; c++)
+        pf(pg, "<span class=\"sw c-%s\"></span>%s &nbsp; ", dsq_cause_name(cause_marks[c].cause),
+           dsq_cause_name(cause_marks[c].cause));
     put(pg, "</p>\n");
 }
 

@@ -83,6 +83,12 @@ state_counts_match() {
     [ "$(dom_count page 'class="bar k-failed" data-line="2"')" -eq 1 ]
     [ "$(dom_count page 'class="bar k-signaled" data-line="4"')" -eq 1 ]
     [ "$(dom_count page 'class="bar k-ok" data-line="1"')" -eq 1 ]
+    # ... and says its cause (report --json's); causes beyond exit and
+    # signal outline the bar, as the legend says.
+    [ "$(dom_count page 'data-line="2" data-attempt="1" data-cause="exit"')" -eq 1 ]
+    [ "$(dom_count page 'data-line="4" data-attempt="1" data-cause="signal"')" -eq 1 ]
+    [ "$(dom_count page 'data-cause=')" -eq "$(jq '[.lines[] | select(.cause != null)] | length' <<<"$json")" ]
+    [ "$(dom_count page 'class="sw c-out_of_memory"')" -eq 1 ]
     # The markup in the commands is text: escaped in the DOM, no element made,
     # the page's own structure intact (five SVGs: the states bar, the
     # timeline, the density strip and two histograms).
