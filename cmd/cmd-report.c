@@ -162,18 +162,6 @@ mem_value(uint64_t mib, char *buf, size_t n)
         snprintf(buf, n, "%" PRIu64 "M", mib);
 }
 
-/* A measured amount: "610.0 MiB", "1.25 GiB". */
-static void
-mem_used(long kb, char *buf, size_t n)
-{
-    if (kb < 1024)
-        snprintf(buf, n, "%ld KiB", kb);
-    else if (kb < 1024L * 1024)
-        snprintf(buf, n, "%.1f MiB", (double)kb / 1024);
-    else
-        snprintf(buf, n, "%.2f GiB", (double)kb / (1024.0 * 1024));
-}
-
 /* -t's value: "MM:SS" under an hour, "H:MM:SS", "D-HH:MM:SS". */
 static void
 time_value(long s, char *buf, size_t n)
@@ -210,8 +198,8 @@ words_mem(const struct dsq_report_mem *m, struct dsq_buf *out)
     int rc = 0;
 
     if (m->max_kb > 0) {
-        mem_used(m->max_kb, a, sizeof a);
-        mem_used(m->p95_kb, b, sizeof b);
+        dsq_report_kb_format(m->max_kb, a, sizeof a);
+        dsq_report_kb_format(m->p95_kb, b, sizeof b);
         mem_value(m->asked_mib, c, sizeof c);
         rc = m->asked_mib ? dsq_buf_printf(out, "asked --mem %s per line; ", c)
                           : dsq_buf_puts(out, "no --mem asked; ");
