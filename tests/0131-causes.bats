@@ -95,3 +95,28 @@ mem_lines() {
     run dsq report "$rd"
     [[ "$output" == *"1 line ran out of memory at 50M: rerun it with --mem 128M"* ]]
 }
+
+@test "next time on the cluster: lines of known sizes under enforced --mem give the memory and time to ask for" {
+    # tail holds its whole input (no newline) in memory: about 150 and 50
+    # MiB, 1 and 2 s; Slurm enforces the --mem of the task.
+    printf '%s\n' 'head -c 150M /dev/zero | tail > /dev/null; sleep 1' \
+        'head -c 50M /dev/zero | tail > /dev/null; sleep 2' 'sleep 1' > jobs.txt
+    run dsq --job-file jobs.txt --status-dir runs --submit --wait --mem 1G -t 30 --lines-per-task 3 \
+        --parallel 1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    rd=$(cd "$(only_run_dir runs)" && pwd)
+    jid=$(jq -r '.job_ids[0]' "$rd/manifest.json")
+    wait_job_done "$jid" 60
+    # What Slurm was asked: three lines of 1G in one task, one at a time.
+    [ "$(job_field "${jid}_0" JobState)" = COMPLETED ]
+    run --separate-stderr dsq report "$rd" --json
+    [ "$status" -eq 0 ]
+    j="$output"
+    json_eq "$(jq -c '.resources | [.mem.asked_mib, .mem.suggest_mib, .mem.out_of_memory, .time.asked_s, .time.suggest_s]' <<<"$j")" \
+        '[1024,256,0,1800,120]'
+    [ "$(jq '.resources.mem.max_kb >= 150 * 1024 and .resources.mem.max_kb < 200 * 1024' <<<"$j")" = true ]
+    run dsq report "$rd"
+    [[ "$output" == *"  memory:    asked --mem 1G per line; used at most 15"*" MiB (p95 15"*" MiB): --mem 256M would do"* ]]
+    [[ "$output" == *"  time:      asked -t 30:00 per line; the longest took 2."*": -t 02:00 would do"* ]]
+}
