@@ -153,11 +153,12 @@ print_task(FILE *out, unsigned long index, uint32_t state, long exit_status)
     fprintf(out, "task %lu %u %s %ld\n", index, base, name, exit_status);
 }
 
+/* Call fn for each index of libslurm's form of an array's tasks: "3-9,12,
+ * 15-20%4" (ranges, singles, a throttle), or a step function "0-998:2" when
+ * the pending tasks are evenly spaced. */
 static void
-print_task_str(FILE *out, const char *s, uint32_t state, long exit_status)
+task_str_each(const char *s, void (*fn)(unsigned long index, void *arg), void *arg)
 {
-    /* libslurm's form: "3-9,12,15-20%4" (ranges, singles, a throttle), or a
-     * step function "0-998:2" when the pending tasks are evenly spaced. */
     while (*s && *s != '%') {
         char *end;
         unsigned long a = strtoul(s, &end, 10), b, step = 1;
@@ -176,7 +177,7 @@ print_task_str(FILE *out, const char *s, uint32_t state, long exit_status)
                 step = 1;
         }
         for (unsigned long i = a; i <= b && i - a < 10000000UL; i += step)
-            print_task(out, i, state, exit_status);
+            fn(i, arg);
         if (*s == ',')
             s++;
         else if (*s && *s != '%')
@@ -184,11 +185,46 @@ print_task_str(FILE *out, const char *s, uint32_t state, long exit_status)
     }
 }
 
+struct task_print {
+    FILE *out;
+    uint32_t state;
+    long exit_status;
+};
+
+static void
+task_print_one(unsigned long index, void *arg)
+{
+    const struct task_print *tp = arg;
+
+    print_task(tp->out, index, tp->state, tp->exit_status);
+}
+
+static void
+print_task_str(FILE *out, const char *s, uint32_t state, long exit_status)
+{
+    struct task_print tp = {out, state, exit_status};
+
+    task_str_each(s, task_print_one, &tp);
+}
+
+/* Which task indices to print (child side): want[i] for i < n; NULL all. */
+struct task_filter {
+    unsigned char *want;
+    size_t n;
+};
+
+static int
+task_wanted(const struct task_filter *f, unsigned long index)
+{
+    return !f || (index < f->n && f->want[index]);
+}
+
 /* The accounting database's form of the tasks one record stands for (those
  * that never started): a hex bitmap, "0x" and the highest digit first, bit
  * i for task i. */
 static void
-print_task_bitmap(FILE *out, const char *s, uint32_t state, long exit_status)
+print_task_bitmap(FILE *out, const char *s, uint32_t state, long exit_status,
+                  const struct task_filter *f)
 {
     size_t len;
 
@@ -202,7 +238,7 @@ print_task_bitmap(FILE *out, const char *s, uint32_t state, long exit_status)
                      : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
                                             : 0;
         for (unsigned b = 0; b < 4; b++)
-            if (v & (1u << b))
+            if ((v & (1u << b)) && task_wanted(f, (unsigned long)(4 * k + b)))
                 print_task(out, (unsigned long)(4 * k + b), state, exit_status);
     }
 }
@@ -223,13 +259,14 @@ load_job(const char *job_id, job_info_msg_t **msg)
 }
 
 /* Child side: job_id's tasks as the accounting database keeps them, on
- * cluster (the manifest's; NULL: this configuration's).  Prints "source
- * acct" and the tasks, or "unknown acct" when the database has no record
- * of the job, or "unknown none" when this cluster keeps no accounting.
+ * cluster (the manifest's; NULL: this configuration's), those f wants
+ * (NULL: all).  Prints "source acct" and the tasks, or "unknown acct" when
+ * the database has no record of them, or "unknown none" when this cluster
+ * keeps no accounting.
  * A job slurmctld has forgotten is over: a task the database still has
  * pending or running (a runaway record) is done, its end state unknown. */
 static int
-child_acct(FILE *out, const char *job_id, const char *cluster)
+child_acct(FILE *out, const char *job_id, const char *cluster, const struct task_filter *f)
 {
     slurm_conf_t *conf = NULL;
     slurmdb_job_cond_t cond;
@@ -293,13 +330,17 @@ child_acct(FILE *out, const char *job_id, const char *cluster)
             continue;
         if (st == JOB_PENDING || st == JOB_RUNNING || st == JOB_SUSPENDED)
             st = JOB_END; /* over, end state unknown */
-        rows++;
-        if (j->array_task_str && *j->array_task_str)
-            print_task_bitmap(out, j->array_task_str, st, -1);
-        else if (j->array_task_id != NO_VAL)
-            print_task(out, j->array_task_id, st, ex);
-        else
-            print_task(out, 0, st, ex);
+        if (j->array_task_str && *j->array_task_str) {
+            print_task_bitmap(out, j->array_task_str, st, -1, f);
+            rows++;
+        } else {
+            unsigned long index = j->array_task_id != NO_VAL ? j->array_task_id : 0;
+
+            if (task_wanted(f, index)) {
+                print_task(out, index, st, ex);
+                rows++;
+            }
+        }
     }
     slurm_list_iterator_destroy(it);
     if (!rows)
@@ -316,6 +357,54 @@ out:
         slurmdb_connection_close(&db);
     slurm_free_ctl_conf(conf);
     return rc;
+}
+
+static void
+task_listed(unsigned long index, void *arg)
+{
+    struct task_filter *f = arg;
+
+    if (index < f->n)
+        f->want[index] = 0;
+}
+
+/* Child side: slurmctld forgets each finished task of an array MinJobAge
+ * after it ended, also while other tasks still run (only the array's own
+ * record stays): the tasks below the highest index it lists that it no
+ * longer lists are asked of the accounting database, where there is one. */
+static int
+purged_tasks(FILE *out, const char *job_id, const char *cluster, const job_info_msg_t *msg)
+{
+    struct task_filter f = {NULL, 0};
+    unsigned char *want;
+    size_t missing;
+
+    for (uint32_t i = 0; i < msg->record_count; i++) {
+        const slurm_job_info_t *j = &msg->job_array[i];
+
+        if (j->array_task_id != NO_VAL && (size_t)j->array_task_id + 1 > f.n)
+            f.n = (size_t)j->array_task_id + 1;
+    }
+    if (f.n == 0 || f.n > 100000000 || !(want = malloc(f.n)))
+        return 0;
+    memset(want, 1, f.n);
+    f.want = want;
+    for (uint32_t i = 0; i < msg->record_count; i++) {
+        const slurm_job_info_t *j = &msg->job_array[i];
+
+        if (j->array_task_id != NO_VAL)
+            want[j->array_task_id] = 0;
+        if (j->array_task_str && *j->array_task_str)
+            task_str_each(j->array_task_str, task_listed, &f); /* the pending ones */
+    }
+    missing = 0;
+    for (size_t k = 0; k < f.n; k++)
+        missing += want[k];
+    /* The database not answering leaves slurmctld's answer as it is. */
+    if (missing)
+        child_acct(out, job_id, cluster, &f);
+    free(want);
+    return 0;
 }
 
 /* Child side: job_id's tasks as slurmctld knows them ("source ctld"), or,
@@ -335,8 +424,9 @@ child_job(FILE *out, const char *job_id, const char *cluster)
         rc = 1;
     }
     if (rc == 1)
-        return child_acct(out, job_id, cluster);
+        return child_acct(out, job_id, cluster, NULL);
     fprintf(out, "source ctld\n");
+    rc = 0;
     for (uint32_t i = 0; i < msg->record_count; i++) {
         slurm_job_info_t *j = &msg->job_array[i];
         uint32_t base = j->job_state & JOB_STATE_BASE;
@@ -351,8 +441,9 @@ child_job(FILE *out, const char *job_id, const char *cluster)
         else /* not an array: index 0 */
             print_task(out, 0, j->job_state, ex);
     }
+    rc = purged_tasks(out, job_id, cluster, msg);
     slurm_free_job_info_msg(msg);
-    return 0;
+    return rc;
 }
 
 static int

@@ -115,6 +115,28 @@ forgotten() {
     [ "$(sacct -n -X -P -j "${jid}_0" -o State)" = OUT_OF_MEMORY ]
 }
 
+@test "accounting: a finished task slurmctld forgot while its sibling still runs keeps its end state" {
+    # Task 0 is over memory and ends at once; task 1 runs on.  slurmctld
+    # forgets task 0 MinJobAge after its end, while task 1 still runs (only
+    # the array's own record stays): report asks the database for it.
+    printf 'head -c 300M /dev/zero | tail > /dev/null\nsleep %s\n' "$LONG" > jobs.txt
+    jid=$(plan_submit . jobs.txt --mem 50M)
+    wait_recs "$(ended 1) and $(started 2)" 60 runs
+    wait_until 60 eval "[ \"\$(job_field ${jid}_0 JobState)\" = OUT_OF_MEMORY ]"
+    before=$(lines_of "$jid" runs)
+    echo "$before"
+    json_eq "$(jq -c '[.[] | [.[0], .[1], .[4]]]' <<<"$before")" \
+        '[[1,"failed","OUT_OF_MEMORY"],[2,"running",null]]'
+    # Gone from slurmctld, while the array (task 1) is still there.
+    wait_until 90 eval "! scontrol show job ${jid}_0 2>/dev/null | grep -q 'ArrayTaskId=0 '"
+    scontrol show job "${jid}_1" | grep -q 'JobState=RUNNING'
+    after=$(lines_of "$jid" runs)
+    echo "$after"
+    json_eq "$after" "$before"
+    [ "$(dsq report --status-dir runs "$jid" --json --lines | jq -r '.lines[0].cause')" = out_of_memory ]
+    scancel "$jid"
+}
+
 @test "accounting: without an accounting database, report says once that Slurm no longer knows the job" {
     other=$(mktemp -d /tmp/dsqc.XXXXXX)
     "$SLURM_CLUSTER" start "$other/plain" --set MinJobAge=5
