@@ -106,7 +106,7 @@ static const char autopsy_usage[] =
     "                    attempt's; with --dry-run, CPUs here / CPUs per line)\n"
     "  --lines-per-task L  lines per array task (default: 1 while the array fits)\n"
     "  --tasks T         number of array tasks (not with --lines-per-task)\n"
-    "  --layout stripe|block  how the lines are dealt to tasks (default: the\n"
+    "  --layout stripe|block|dynamic  how the lines are dealt to tasks (default: the\n"
     "                    previous attempt's)\n"
     "  --max-jobs N      at most N array tasks at once (default: the previous\n"
     "                    attempt's)\n"
@@ -542,7 +542,8 @@ parse_args(int argc, char **argv, struct autopsy_args *a)
             break;
         case OPT_LAYOUT:
             if (dsq_layout_parse(arg, &a->ra.layout) < 0)
-                return cmd_usage_error("autopsy", "--layout '%s': must be stripe or block", arg);
+                return cmd_usage_error("autopsy", "--layout '%s': must be stripe, block or dynamic",
+                                       arg);
             a->ra.have_layout = 1;
             break;
         case OPT_NO_INHERIT:

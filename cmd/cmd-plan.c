@@ -108,8 +108,11 @@ static const char plan_usage[] =
     "                           CPUs here / CPUs per line)\n"
     "  --lines-per-task L       lines per array task (default: 1 while the array fits)\n"
     "  --tasks T                number of array tasks (not with --lines-per-task)\n"
-    "  --layout stripe|block    task K runs lines K, K+T, ... (stripe, default) or one\n"
-    "                           contiguous run (block)\n"
+    "  --layout stripe|block|dynamic  task K runs lines K, K+T, ... (stripe,\n"
+    "                           default) or one contiguous run (block), or tasks\n"
+    "                           claim the next lines as their slots free up, so\n"
+    "                           early tasks run more and late ones end at once\n"
+    "                           (dynamic)\n"
     "  --shell PATH             run each line with PATH -c (default /bin/sh)\n"
     "  --line-output PATTERN    each line's stdout and stderr to its own file\n"
     "                           (%L line, %A job id, %a array task, %j attempt)\n"
@@ -255,7 +258,8 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
             break;
         case OPT_LAYOUT:
             if (dsq_layout_parse(arg, &a->layout) < 0)
-                return cmd_usage_error("dsq", "--layout '%s': must be stripe or block", arg);
+                return cmd_usage_error("dsq", "--layout '%s': must be stripe, block or dynamic",
+                                       arg);
             a->have_layout = 1;
             break;
         case OPT_SHELL:

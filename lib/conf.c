@@ -506,10 +506,11 @@ set_key(struct reader *r, enum key_id k, const yaml_event_t *ev, struct dsq_conf
         c->max_array_tasks = (size_t)d;
         return 0;
     case KEY_LAYOUT:
-        if (!(s = want_scalar(r, ev, "'stripe' or 'block'")))
+        if (!(s = want_scalar(r, ev, "'stripe', 'block' or 'dynamic'")))
             return -1;
         if (dsq_layout_parse(s, &c->layout) < 0)
-            return conf_fail(r, ev->start_mark, "expected 'stripe' or 'block', found '%s'", s);
+            return conf_fail(r, ev->start_mark,
+                             "expected 'stripe', 'block' or 'dynamic', found '%s'", s);
         return 0;
     case KEY_SIGNAL_LEAD:
         if (set_number(r, ev, DSQ_LIMIT_SIGNAL_LEAD, &d) < 0)

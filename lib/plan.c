@@ -15,7 +15,7 @@
 const char *
 dsq_layout_name(enum dsq_layout l)
 {
-    return l == DSQ_LAYOUT_BLOCK ? "block" : "stripe";
+    return l == DSQ_LAYOUT_BLOCK ? "block" : l == DSQ_LAYOUT_DYNAMIC ? "dynamic" : "stripe";
 }
 
 int
@@ -25,6 +25,8 @@ dsq_layout_parse(const char *s, enum dsq_layout *l)
         *l = DSQ_LAYOUT_STRIPE;
     else if (!strcmp(s, "block"))
         *l = DSQ_LAYOUT_BLOCK;
+    else if (!strcmp(s, "dynamic"))
+        *l = DSQ_LAYOUT_DYNAMIC;
     else
         return -1;
     return 0;

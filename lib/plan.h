@@ -12,8 +12,11 @@
 #include "error.h"
 #include "sbatch.h"
 
-enum dsq_layout { DSQ_LAYOUT_STRIPE, DSQ_LAYOUT_BLOCK };
-/* "stripe" or "block": a borrowed static string. */
+/* Dynamic: tasks claim lines at run time (claim.h); its tasks, slice size
+ * and resources are planned as stripe's, whose arithmetic below it shares
+ * (what a task would run had it no one to share with). */
+enum dsq_layout { DSQ_LAYOUT_STRIPE, DSQ_LAYOUT_BLOCK, DSQ_LAYOUT_DYNAMIC };
+/* "stripe", "block" or "dynamic": a borrowed static string. */
 const char *dsq_layout_name(enum dsq_layout l);
 /* The one reader of a layout's name (s borrowed), for the command line, the
  * configuration and the manifest alike: 0 with *l set, or -1 for an

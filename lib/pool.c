@@ -63,6 +63,9 @@ struct pool {
     const struct dsq_pool_opts *o;
     const struct dsq_pool_item *items;
     size_t n;
+    struct dsq_pool_item *own; /* owned: items given, then o->next's */
+    size_t own_cap;
+    int no_more; /* o->next said there are no more */
     struct dsq_pool_result *res;
     struct dsq_error *err;
     struct slot *slots;
@@ -821,6 +824,46 @@ on_signal(struct pool *p, int sig)
     }
 }
 
+/* Whether item `next` is there to start: given, or handed out now by
+ * o->next (appended to p->own, which then holds every item). */
+static int
+have_next(struct pool *p, size_t next)
+{
+    struct dsq_pool_item it;
+    struct dsq_error e = {0};
+    int rc;
+
+    if (next < p->n)
+        return 1;
+    if (!p->o->next || p->no_more)
+        return 0;
+    rc = p->o->next(&it, p->o->next_arg, &e);
+    if (rc <= 0) {
+        p->no_more = 1;
+        if (rc < 0)
+            fatal_once(p, &e);
+        return 0;
+    }
+    if (!p->own || p->n == p->own_cap) {
+        size_t cap = p->own ? 2 * p->own_cap : p->n + 64;
+        struct dsq_pool_item *v = realloc(p->own, cap * sizeof *v);
+
+        if (!v) {
+            dsq_errprintf(&e, DSQ_ERR_SYSTEM, "out of memory");
+            fatal_once(p, &e);
+            return 0;
+        }
+        if (!p->own && p->n)
+            memcpy(v, p->items, p->n * sizeof *v);
+        p->own = v;
+        p->own_cap = cap;
+        p->items = v;
+    }
+    p->own[p->n++] = it;
+    p->res->total++;
+    return 1;
+}
+
 static void
 pool_free(struct pool *p)
 {
@@ -828,6 +871,7 @@ pool_free(struct pool *p)
         free(p->slots[s].script);
     free(p->slots);
     free(p->lingering);
+    free(p->own);
     dsq_spawner_destroy(p->spawner);
 }
 
@@ -848,7 +892,7 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
     p.res = res;
     p.err = err;
     p.nslots = o->slots ? o->slots : 1;
-    if ((size_t)p.nslots > n && n > 0)
+    if ((size_t)p.nslots > n && n > 0 && !o->next)
         p.nslots = (unsigned)n;
     p.slots = calloc(p.nslots, sizeof *p.slots);
     if (!p.slots) {
@@ -870,7 +914,7 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
     for (;;) {
         double now;
 
-        while (!p.stopping && !p.failed && next < n && p.running < p.nslots) {
+        while (!p.stopping && !p.failed && p.running < p.nslots && have_next(&p, next)) {
             if (start(&p, next++) < 0)
                 break;
         }

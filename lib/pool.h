@@ -30,6 +30,12 @@ typedef struct dsq_recw *(*dsq_pool_writer_fn)(size_t task, void *arg, struct ds
 typedef void (*dsq_pool_progress_fn)(size_t done, size_t failed, size_t total, size_t running,
                                      void *arg);
 
+/* Where the lines come from when they are not all known beforehand
+ * (--layout dynamic): called when a slot is free and no given item is
+ * left; 1 with *it filled (its cmd borrowed for the run), 0 when there are
+ * no more, -1 on a system error (err filled: the pool fails the run). */
+typedef int (*dsq_pool_next_fn)(struct dsq_pool_item *it, void *arg, struct dsq_error *err);
+
 struct dsq_pool_opts {
     unsigned slots;           /* W >= 1 */
     const char *shell;        /* e.g. "/bin/sh" */
@@ -46,6 +52,8 @@ struct dsq_pool_opts {
     void *writer_arg;
     dsq_pool_progress_fn progress; /* or NULL */
     void *progress_arg;
+    dsq_pool_next_fn next; /* or NULL: only the items given */
+    void *next_arg;
 };
 
 struct dsq_pool_result {
@@ -57,7 +65,8 @@ struct dsq_pool_result {
                       * ok exactly when ok == total */
 };
 
-/* Run items (borrowed for the call) in order; o and its strings are borrowed
+/* Run items (borrowed for the call) in order, then (o->next) what it
+ * hands out; res->total counts both; o and its strings are borrowed
  * for the call, res is the caller's.  Blocks SIGCHLD, SIGTERM, SIGINT, SIGUSR1 (and
  * SIGHUP) for its duration.  SIGUSR1: start no new line.  SIGTERM/SIGINT/
  * SIGHUP: start no new line, TERM every running group, KILL after

@@ -386,7 +386,8 @@ line_json(const struct dsq_report *r, size_t i)
     json_object_set_new(o, "elapsed", ended ? jsec(li->elapsed) : json_null());
     json_object_set_new(o, "attempts", json_integer(li->attempts));
     json_object_set_new(o, "command", json_string(cmd));
-    json_object_set_new(o, "task", json_integer((json_int_t)li->task));
+    json_object_set_new(o, "task",
+                        li->task == (size_t)-1 ? json_null() : json_integer((json_int_t)li->task));
     json_object_set_new(o, "cpu_seconds", ended ? jsec(li->utime + li->stime) : json_null());
     json_object_set_new(o, "maxrss_kb", ended ? json_integer(li->maxrss_kb) : json_null());
     json_object_set_new(o, "reason", li->reason ? json_string(li->reason) : json_null());

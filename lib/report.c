@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "claim.h"
 #include "plan.h"
 #include "report.h"
 #include "rundir.h"
@@ -238,7 +239,12 @@ struct attinfo {
     unsigned char *why;   /* owned: per task, dsq_report_slurm_code() of
                              Slurm's end state */
     size_t local_running; /* its lines running here (no queue to ask) */
+    size_t *claimed;      /* owned, --layout dynamic: per position of its
+                             lines, the task that claimed it, or NO_TASK */
+    int live;             /* when q: some task is pending or running */
 };
+
+#define NO_TASK ((size_t)-1)
 
 static void
 attinfo_free(struct attinfo *ai, size_t n)
@@ -247,6 +253,7 @@ attinfo_free(struct attinfo *ai, size_t n)
         free(ai[a].lines);
         free(ai[a].q);
         free(ai[a].why);
+        free(ai[a].claimed);
     }
     free(ai);
 }
@@ -321,6 +328,8 @@ queue_load(const struct dsq_attempt *a, struct attinfo *ai, int *asked, int *war
     }
     ai->q = q;
     ai->why = w;
+    for (size_t t = 0; t < a->plan.tasks; t++)
+        ai->live |= q[t] == DSQ_Q_PENDING || q[t] == DSQ_Q_RUNNING;
     *asked = 1;
     return 0;
 }
@@ -333,25 +342,41 @@ size_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The task that runs line index i in attempt att (1-based), or -1 when the
- * attempt does not include it or the manifest does not know the attempt. */
+/* The position of line index i among attempt att's lines (1-based att),
+ * or NO_TASK when the attempt does not include it or the manifest does
+ * not know the attempt. */
+static size_t
+pos_in(const struct dsq_report *r, const struct attinfo *ai, unsigned att, size_t i)
+{
+    const size_t *hit;
+
+    if (!dsq_manifest_attempt(&r->m, att))
+        return NO_TASK;
+    if (att == 1)
+        return i;
+    if (!ai[att - 1].n)
+        return NO_TASK;
+    hit = bsearch(&r->jf->cmds[i].line, ai[att - 1].lines, ai[att - 1].n, sizeof *hit, size_cmp);
+    return hit ? (size_t)(hit - ai[att - 1].lines) : NO_TASK;
+}
+
+/* The task that runs line index i in attempt att: NO_TASK when the attempt
+ * does not include it, or (dynamic) no task has claimed it yet. */
 static size_t
 task_in(const struct dsq_report *r, const struct attinfo *ai, unsigned att, size_t i)
 {
-    const struct dsq_attempt *a = dsq_manifest_attempt(&r->m, att);
-    const size_t *hit;
+    size_t pos = pos_in(r, ai, att, i);
 
-    if (!a)
-        return (size_t)-1;
-    if (att == 1)
-        return dsq_plan_cmd_task(&a->plan, i);
-    if (!ai[att - 1].n)
-        return (size_t)-1;
-    hit = bsearch(&r->jf->cmds[i].line, ai[att - 1].lines, ai[att - 1].n, sizeof *hit, size_cmp);
-    return hit ? dsq_plan_cmd_task(&a->plan, (size_t)(hit - ai[att - 1].lines)) : (size_t)-1;
+    if (pos == NO_TASK)
+        return NO_TASK;
+    if (ai[att - 1].claimed)
+        return ai[att - 1].claimed[pos];
+    return dsq_plan_cmd_task(&dsq_manifest_attempt(&r->m, att)->plan, pos);
 }
 
-/* What the queue says of the task running line index i in attempt att. */
+/* What the queue says of the task running line index i in attempt att.  A
+ * line that a dynamic attempt includes but no task has claimed waits while
+ * any of its tasks is queued or running. */
 static struct dsq_task_queue
 queue_view(const struct dsq_report *r, const struct attinfo *ai, unsigned att, size_t i)
 {
@@ -362,9 +387,11 @@ queue_view(const struct dsq_report *r, const struct attinfo *ai, unsigned att, s
         return v;
     v.asked = 1;
     t = task_in(r, ai, att, i);
-    if (t != (size_t)-1) {
+    if (t != NO_TASK && t < r->m.attempts[att - 1].plan.tasks) {
         v.state = ai[att - 1].q[t];
         v.slurm_state = explain_states[ai[att - 1].why[t]];
+    } else if (ai[att - 1].claimed && pos_in(r, ai, att, i) != NO_TASK) {
+        v.state = ai[att - 1].live ? DSQ_Q_PENDING : DSQ_Q_DONE;
     }
     return v;
 }
@@ -418,6 +445,12 @@ dsq_report_decide(const struct dsq_line_facts *f)
             v.state = DSQ_ST_PENDING;
             v.shown = DSQ_SHOW_NONE;
             why = NULL;
+        } else if (f->claimed) {
+            /* Claimed (dynamic), and the task that claimed it is over
+             * without a record of it: the node died, or time ran out. */
+            v.state = DSQ_ST_LOST;
+            v.shown = DSQ_SHOW_NONE;
+            why = f->planned_q.slurm_state;
         } else if (f->attempt == 0) {
             v.state = DSQ_ST_NOT_RUN;
             why = f->planned_q.slurm_state;
@@ -544,6 +577,8 @@ facts_of(const struct dsq_report *r, const struct attinfo *ai, struct merge *m, 
     f->seen = queue_view(r, ai, f->attempt, i);
     f->planned = r->lines[i].planned;
     f->planned_q = f->planned == f->attempt ? f->seen : queue_view(r, ai, f->planned, i);
+    f->claimed =
+        f->planned >= 1 && ai[f->planned - 1].claimed && task_in(r, ai, f->planned, i) != NO_TASK;
     f->planned_here = 0;
     f->alive = 0;
     if (f->latest == DSQ_LATEST_START && !f->seen.asked) {
@@ -697,24 +732,65 @@ out:
     return rc;
 }
 
+/* Note a dynamic attempt's claimed chunk (dsq_claim_read()). */
+struct claims_ctx {
+    size_t *claimed;
+    size_t n;
+};
+
+static int
+note_claim(size_t first, size_t n, size_t task, unsigned restart, void *arg)
+{
+    struct claims_ctx *cc = arg;
+
+    (void)restart;
+    for (size_t p = first; p < first + n && p < cc->n; p++)
+        cc->claimed[p] = task;
+    return 0;
+}
+
+/* A dynamic attempt's claims: which task claimed each of its n lines. */
+static int
+claims_load(struct attinfo *ai, const char *run_dir, unsigned att, size_t n, struct dsq_error *err)
+{
+    struct claims_ctx cc;
+
+    if (!(ai->claimed = dsq_calloc_big(n ? n : 1, sizeof *ai->claimed)))
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    for (size_t p = 0; p < n; p++)
+        ai->claimed[p] = NO_TASK;
+    cc.claimed = ai->claimed;
+    cc.n = n;
+    return dsq_claim_read(run_dir, att, note_claim, &cc, err);
+}
+
 /* Which attempts include each line: attempt 1 every line, then each rerun
- * its own; the latest one decides where the line waits. */
+ * its own; the latest one decides where the line waits.  A dynamic
+ * attempt's line belongs to the task that claimed it, if any yet. */
 static int
 plan_lines(struct dsq_report *r, struct attinfo *ai, const char *run_dir, struct dsq_error *err)
 {
+    const struct dsq_attempt *first = &r->m.attempts[0];
+
+    if (first->plan.layout == DSQ_LAYOUT_DYNAMIC &&
+        claims_load(&ai[0], run_dir, 1, r->nlines, err) < 0)
+        return -1;
     for (size_t i = 0; i < r->nlines; i++) {
         r->lines[i].line = r->jf->cmds[i].line;
         r->lines[i].planned = 1;
-        r->lines[i].task = dsq_plan_cmd_task(&r->m.attempts[0].plan, i);
+        r->lines[i].task = ai[0].claimed ? ai[0].claimed[i] : dsq_plan_cmd_task(&first->plan, i);
     }
     for (size_t a = 1; a < r->m.nattempts; a++) {
         const struct dsq_attempt *at = &r->m.attempts[a];
         if (dsq_attempt_lines(run_dir, at, r->jf, &ai[a].lines, &ai[a].n, err) < 0)
             return -1;
+        if (at->plan.layout == DSQ_LAYOUT_DYNAMIC &&
+            claims_load(&ai[a], run_dir, at->number, ai[a].n, err) < 0)
+            return -1;
         for (size_t j = 0; j < ai[a].n; j++) {
             size_t i = dsq_jobfile_find(r->jf, ai[a].lines[j]);
             r->lines[i].planned = at->number;
-            r->lines[i].task = dsq_plan_cmd_task(&at->plan, j);
+            r->lines[i].task = ai[a].claimed ? ai[a].claimed[j] : dsq_plan_cmd_task(&at->plan, j);
         }
     }
     return 0;

@@ -37,7 +37,9 @@ const char *dsq_cause_name(enum dsq_cause c);
 
 struct dsq_line_info {
     size_t line;      /* 1-based physical line */
-    size_t task;      /* array task of the line in attempt `planned` */
+    size_t task;      /* array task of the line in attempt `planned`;
+                         (size_t)-1 when that attempt is dynamic and no
+                         task has claimed the line yet */
     unsigned planned; /* the latest attempt that includes the line */
     enum dsq_state state;
     int exit; /* -1 unknown / signaled */
@@ -153,6 +155,8 @@ struct dsq_line_facts {
     int planned_here;                /* read only when planned_q is not asked: some line of
                                         attempt planned runs on this host (for planned 1,
                                         also a line of an attempt the manifest lacks) */
+    int claimed;                     /* planned is dynamic and a task has claimed the
+                                        line in it (planned_q is that task's) */
 };
 
 /* Which record tells the line's host, times and measurements. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "claim.h"
 #include "fs.h"
 #include "jobfile.h"
 #include "manifest.h"
@@ -21,6 +22,8 @@
 #include "run.h"
 #include "rundir.h"
 #include "sha256.h"
+#include "slurm.h"
+#include "sys.h"
 
 /* The status files of the tasks this run writes, opened on first use and
  * kept open: a dry run alternates between tasks line after line. */
@@ -250,6 +253,176 @@ out:
     return rc;
 }
 
+/* --layout dynamic: the pool's next line, claimed now (claim.h).  A chunk
+ * of claimed positions is handed out line by line as slots free up; a
+ * requeued task first hands out its own earlier claims that did not end
+ * ok.  A dry run claims each chunk for the next task in turn, so that its
+ * records spread over the tasks as the cluster's would. */
+struct dyn {
+    const struct dsq_jobfile *jf;
+    const size_t *lines; /* position -> physical line */
+    struct dsq_claim *claim;
+    size_t task;   /* the claiming task; dry run: the first */
+    size_t ntasks; /* dry run: tasks to claim for in turn, else 0 */
+    size_t turn;
+    unsigned restart, slots;
+    size_t *hand; /* owned: positions claimed, not yet handed out */
+    size_t nhand, ihand, cap;
+    size_t hand_task;
+    double line_time; /* per-line -t, <= 0 none */
+    double end_time;  /* the task's end, epoch; 0 unknown */
+    double t0;        /* first hand-out, monotonic */
+    size_t handed, prev;
+};
+
+static int
+hand_push(struct dyn *d, size_t pos)
+{
+    if (d->nhand == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 64;
+        size_t *v = realloc(d->hand, cap * sizeof *v);
+        if (!v)
+            return -1;
+        d->hand = v;
+        d->cap = cap;
+    }
+    d->hand[d->nhand++] = pos;
+    return 0;
+}
+
+static int
+dyn_next(struct dsq_pool_item *it, void *arg, struct dsq_error *err)
+{
+    struct dyn *d = arg;
+    double now = dsq_time_mono(), left = -1;
+    size_t pos;
+
+    if (d->end_time > 0)
+        left = d->end_time - dsq_time_real();
+    if (d->ihand == d->nhand) {
+        struct dsq_claim_sizing sz = {-1, d->slots, d->prev, d->line_time, left};
+        size_t first, n, want;
+        int rc;
+
+        /* Started lines less those still running (all slots but the one
+         * free now): about how many ended, in all the slots' time. */
+        if (d->handed >= d->slots && d->handed - (d->slots - 1) > 0)
+            sz.mean_s = (now - d->t0) * d->slots / (double)(d->handed - (d->slots - 1));
+        if (!(want = dsq_claim_chunk(&sz)))
+            return 0; /* no time for one more line: left to others */
+        rc = dsq_claim_take(d->claim, d->ntasks ? d->turn % d->ntasks : d->task, d->restart, want,
+                            &first, &n, err);
+        if (rc <= 0)
+            return rc;
+        d->hand_task = d->ntasks ? d->turn++ % d->ntasks : d->task;
+        d->prev = n;
+        d->nhand = d->ihand = 0;
+        for (size_t j = 0; j < n; j++)
+            if (hand_push(d, first + j) < 0)
+                return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    } else if (d->line_time > 0 && left >= 0 && left < d->line_time) {
+        return 0; /* claimed but unstarted: lost, for a rerun */
+    }
+    pos = d->hand[d->ihand++];
+    if (!d->handed++)
+        d->t0 = now;
+    item_set(it, d->jf, dsq_jobfile_find(d->jf, d->lines[pos]), d->hand_task);
+    return 1;
+}
+
+/* A requeued dynamic task's own claims, through dsq_claim_read(). */
+struct own {
+    struct dyn *d;
+    const struct done_lines *done;
+    size_t skipped;
+    int oom;
+};
+
+static int
+note_own(size_t first, size_t n, size_t task, unsigned restart, void *arg)
+{
+    struct own *o = arg;
+
+    (void)restart;
+    if (task != o->d->task)
+        return 0;
+    for (size_t pos = first; pos < first + n; pos++) {
+        size_t line = o->d->lines[pos];
+        if (o->done->ok && line < o->done->nlines && o->done->ok[line])
+            o->skipped++;
+        else if (hand_push(o->d, pos) < 0) {
+            o->oom = 1;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+pos_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Set up d for array task k (or every task: k < 0).  *skipped: lines of a
+ * requeued task's claims that already ended ok. */
+static int
+dyn_init(const struct dsq_run_opts *o, const char *run_dir, const struct dsq_attempt *a,
+         const struct dsq_jobfile *jf, const size_t *lines, size_t nl, long k, struct dyn *d,
+         size_t *skipped, struct dsq_error *err)
+{
+    struct done_lines done = {0};
+    struct own own = {d, &done, 0, 0};
+    unsigned att = o->attempt ? o->attempt : 1;
+    int rc = -1;
+
+    d->jf = jf;
+    d->lines = lines;
+    d->restart = o->restart;
+    d->line_time = a->per_line.time_s > 0 ? (double)a->per_line.time_s : 0;
+    d->end_time = o->end_time;
+    if (d->line_time > 0 && !d->end_time && k >= 0 && o->own_job_id && o->own_job_id[0]) {
+        struct dsq_error e = {0};
+        /* Unknown stays unknown: every line is then started. */
+        (void)dsq_slurm_job_end_time(o->own_job_id, &d->end_time, &e);
+    }
+    if (k < 0) {
+        d->ntasks = a->plan.tasks;
+    } else {
+        d->task = (size_t)k;
+        if (d->task >= a->plan.tasks)
+            return dsq_errprintf(err, DSQ_ERR_INPUT,
+                                 "%s: array task %zu is not in attempt %u (it has tasks 0-%zu)",
+                                 run_dir, d->task, a->number, a->plan.tasks - 1);
+    }
+    if (!(d->claim = dsq_claim_open(run_dir, att, nl, err)))
+        return -1;
+    if (k >= 0 && o->restart > 0) {
+        done.nlines = jf->physical_lines + 1;
+        if (!(done.ok = calloc(done.nlines, 1)))
+            goto oom;
+        if (read_done(o, run_dir, d->task, &done, err) < 0)
+            goto out;
+        if (dsq_claim_read(run_dir, att, note_own, &own, err) < 0) {
+            if (own.oom)
+                goto oom;
+            goto out;
+        }
+        qsort(d->hand, d->nhand, sizeof *d->hand, pos_cmp);
+        d->hand_task = d->task;
+        *skipped = own.skipped;
+    }
+    rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    free(done.ok);
+    return rc;
+}
+
 /* The pool's width: o->slots, else the plan's W; on Slurm never more lines
  * than the CPUs granted allow (W x per-line CPUs were asked for; running
  * more would oversubscribe the node). */
@@ -276,6 +449,8 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     struct dsq_jobfile *jf = NULL;
     size_t *lines = NULL, nl = 0;
     struct work w = {0};
+    struct dyn dyn = {0};
+    int dynamic;
     struct dsq_pool_opts po;
     struct writers ws = {0};
     struct dsq_buf job = {0};
@@ -295,15 +470,22 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
      * lines[j], whatever the attempt. */
     if (dsq_attempt_lines(m.run_dir, a, jf, &lines, &nl, err) < 0)
         goto out;
+    dynamic = a->plan.layout == DSQ_LAYOUT_DYNAMIC;
+    if (dynamic) {
+        long k = o->task < 0 ? -1 : o->task + (long)o->offset;
+
+        if (dyn_init(o, m.run_dir, a, jf, lines, nl, k, &dyn, &w.skipped, err) < 0)
+            goto out;
+    }
     if (o->task < 0) {
-        if (work_all(a, jf, lines, nl, &w) < 0)
+        if (!dynamic && work_all(a, jf, lines, nl, &w) < 0)
             goto oom;
         ws.base = 0;
         ws.n = a->plan.tasks;
     } else {
         ws.base = (size_t)o->task + o->offset;
         ws.n = 1;
-        if (work_task(o, m.run_dir, a, jf, lines, nl, ws.base, &w, err) < 0)
+        if (!dynamic && work_task(o, m.run_dir, a, jf, lines, nl, ws.base, &w, err) < 0)
             goto out;
         /* Slurm names the array task by its index in the array it was
          * submitted in, before dsq's offset: that is what sacct shows. */
@@ -336,6 +518,11 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     po.writer_arg = &ws;
     po.progress = o->progress;
     po.progress_arg = o->progress_arg;
+    if (dynamic) {
+        dyn.slots = po.slots;
+        po.next = dyn_next;
+        po.next_arg = &dyn;
+    }
     rc = dsq_pool_run(&po, w.items, w.n, res, err);
     res->ok += w.skipped;
     res->total += w.skipped;
@@ -348,6 +535,8 @@ out:
         free(ws.w);
     }
     free(w.items);
+    free(dyn.hand);
+    dsq_claim_destroy(dyn.claim);
     free(lines);
     free(workdir);
     free(status);

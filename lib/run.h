@@ -3,7 +3,9 @@
  * with one pool taking lines in job-file order and recording each under the
  * task it was planned for, so a laptop rehearsal writes the same records.
  * Attempt N > 1 (a rerun) runs the lines of attempts/N.lines, sliced by its
- * own plan. */
+ * own plan.  In --layout dynamic, tasks claim the lines at run time
+ * instead (claim.h); a requeued task first runs its own earlier claims
+ * that did not end ok. */
 #ifndef DSQ_RUN_H
 #define DSQ_RUN_H
 
@@ -24,9 +26,14 @@ struct dsq_run_opts {
     const char *job_id; /* SLURM_ARRAY_JOB_ID or "" */
     dsq_pool_progress_fn progress;
     void *progress_arg;
-    unsigned cpus; /* CPUs Slurm gave this task (SLURM_CPUS_PER_TASK,
-                    * else SLURM_CPUS_ON_NODE); 0: not on Slurm.
-                    * Slots are capped at cpus / per-line CPUs. */
+    unsigned cpus;          /* CPUs Slurm gave this task (SLURM_CPUS_PER_TASK,
+                             * else SLURM_CPUS_ON_NODE); 0: not on Slurm.
+                             * Slots are capped at cpus / per-line CPUs. */
+    double end_time;        /* when Slurm ends this task (epoch seconds), 0
+                             * unknown: --layout dynamic starts no line whose
+                             * per-line time limit would pass it */
+    const char *own_job_id; /* SLURM_JOB_ID, or NULL: asked for the end
+                             * time when needed and end_time is 0 */
 };
 
 /* 0 when the task(s) ran (see res: every line ok exactly when res->ok ==

@@ -22,6 +22,7 @@
 static const char *const rundir_names[] = {
     [DSQ_RD_MANIFEST] = "manifest.json", [DSQ_RD_JOBFILE] = "jobfile", [DSQ_RD_STATUS] = "status",
     [DSQ_RD_ATTEMPTS] = "attempts",      [DSQ_RD_TMP] = "tmp",         [DSQ_RD_LOCK] = "rerun.lock",
+    [DSQ_RD_CLAIMS] = "claims",
 };
 #define RECORD_SUFFIX ".jsonl"
 
@@ -78,6 +79,18 @@ dsq_rundir_script_name(const char *first, unsigned attempt)
         len -= 3;
     if ((attempt > 1 ? dsq_buf_printf(&b, "%.*s.a%u.sh", (int)len, first, attempt)
                      : dsq_buf_puts(&b, first)) < 0) {
+        dsq_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+char *
+dsq_rundir_claims_dir(const char *run_dir, unsigned attempt)
+{
+    struct dsq_buf b = {0};
+
+    if (dsq_buf_printf(&b, "%s/%s/a%u", run_dir, rundir_names[DSQ_RD_CLAIMS], attempt) < 0) {
         dsq_buf_free(&b);
         return NULL;
     }

@@ -8,6 +8,8 @@
  *   <status-dir>/<run-id>/attempts/N.lines  the lines rerun by attempt N
  *   <status-dir>/<run-id>/rerun.lock     held by the one rerun under way
  *   <status-dir>/<run-id>/tmp/           scripts for lines too long for exec
+ *   <status-dir>/<run-id>/claims/aN/     --layout dynamic: attempt N's claims
+ *                                        (claim.h)
  * It makes one, finds one from a RUN argument (path, Slurm job id, or
  * nothing), and builds every path inside one. */
 #ifndef DSQ_RUNDIR_H
@@ -26,6 +28,7 @@ enum dsq_rundir_file {
     DSQ_RD_ATTEMPTS, /* attempts/: the line lists of reruns */
     DSQ_RD_TMP,      /* tmp/: scripts of lines too long for one exec argument */
     DSQ_RD_LOCK,     /* rerun.lock: flock()ed by the rerun under way */
+    DSQ_RD_CLAIMS,   /* claims/: the claims of dynamic attempts (claim.h) */
 };
 
 /* f's name inside the run directory ("manifest.json"), for messages.
@@ -50,6 +53,10 @@ char *dsq_rundir_lines_name(unsigned attempt);
  * and the rerun's is "<name>.a<N>.sh" beside it.  Owned (free()), NULL when
  * out of memory. */
 char *dsq_rundir_script_name(const char *first, unsigned attempt);
+
+/* "<run_dir>/claims/a<attempt>": the directory holding attempt N's claims
+ * (claim.h).  Owned (free()), NULL when out of memory. */
+char *dsq_rundir_claims_dir(const char *run_dir, unsigned attempt);
 
 /* "<run_dir>/status/a<attempt>.t<task>.r<restart>.jsonl": the status file
  * one array task writes (restart: SLURM_RESTART_COUNT).  Owned (free()),

@@ -529,6 +529,28 @@ child_command(FILE *out, const char *job_id)
     return 0;
 }
 
+/* Child side: when job job_id ends by its time limit ("end_time <epoch>",
+ * 0 for none), or "unknown". */
+static int
+child_end_time(FILE *out, const char *job_id)
+{
+    job_info_msg_t *msg = NULL;
+    int rc = load_job(job_id, &msg);
+
+    if (rc != 0) {
+        if (rc > 0)
+            fprintf(out, "unknown\n");
+        return rc < 0;
+    }
+    if (msg->record_count > 0 && msg->job_array[0].time_limit != INFINITE &&
+        msg->job_array[0].time_limit != NO_VAL)
+        fprintf(out, "end_time %lld\n", (long long)msg->job_array[0].end_time);
+    else
+        fprintf(out, "end_time 0\n");
+    slurm_free_job_info_msg(msg);
+    return 0;
+}
+
 /* A question for the child: "limits"; "cluster"; "job" (with a job id and
  * its cluster, or NULL) or "command" with a job id; "scripts" with
  * paths. */
@@ -552,11 +574,12 @@ child_ask(int out_fd, int err_fd, void *arg)
     if (!f)
         _exit(2);
     slurm_init(NULL);
-    rc = !strcmp(q->what, "limits")    ? child_limits(f)
-         : !strcmp(q->what, "cluster") ? child_cluster(f)
-         : !strcmp(q->what, "scripts") ? child_scripts(f, q->paths, q->npaths)
-         : !strcmp(q->what, "command") ? child_command(f, q->job_id)
-                                       : child_job(f, q->job_id, q->cluster);
+    rc = !strcmp(q->what, "limits")     ? child_limits(f)
+         : !strcmp(q->what, "cluster")  ? child_cluster(f)
+         : !strcmp(q->what, "scripts")  ? child_scripts(f, q->paths, q->npaths)
+         : !strcmp(q->what, "command")  ? child_command(f, q->job_id)
+         : !strcmp(q->what, "end_time") ? child_end_time(f, q->job_id)
+                                        : child_job(f, q->job_id, q->cluster);
     if (rc == 0)
         fprintf(f, "end\n");
     fclose(f);
@@ -747,6 +770,25 @@ dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err)
 }
 
 int
+dsq_slurm_job_end_time(const char *job_id, double *end, struct dsq_error *err)
+{
+    struct question q = {.what = "end_time", .job_id = job_id};
+    char *ans = NULL;
+    long long v;
+
+    *end = 0;
+    if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
+                             job_id ? job_id : "");
+    if (ask(&q, ASK_TIMEOUT_S, &ans, err) < 0)
+        return -1;
+    if (sscanf(ans, "end_time %lld", &v) == 1 && v > 0)
+        *end = (double)v;
+    free(ans);
+    return 0;
+}
+
+int
 dsq_slurm_configured(void)
 {
     const char *conf = getenv("SLURM_CONF");
@@ -804,6 +846,15 @@ dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err)
 {
     (void)job_id;
     *path = NULL;
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                         "Slurm cannot be asked: dsq was built without libslurm");
+}
+
+int
+dsq_slurm_job_end_time(const char *job_id, double *end, struct dsq_error *err)
+{
+    (void)job_id;
+    *end = 0;
     return dsq_errprintf(err, DSQ_ERR_SYSTEM,
                          "Slurm cannot be asked: dsq was built without libslurm");
 }

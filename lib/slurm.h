@@ -28,6 +28,11 @@ int dsq_slurm_jobs_of_script(const char *const *paths, size_t n, struct dsq_strv
  * Slurm does not know the job.  -1 when Slurm cannot be asked. */
 int dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err);
 
+/* When job job_id (one array task's own SLURM_JOB_ID) reaches its time
+ * limit: *end in epoch seconds, 0 when it has none or Slurm does not know
+ * the job.  -1 when Slurm cannot be asked. */
+int dsq_slurm_job_end_time(const char *job_id, double *end, struct dsq_error *err);
+
 /* Whether this machine is set up to ask Slurm (SLURM_CONF, or the default
  * configuration file): 1 or 0.  When it is, Slurm not answering is worth a
  * word to the user; on a laptop it is what is expected. */
