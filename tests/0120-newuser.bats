@@ -221,10 +221,15 @@ on_tty() {
     on_tty dsq --job-file slow.txt --dry-run --parallel 1 --kill-grace 1 --line-output 'o.%L' &
     tty_pid=$!
     wait_recs "$(started 1)" 30
-    # Ctrl-C's SIGINT goes to the terminal's foreground group: dsq and its
-    # line helper (the parent of line 1's process), not the lines, which run
-    # in process groups of their own.
-    kill -INT -- "-$(ps -o pgid= -p "$(ps -o ppid= -p "$(start_field 1 pid)")" | tr -d ' ')"
+    # Ctrl-C's SIGINT goes to the terminal's foreground process group: dsq
+    # and its line helper, not the lines, which run in process groups of
+    # their own (on the same terminal: ps's tpgid is that group).
+    pid=$(start_field 1 pid)
+    wait_until 10 eval '[ -n "$(ps -o tpgid= -p "$pid" | tr -d " ")" ]'
+    fg=$(ps -o tpgid= -p "$pid" | tr -d ' ')
+    [ "$fg" -gt 1 ]
+    [ "$fg" != "$(ps -o pgid= -p "$pid" | tr -d ' ')" ]
+    kill -INT -- "-$fg"
     wait "$tty_pid"
     [ "$(cat tty.rc)" = 130 ]
     grep -q 'interrupted by SIGINT: 1/2 done, 1 not ok' tty.log
