@@ -27,6 +27,8 @@ struct dsq_run_opts {
     unsigned cpus; /* CPUs Slurm gave this task (SLURM_CPUS_PER_TASK,
                     * else SLURM_CPUS_ON_NODE); 0: not on Slurm.
                     * Slots are capped at cpus / per-line CPUs. */
+    int no_bind;   /* lines get all of the task's CPUs and GPUs, whatever
+                    * the manifest says (else each slot its share) */
 };
 
 /* 0 when the task(s) ran (see res: every line ok exactly when res->ok ==
