@@ -257,7 +257,7 @@ dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts, struct dsq
     unsigned W = p->parallel;
     const char *v;
     char buf[64];
-    int found;
+    int found, gfound;
     unsigned long ul;
 
     memset(r, 0, sizeof *r);
@@ -310,6 +310,12 @@ dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts, struct dsq
             return -1;
     }
     if (W > 1 && r->gpus && scale_typed(opts, "gpus-per-task", W, 1, err) < 0)
+        return -1;
+    /* sbatch refuses --gpus-per-task without a task count (or --gpus): an
+     * array task is one task. */
+    dsq_sbopts_get(opts, "gpus-per-task", &found);
+    if (found && !dsq_sbopts_get(opts, "ntasks", &gfound) && !gfound &&
+        !dsq_sbopts_get(opts, "gpus", &gfound) && !gfound && set_opt(opts, "ntasks", "1", err) < 0)
         return -1;
     v = dsq_sbopts_get(opts, "gpus", &found);
     if (found) {
