@@ -35,6 +35,7 @@ enum {
     OPT_LINE_OUTPUT,
     OPT_MAX_ARRAY_TASKS,
     OPT_KILL_GRACE,
+    OPT_NO_BIND,
     OPT_WAIT,
     OPT_VERSION,
     OPT_HELP,
@@ -61,6 +62,7 @@ static const struct cmd_opt plan_opts[] = {
     {"line-output", 0, CMD_OPT_REQUIRED, OPT_LINE_OUTPUT},
     {"max-array-tasks", 0, CMD_OPT_REQUIRED, OPT_MAX_ARRAY_TASKS},
     {"kill-grace", 0, CMD_OPT_REQUIRED, OPT_KILL_GRACE},
+    {"no-bind", 0, CMD_OPT_NONE, OPT_NO_BIND},
     {"wait", 0, CMD_OPT_NONE, OPT_WAIT},
     {"version", 0, CMD_OPT_NONE, OPT_VERSION},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
@@ -118,13 +120,19 @@ static const char plan_usage[] =
     "                           (%L line, %A job id, %a array task, %j attempt)\n"
     "  --max-array-tasks N      most array tasks the default packing makes (1000)\n"
     "  --kill-grace SECONDS     from SIGTERM to SIGKILL when a task is stopped (10)\n"
+    "  --no-bind                with W > 1, every line sees all of its task's CPUs and\n"
+    "                           GPUs (default: slot s gets its own share: CPU affinity,\n"
+    "                           CUDA_VISIBLE_DEVICES and friends narrowed to its GPUs,\n"
+    "                           DSQ_GPUS, and OMP_NUM_THREADS and friends set to the\n"
+    "                           per-line CPUs unless already set)\n"
     "  --version                print the version\n"
     "  -h, --help               print this help\n"
     "\n"
     "Every other option is an sbatch option and becomes its own #SBATCH line\n"
     "(sbatch's own abbreviations, --part=debug, are written out in full).\n"
     "Resource options mean per line: --cpus-per-task/-c, --mem, --mem-per-cpu,\n"
-    "--gpus-per-task, --gres=gpu:N and -t/--time are scaled to the array task.\n"
+    "--gpus-per-task, --gpus, each countable --gres entry and -t/--time are scaled\n"
+    "to the array task.\n"
     "\n"
     "Configuration (YAML, later wins): @SYSCONFDIR@/dsq/config.yaml,\n"
     "$XDG_CONFIG_HOME/dsq/config.yaml, $DSQ_CONFIG, then the command line.  Keys:\n"
@@ -149,6 +157,7 @@ struct plan_args {
     unsigned long tasks;
     unsigned long max_array_tasks;
     double kill_grace;
+    int no_bind;
     int have_layout;
     enum dsq_layout layout;
     int to_stdout, submit, dry_run, wait;
@@ -276,6 +285,9 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
             if (cmd_parse_seconds("dsq", "--kill-grace", arg, &a->kill_grace) != 0)
                 return DSQ_EXIT_USAGE;
             break;
+        case OPT_NO_BIND:
+            a->no_bind = 1;
+            break;
         case OPT_WAIT:
             a->wait = 1;
             break;
@@ -400,6 +412,7 @@ cmd_plan_main(int argc, char **argv)
             .shell = a.shell,
             .line_output = a.line_output,
             .kill_grace = a.kill_grace,
+            .no_bind = a.no_bind,
             .sb = &a.sb,
             .lines_per_task = a.lines_per_task,
             .tasks = a.tasks,

@@ -23,6 +23,7 @@ enum {
     OPT_ATTEMPT,
     OPT_PARALLEL,
     OPT_STATUS_DIR,
+    OPT_NO_BIND,
     OPT_HELP,
 };
 
@@ -33,12 +34,14 @@ static const struct cmd_opt run_opts[] = {
     {"attempt", 0, CMD_OPT_REQUIRED, OPT_ATTEMPT},
     {"parallel", 0, CMD_OPT_REQUIRED, OPT_PARALLEL},
     {"status-dir", 0, CMD_OPT_REQUIRED, OPT_STATUS_DIR},
+    {"no-bind", 0, CMD_OPT_NONE, OPT_NO_BIND},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
     {NULL, 0, 0, 0},
 };
 
 static const char run_usage[] =
     "Usage: dsq run --run-dir DIR [--task K] [--offset N] [--attempt N] [--parallel W]\n"
+    "               [--no-bind]\n"
     "\n"
     "Run one array task of a planned run: its slice of the job file's lines, W at a\n"
     "time, each in its own process group, with a start and an end record per line in\n"
@@ -53,6 +56,8 @@ static const char run_usage[] =
     "  --parallel W      lines at once (default: the planned --parallel; never more\n"
     "                    than the CPUs Slurm granted allow)\n"
     "  --status-dir DIR  where to look up a job id given as --run-dir\n"
+    "  --no-bind         every line sees all of the task's CPUs and GPUs (as if\n"
+    "                    planned with --no-bind)\n"
     "  -h, --help        print this help\n"
     "\n"
     "Environment: SLURM_ARRAY_TASK_ID, SLURM_ARRAY_JOB_ID, SLURM_RESTART_COUNT (a\n"
@@ -126,6 +131,9 @@ cmd_run_main(int argc, char **argv)
             break;
         case OPT_STATUS_DIR:
             status_dir = arg;
+            break;
+        case OPT_NO_BIND:
+            ro.no_bind = 1;
             break;
         case OPT_HELP:
             fputs(run_usage, stdout);

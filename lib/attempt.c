@@ -528,6 +528,7 @@ new_run_manifest(const struct dsq_attempt_request *req, const struct dsq_jobfile
     m->shell = strdup(req->shell ? req->shell : req->conf->shell);
     m->line_output = req->line_output ? strdup(req->line_output) : NULL;
     m->kill_grace = req->kill_grace >= 0 ? req->kill_grace : req->conf->kill_grace;
+    m->no_bind = req->no_bind;
     if (req->batch_copy)
         m->batch_file = dsq_abspath(batch_file);
     return !m->version || !m->created || !m->jobfile || !m->sha256 || !m->job_name ||

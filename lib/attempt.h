@@ -58,6 +58,8 @@ struct dsq_attempt_request {
     const char *shell; /* NULL: conf's */
     const char *line_output;
     double kill_grace; /* < 0: conf's */
+    int no_bind;       /* a new run's lines get all of their task's CPUs
+                          and GPUs, not their slot's share (bind.h) */
 
     /* Planning.  sb holds the sbatch options given, resources per line,
      * which are scaled to the array task's request.  A new run adds

@@ -166,6 +166,10 @@ dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
         "plan", plan_to_json(&a1->plan), "per_line", per_line_to_json(&a1->per_line), "sbatch",
         strv_to_json(&a1->sbatch), "job_ids", strv_to_json(&a1->job_ids), "cluster",
         jstr(a1->cluster), "submit_error", jstr(a1->submit_error), "attempts", attempts);
+    if (root && json_object_set_new(root, "bind", json_boolean(!m->no_bind)) < 0) {
+        json_decref(root);
+        root = NULL;
+    }
     if (!root) {
         dsq_errprintf(err, DSQ_ERR_SYSTEM, "%s: cannot build the manifest", m->run_dir);
         goto out;
@@ -332,6 +336,8 @@ dsq_manifest_read(const char *run_dir, struct dsq_manifest *m, struct dsq_error 
     m->line_output = get_str(root, "line_output");
     v = json_object_get(root, "kill_grace");
     m->kill_grace = json_is_number(v) ? json_number_value(v) : 10.0;
+    /* Absent (planned before binding existed): bind. */
+    m->no_bind = json_is_false(json_object_get(root, "bind"));
     /* The directory we were handed is the truth, even if it was moved. */
     m->run_dir = dsq_abspath(run_dir);
     if (!m->commands || !m->shell || !m->sha256) {

@@ -59,6 +59,7 @@ struct dsq_manifest {
     char *shell;
     char *line_output; /* pattern or NULL */
     double kill_grace;
+    int no_bind;                  /* slots share the task's CPUs and GPUs (bind.h): "bind" */
     struct dsq_attempt *attempts; /* owned, nattempts >= 1 once read */
     size_t nattempts;
 };

@@ -174,6 +174,84 @@ set_opt(struct dsq_sbopts *o, const char *name, const char *value, struct dsq_er
     return 0;
 }
 
+/* "[type:]N" (sbatch's --gpus and --gpus-per-task): N in *count; 0, or -1. */
+static int
+typed_count(const char *v, unsigned long *count)
+{
+    const char *c = strrchr(v, ':');
+
+    return dsq_parse_ulong(c ? c + 1 : v, 1, 100000, count);
+}
+
+/* Multiply (up) or divide (exactly, else leave) the count of the option
+ * name's "[type:]N" by W. */
+static int
+scale_typed(struct dsq_sbopts *opts, const char *name, unsigned W, int up, struct dsq_error *err)
+{
+    int found;
+    const char *v = dsq_sbopts_get(opts, name, &found), *c;
+    unsigned long n;
+    char buf[128];
+
+    if (!v || typed_count(v, &n) < 0 || (!up && n % W))
+        return 0;
+    c = strrchr(v, ':');
+    snprintf(buf, sizeof buf, "%.*s%lu", c ? (int)(c + 1 - v) : 0, v, up ? n * W : n / W);
+    return set_opt(opts, name, buf, err);
+}
+
+/* Scale each countable entry of a --gres list v, "name[[:type]:count]"
+ * (count a number, with a K, M, G or T suffix for sizes; absent: 1), by W:
+ * multiplied (up), or divided where it divides exactly (!up), into nb.
+ * Entries that have no count dsq can read ("none", a count it cannot
+ * parse) are kept as they are, and listed in bad when scaling up.  -1 when
+ * out of memory. */
+static int
+gres_scale(const char *v, unsigned W, int up, struct dsq_buf *nb, struct dsq_buf *bad)
+{
+    int rc = dsq_buf_puts(nb, "");
+
+    while (*v && rc == 0) {
+        size_t n = strcspn(v, ","), at = n;
+        const char *num;
+        char *end;
+        unsigned long long count = 0;
+
+        while (at > 0 && v[at - 1] != ':')
+            at--;
+        num = v + at;
+        if (at > 0 && num[0] >= '0' && num[0] <= '9') {
+            count = strtoull(num, &end, 10);
+            if (end == num + (n - at) ||
+                (end + 1 == num + (n - at) && strchr("KMGTkmgt", *end) && *end)) {
+                if (up)
+                    rc = dsq_buf_printf(nb, "%.*s%llu%.*s", (int)at, v, count * W,
+                                        (int)(num + (n - at) - end), end);
+                else if (count % W == 0)
+                    rc = dsq_buf_printf(nb, "%.*s%llu%.*s", (int)at, v, count / W,
+                                        (int)(num + (n - at) - end), end);
+                else
+                    rc = dsq_buf_append(nb, v, n);
+            } else {
+                rc = dsq_buf_append(nb, v, n);
+                if (up && rc == 0)
+                    rc = dsq_buf_printf(bad, "%s'%.*s'", bad->len ? ", " : "", (int)n, v);
+            }
+        } else if (n == 0 || (n == 4 && !strncmp(v, "none", 4)) || !up) {
+            rc = dsq_buf_append(nb, v, n);
+        } else {
+            /* name or name:type: one of it per line */
+            rc = dsq_buf_printf(nb, "%.*s:%u", (int)n, v, W);
+        }
+        v += n;
+        if (*v == ',') {
+            rc = rc ? rc : dsq_buf_append(nb, ",", 1);
+            v++;
+        }
+    }
+    return rc;
+}
+
 int
 dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts, struct dsq_resources *r,
                    struct dsq_error *err)
@@ -181,7 +259,7 @@ dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts, struct dsq
     unsigned W = p->parallel;
     const char *v;
     char buf[64];
-    int found;
+    int found, gfound;
     unsigned long ul;
 
     memset(r, 0, sizeof *r);
@@ -204,10 +282,10 @@ dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts, struct dsq
                              v ? v : "");
     v = dsq_sbopts_get(opts, "gpus-per-task", &found);
     if (found) {
-        if (!v || dsq_parse_ulong(v, 1, 100000, &ul) < 0)
+        if (!v || typed_count(v, &ul) < 0)
             return dsq_errprintf(err, DSQ_ERR_INPUT,
                                  "--gpus-per-task '%s': dsq scales a GPU count per line; give "
-                                 "a whole number",
+                                 "[type:]N",
                                  v ? v : "");
         r->gpus = (unsigned)ul;
     }
@@ -233,42 +311,60 @@ dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts, struct dsq
         if (set_opt(opts, "mem", buf, err) < 0)
             return -1;
     }
-    if (W > 1 && r->gpus) {
-        snprintf(buf, sizeof buf, "%u", r->gpus * W);
-        if (set_opt(opts, "gpus-per-task", buf, err) < 0)
+    if (W > 1 && r->gpus && scale_typed(opts, "gpus-per-task", W, 1, err) < 0)
+        return -1;
+    /* sbatch refuses --gpus-per-task without a task count (or --gpus): an
+     * array task is one task. */
+    dsq_sbopts_get(opts, "gpus-per-task", &found);
+    if (found && !dsq_sbopts_get(opts, "ntasks", &gfound) && !gfound &&
+        !dsq_sbopts_get(opts, "gpus", &gfound) && !gfound && set_opt(opts, "ntasks", "1", err) < 0)
+        return -1;
+    v = dsq_sbopts_get(opts, "gpus", &found);
+    if (found) {
+        if (!v || typed_count(v, &ul) < 0)
+            return dsq_errprintf(err, DSQ_ERR_INPUT,
+                                 "--gpus '%s': dsq scales a GPU count per line; give [type:]N",
+                                 v ? v : "");
+        if (!r->gpus)
+            r->gpus = (unsigned)ul;
+        if (W > 1 && scale_typed(opts, "gpus", W, 1, err) < 0)
             return -1;
     }
     v = dsq_sbopts_get(opts, "gres", &found);
     if (found && v) {
-        struct dsq_buf nb = {0};
+        struct dsq_buf nb = {0}, bad = {0};
         const char *s = v;
-        int changed = 0;
-        while (*s) {
-            size_t n = strcspn(s, ",");
-            unsigned count;
-            long at = gres_gpu(s, n, &count);
-            if (at >= 0 && !r->gpus)
+        unsigned count;
+
+        for (; *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
+            if (gres_gpu(s, strcspn(s, ","), &count) >= 0 && !r->gpus)
                 r->gpus = count;
-            if (at >= 0 && W > 1) {
-                if ((size_t)at == n)
-                    dsq_buf_printf(&nb, "%.*s:%u", (int)n, s, count * W);
-                else
-                    dsq_buf_printf(&nb, "%.*s%u", (int)at, s, count * W);
-                changed = 1;
-            } else {
-                dsq_buf_append(&nb, s, n);
-            }
-            s += n;
-            if (*s == ',') {
-                dsq_buf_append(&nb, ",", 1);
-                s++;
-            }
         }
-        if (changed && set_opt(opts, "gres", nb.data, err) < 0) {
-            dsq_buf_free(&nb);
-            return -1;
+        if (W > 1) {
+            if (gres_scale(v, W, 1, &nb, &bad) < 0 ||
+                (strcmp(nb.data, v) && set_opt(opts, "gres", nb.data, err) < 0)) {
+                dsq_buf_free(&nb);
+                dsq_buf_free(&bad);
+                return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            }
+            if (bad.len)
+                dsq_warn("--gres entries %s are not scaled to %u lines at once: each array task "
+                         "asks for them as given, shared by its lines",
+                         bad.data, W);
         }
         dsq_buf_free(&nb);
+        dsq_buf_free(&bad);
+    }
+    if (W > 1) {
+        static const char *const per_node[] = {"gpus-per-node", "gpus-per-socket"};
+
+        for (size_t i = 0; i < sizeof per_node / sizeof *per_node; i++) {
+            if ((v = dsq_sbopts_get(opts, per_node[i], &found), found))
+                dsq_warn("--%s=%s is not scaled to %u lines at once: each array task asks for "
+                         "it as given, shared by its lines (give --gpus-per-task, --gpus or "
+                         "--gres=gpu:N per line instead)",
+                         per_node[i], v ? v : "", W);
+        }
     }
     if (r->time_s > 0) {
         size_t rounds = p->lines_per_task / W + (p->lines_per_task % W != 0);
@@ -312,36 +408,21 @@ dsq_plan_resources_undo(const struct dsq_resources *per_line, struct dsq_sbopts 
             return -1;
     }
     dsq_sbopts_get(opts, "gpus-per-task", &found);
-    if (found && per_line->gpus) {
-        snprintf(buf, sizeof buf, "%u", per_line->gpus);
-        if (set_opt(opts, "gpus-per-task", buf, err) < 0)
-            return -1;
-    }
+    if (found && W > 1 && scale_typed(opts, "gpus-per-task", (unsigned)W, 0, err) < 0)
+        return -1;
+    dsq_sbopts_get(opts, "gpus", &found);
+    if (found && W > 1 && scale_typed(opts, "gpus", (unsigned)W, 0, err) < 0)
+        return -1;
     v = dsq_sbopts_get(opts, "gres", &found);
     if (found && v && W > 1) {
-        struct dsq_buf nb = {0};
-        const char *s = v;
-        while (*s) {
-            size_t n = strcspn(s, ",");
-            unsigned count;
-            long at = gres_gpu(s, n, &count);
-            if (at >= 0 && (size_t)at < n && count % W == 0)
-                dsq_buf_printf(&nb, "%.*s%lu", (int)at, s, count / W);
-            else
-                dsq_buf_append(&nb, s, n);
-            s += n;
-            if (*s == ',') {
-                dsq_buf_append(&nb, ",", 1);
-                s++;
-            }
-        }
-        if (!nb.data)
-            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
-        if (set_opt(opts, "gres", nb.data, err) < 0) {
-            dsq_buf_free(&nb);
-            return -1;
-        }
+        struct dsq_buf nb = {0}, bad = {0};
+        int rc =
+            gres_scale(v, (unsigned)W, 0, &nb, &bad) < 0 || set_opt(opts, "gres", nb.data, err) < 0;
+
         dsq_buf_free(&nb);
+        dsq_buf_free(&bad);
+        if (rc)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     }
     dsq_sbopts_get(opts, "time", &found);
     if (found && per_line->time_s > 0) {

@@ -298,7 +298,8 @@ spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const 
            const char *script, int outfd, pid_t *pid, struct dsq_error *err)
 {
     const struct dsq_pool_opts *o = p->o;
-    char vars[4][64], *run_dir_var = NULL, *job_var = NULL, *varv[NENV];
+    char vars[4][64], *run_dir_var = NULL, *job_var = NULL;
+    char *varv[NENV + DSQ_BIND_MAX_VARS];
     const char *args[2];
     struct dsq_spawn_line l = {0};
     int rc;
@@ -331,6 +332,14 @@ spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const 
     l.workdir = o->workdir;
     l.vars = varv;
     l.nvars = NENV;
+    if (o->bind) {
+        size_t nb;
+        char *const *bv = dsq_bind_slot_vars(o->bind, slot, &nb);
+
+        for (size_t j = 0; j < nb; j++)
+            varv[l.nvars++] = bv[j];
+        l.cpus = dsq_bind_slot_cpus(o->bind, slot);
+    }
     l.outfd = outfd;
     rc = dsq_spawner_spawn(p->spawner, &l, pid, err);
     free(run_dir_var);
@@ -864,6 +873,23 @@ have_next(struct pool *p, size_t next)
     return 1;
 }
 
+/* The spawner, told which inherited variables the lines get their own of. */
+static struct dsq_spawner *
+spawner_for(const struct dsq_pool_opts *o, struct dsq_error *err)
+{
+    const char *names[NENV + DSQ_BIND_MAX_VARS];
+    const char *const *bn = NULL;
+    size_t n = 0, nb = 0;
+
+    for (; n < NENV; n++)
+        names[n] = env_names[n];
+    if (o->bind)
+        bn = dsq_bind_names(o->bind, &nb);
+    for (size_t j = 0; j < nb && n < sizeof names / sizeof *names; j++)
+        names[n++] = bn[j];
+    return dsq_spawner_create(names, n, err);
+}
+
 static void
 pool_free(struct pool *p)
 {
@@ -904,7 +930,7 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
     /* The helper is started once we are the subreaper, so that its lines'
      * orphans (and its lines, should it die) come to us. */
     signals_take(&p, &ss);
-    if (!(p.spawner = dsq_spawner_create(env_names, NENV, err))) {
+    if (!(p.spawner = spawner_for(o, err))) {
         signals_give_back(&p, &ss);
         free(p.slots);
         return -1;

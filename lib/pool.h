@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "bind.h"
 #include "error.h"
 #include "record.h"
 
@@ -37,17 +38,19 @@ typedef void (*dsq_pool_progress_fn)(size_t done, size_t failed, size_t total, s
 typedef int (*dsq_pool_next_fn)(struct dsq_pool_item *it, void *arg, struct dsq_error *err);
 
 struct dsq_pool_opts {
-    unsigned slots;           /* W >= 1 */
-    const char *shell;        /* e.g. "/bin/sh" */
-    const char *workdir;      /* chdir for each line, or NULL */
-    const char *run_dir;      /* DSQ_RUN_DIR; also holds tmp/ for long lines */
-    const char *job_id;       /* records' "job": <arrayjob>_<index> ("" when
-                                 not on Slurm) */
-    const char *line_output;  /* pattern (%L %A %a %j) or NULL: inherit */
-    const char *array_job_id; /* DSQ_JOB_ID, and %A ("" -> "local") */
-    unsigned attempt;         /* DSQ_ATTEMPT, records */
-    unsigned restart;         /* records */
-    double kill_grace;        /* seconds from SIGTERM to SIGKILL */
+    unsigned slots;              /* W >= 1 */
+    const char *shell;           /* e.g. "/bin/sh" */
+    const char *workdir;         /* chdir for each line, or NULL */
+    const char *run_dir;         /* DSQ_RUN_DIR; also holds tmp/ for long lines */
+    const char *job_id;          /* records' "job": <arrayjob>_<index> ("" when
+                                    not on Slurm) */
+    const char *line_output;     /* pattern (%L %A %a %j) or NULL: inherit */
+    const char *array_job_id;    /* DSQ_JOB_ID, and %A ("" -> "local") */
+    unsigned attempt;            /* DSQ_ATTEMPT, records */
+    unsigned restart;            /* records */
+    double kill_grace;           /* seconds from SIGTERM to SIGKILL */
+    const struct dsq_bind *bind; /* each slot's CPUs and variables (bind.h),
+                                    or NULL: lines get the task's */
     dsq_pool_writer_fn writer;
     void *writer_arg;
     dsq_pool_progress_fn progress; /* or NULL */

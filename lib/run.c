@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bind.h"
 #include "buf.h"
 #include "claim.h"
 #include "fs.h"
@@ -441,9 +442,43 @@ pool_slots(const struct dsq_run_opts *o, const struct dsq_attempt *a)
     return slots ? slots : 1;
 }
 
+/* Each slot's share of the task (bind.h): this process's CPUs, the GPU
+ * lists of its environment, and for a dry run the GPUs this machine shows.
+ * NULL with *oom set when out of memory; NULL alone: no binding. */
+static struct dsq_bind *
+slot_bind(const struct dsq_run_opts *o, const struct dsq_manifest *m, const struct dsq_attempt *a,
+          unsigned slots, int *oom)
+{
+    struct dsq_bind_task t = {0};
+    struct dsq_error e = {0};
+    struct dsq_bind *b;
+    unsigned *cpus = NULL;
+    char *gpus = NULL;
+
+    *oom = 0;
+    if (o->no_bind || m->no_bind || slots < 2)
+        return NULL;
+    if (dsq_bind_probe_cpus(&cpus, &t.ncpus) < 0)
+        t.ncpus = 0; /* affinity left alone */
+    if (o->task < 0 && a->per_line.gpus)
+        gpus = dsq_bind_probe_gpus();
+    t.slots = slots;
+    t.cpus_per_line = a->per_line.cpus;
+    t.gpus_per_line = a->per_line.gpus;
+    t.cpus = cpus;
+    t.env = environ;
+    t.machine_gpus = gpus;
+    b = dsq_bind_create(&t, &e);
+    *oom = !b;
+    free(cpus);
+    free(gpus);
+    return b;
+}
+
 int
 dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct dsq_error *err)
 {
+    struct dsq_bind *bind = NULL;
     struct dsq_manifest m;
     const struct dsq_attempt *a;
     struct dsq_jobfile *jf = NULL;
@@ -523,6 +558,9 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
         po.next = dyn_next;
         po.next_arg = &dyn;
     }
+    if (!(bind = slot_bind(o, &m, a, po.slots, &nomem)) && nomem)
+        goto oom;
+    po.bind = bind;
     rc = dsq_pool_run(&po, w.items, w.n, res, err);
     res->ok += w.skipped;
     res->total += w.skipped;
@@ -534,6 +572,7 @@ out:
         writers_close(&ws);
         free(ws.w);
     }
+    dsq_bind_destroy(bind);
     free(w.items);
     free(dyn.hand);
     dsq_claim_destroy(dyn.claim);

@@ -34,6 +34,9 @@ struct dsq_run_opts {
                              * per-line time limit would pass it */
     const char *own_job_id; /* SLURM_JOB_ID, or NULL: asked for the end
                              * time when needed and end_time is 0 */
+    int no_bind;            /* lines get all of the task's CPUs and GPUs,
+                             * whatever the manifest says (else each slot
+                             * its share) */
 };
 
 /* 0 when the task(s) ran (see res: every line ok exactly when res->ok ==

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ env_init(struct dsq_spawner *s, const char *const *names, size_t n)
 
     for (char **e = environ; *e; e++)
         total++;
-    s->env_cap = total + 16 + 1;
+    s->env_cap = total + DSQ_SPAWNER_MAX_VARS + 1;
     if (!(s->envp = calloc(s->env_cap, sizeof *s->envp)))
         return -1;
     for (char **e = environ; *e; e++) {
@@ -250,7 +251,8 @@ spawn_here(struct dsq_spawner *s, const struct dsq_spawn_line *l, pid_t *pid)
 {
     char *argv[8];
     posix_spawn_file_actions_t fa;
-    int rc;
+    cpu_set_t want, saved;
+    int rc, bound = 0;
 
     argv[0] = (char *)l->shell;
     for (size_t i = 0; i < l->nargs; i++)
@@ -268,7 +270,14 @@ spawn_here(struct dsq_spawner *s, const struct dsq_spawn_line *l, pid_t *pid)
         goto out;
     if (l->workdir && l->workdir[0] && (rc = posix_spawn_file_actions_addchdir_np(&fa, l->workdir)))
         goto out;
+    /* The child inherits this thread's affinity: set it around the spawn. */
+    if (l->cpus && l->cpus[0] && dsq_spawn_cpus_parse(l->cpus, &want) == 0 &&
+        sched_getaffinity(0, sizeof saved, &saved) == 0 &&
+        sched_setaffinity(0, sizeof want, &want) == 0)
+        bound = 1;
     rc = posix_spawn(pid, l->shell, &fa, &s->attr, argv, s->envp);
+    if (bound)
+        sched_setaffinity(0, sizeof saved, &saved);
 out:
     posix_spawn_file_actions_destroy(&fa);
     return rc;
@@ -323,7 +332,7 @@ static int
 spawn_helper(struct dsq_spawner *s, const struct dsq_spawn_line *l, pid_t *pid,
              struct dsq_error *err)
 {
-    struct dsq_spawn_req rq = {DSQ_SPAWN_MAGIC, (uint32_t)(2 + l->nargs + l->nvars),
+    struct dsq_spawn_req rq = {DSQ_SPAWN_MAGIC, (uint32_t)(DSQ_SPAWN_FIXED + l->nargs + l->nvars),
                                (uint32_t)l->nargs, l->outfd >= 0};
     union {
         struct cmsghdr h;
@@ -339,7 +348,8 @@ spawn_helper(struct dsq_spawner *s, const struct dsq_spawn_line *l, pid_t *pid,
     rc = dsq_buf_append(&b, &rq, sizeof rq) < 0 ||
          dsq_buf_append(&b, l->shell, strlen(l->shell) + 1) < 0 ||
          dsq_buf_append(&b, l->workdir ? l->workdir : "", l->workdir ? strlen(l->workdir) + 1 : 1) <
-             0;
+             0 ||
+         dsq_buf_append(&b, l->cpus ? l->cpus : "", l->cpus ? strlen(l->cpus) + 1 : 1) < 0;
     for (size_t i = 0; !rc && i < l->nargs; i++)
         rc = dsq_buf_append(&b, l->args[i], strlen(l->args[i]) + 1) < 0;
     for (size_t i = 0; !rc && i < l->nvars; i++)
@@ -398,7 +408,7 @@ dsq_spawner_spawn(struct dsq_spawner *s, const struct dsq_spawn_line *l, pid_t *
 {
     int rc;
 
-    if (l->nargs > 4 || l->nvars > 16 || s->env_base + l->nvars + 1 > s->env_cap)
+    if (l->nargs > 4 || l->nvars > DSQ_SPAWNER_MAX_VARS || s->env_base + l->nvars + 1 > s->env_cap)
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "too many arguments for a line");
     /* posix_spawn reports exec failures only where the clone really is
      * vfork-like (not under valgrind, for one): ask the file system first. */

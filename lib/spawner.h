@@ -6,7 +6,9 @@
  * the calling process itself (a warning says their memory then includes
  * the runner's).  Either way a line runs `shell args...` in its own process
  * group, stdin /dev/null, default signal dispositions, nothing blocked,
- * with the caller's environment minus the variables it sets per line. */
+ * with the caller's environment minus the variables it sets per line, on
+ * the CPUs it is given (the helper, single-threaded, sets its own affinity
+ * around the spawn, so the line inherits it before it execs). */
 #ifndef DSQ_SPAWNER_H
 #define DSQ_SPAWNER_H
 
@@ -29,14 +31,19 @@
 
 struct dsq_spawner;
 
+/* Most variables a line may be given. */
+#define DSQ_SPAWNER_MAX_VARS 32
+
 /* One line to start; everything borrowed for the call. */
 struct dsq_spawn_line {
     const char *shell;       /* the program, e.g. "/bin/sh" */
     const char *const *args; /* argv[1..nargs] */
     size_t nargs;            /* at most 4 */
     const char *workdir;     /* chdir first, or NULL */
+    const char *cpus;        /* run on these CPUs ("0-1,4"), or NULL or "":
+                                the caller's */
     char *const *vars;       /* NAME=VALUE set for this line */
-    size_t nvars;            /* at most 16 */
+    size_t nvars;            /* at most DSQ_SPAWNER_MAX_VARS */
     int outfd;               /* stdout and stderr, or -1: inherited */
 };
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@
 
 #include "lib/spawn-proto.h"
 
-/* Variables a request adds: the pool sends six. */
+/* Variables a request adds: the pool sends up to 32. */
 #define MAX_VARS 64
 #define MAX_ARGS 8
 
@@ -48,15 +49,17 @@ static int
 spawn(const char *buf, size_t len, int outfd)
 {
     const struct dsq_spawn_req *rq = (const void *)buf;
-    const char *str[2 + MAX_ARGS + MAX_VARS];
+    const char *str[DSQ_SPAWN_FIXED + MAX_ARGS + MAX_VARS];
     char *argv[MAX_ARGS + 2];
     const char *p = buf + sizeof *rq, *end = buf + len;
     posix_spawn_file_actions_t fa;
+    cpu_set_t want, saved;
     pid_t pid;
-    int rc;
+    int rc, bound = 0;
 
-    if (len < sizeof *rq || rq->magic != DSQ_SPAWN_MAGIC || rq->nstr < 2 + rq->nargs ||
-        rq->nargs > MAX_ARGS || rq->nstr - 2 - rq->nargs > MAX_VARS)
+    if (len < sizeof *rq || rq->magic != DSQ_SPAWN_MAGIC ||
+        rq->nstr < DSQ_SPAWN_FIXED + rq->nargs || rq->nargs > MAX_ARGS ||
+        rq->nstr - DSQ_SPAWN_FIXED - rq->nargs > MAX_VARS)
         return -EINVAL;
     for (uint32_t i = 0; i < rq->nstr; i++) {
         const char *nul = memchr(p, '\0', (size_t)(end - p));
@@ -68,11 +71,11 @@ spawn(const char *buf, size_t len, int outfd)
     }
     argv[0] = (char *)str[0];
     for (uint32_t i = 0; i < rq->nargs; i++)
-        argv[1 + i] = (char *)str[2 + i];
+        argv[1 + i] = (char *)str[DSQ_SPAWN_FIXED + i];
     argv[1 + rq->nargs] = NULL;
-    for (uint32_t i = 2 + rq->nargs, k = 0; i < rq->nstr; i++, k++)
+    for (uint32_t i = DSQ_SPAWN_FIXED + rq->nargs, k = 0; i < rq->nstr; i++, k++)
         envp[env_base + k] = (char *)str[i];
-    envp[env_base + (rq->nstr - 2 - rq->nargs)] = NULL;
+    envp[env_base + (rq->nstr - DSQ_SPAWN_FIXED - rq->nargs)] = NULL;
 
     if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
         return -rc;
@@ -83,7 +86,15 @@ spawn(const char *buf, size_t len, int outfd)
         goto out;
     if (str[1][0] && (rc = posix_spawn_file_actions_addchdir_np(&fa, str[1])))
         goto out;
+    /* The line inherits this (single-threaded) process's affinity: set it
+     * for the spawn, then take back our own. */
+    if (str[2][0] && dsq_spawn_cpus_parse(str[2], &want) == 0 &&
+        sched_getaffinity(0, sizeof saved, &saved) == 0 &&
+        sched_setaffinity(0, sizeof want, &want) == 0)
+        bound = 1;
     rc = posix_spawn(&pid, str[0], &fa, &attr, argv, envp);
+    if (bound)
+        sched_setaffinity(0, sizeof saved, &saved);
 out:
     posix_spawn_file_actions_destroy(&fa);
     return rc ? -rc : (int)pid;

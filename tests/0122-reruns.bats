@@ -216,9 +216,10 @@ nothing_of_attempt() {
     [ "$status" -eq 0 ]
     # --mem-per-cpu replaces --mem (sbatch refuses both), --no-requeue
     # --requeue (the later wins), --gpus-per-task the GPUs of --gres, whose
-    # other entry stays; the rest is inherited.
+    # other entry stays; the rest is inherited.  sbatch takes --gpus-per-task
+    # only with a task count: --ntasks=1 (an array task is one task).
     json_eq "$(jq -c '.attempts[1].sbatch' "$rd/manifest.json")" \
-        '["--partition=day","--gres=tmp:5G","--signal=B:USR1@60","--time=00:10:00","--mem-per-cpu=1g","--no-requeue","--gpus-per-task=1"]'
+        '["--partition=day","--gres=tmp:5G","--signal=B:USR1@60","--time=00:10:00","--mem-per-cpu=1g","--no-requeue","--gpus-per-task=1","--ntasks=1"]'
     json_eq "$(jq -c '.attempts[1].per_line | [.mem_mib, .mem_per_cpu_mib, .gpus]' "$rd/manifest.json")" '[0,1024,1]'
     script=$rd/$(jq -r '.attempts[1].script' "$rd/manifest.json")
     [ "$(grep -c -e '^#SBATCH --mem=' -e '^#SBATCH --requeue' -e '^#SBATCH --gres=.*gpu' "$script")" -eq 0 ]
@@ -229,7 +230,7 @@ nothing_of_attempt() {
     run --separate-stderr dsq autopsy "$rd" --dry-run --states ok --mem 3g --gres=gpu:2 --parallel 2
     [ "$status" -eq 0 ]
     json_eq "$(jq -c '.attempts[2].sbatch | sort' "$rd/manifest.json")" \
-        "$(jq -n -c '["--partition=day","--signal=B:USR1@60","--time=00:10:00","--no-requeue","--mem=6144M","--gres=gpu:4","--cpus-per-task=2"] | sort')"
+        "$(jq -n -c '["--partition=day","--signal=B:USR1@60","--time=00:10:00","--no-requeue","--mem=6144M","--gres=gpu:4","--cpus-per-task=2","--ntasks=1"] | sort')"
 }
 
 @test "--no-inherit drops inherited sbatch options; an option given again is kept all the same" {

@@ -129,7 +129,8 @@ main(void)
         is_str(dsq_sbopts_get(&o, "cpus-per-task", &found), "2", "W CPUs per task");
         is_str(dsq_sbopts_get(&o, "mem", &found), "200M", "--mem times W");
         is_str(dsq_sbopts_get(&o, "time", &found), "00:30:00", "time times ceil(L/W)=3");
-        is_str(dsq_sbopts_get(&o, "gres", &found), "gpu:tesla:2,lic:2", "gpu gres times W");
+        is_str(dsq_sbopts_get(&o, "gres", &found), "gpu:tesla:2,lic:4",
+               "every countable gres entry times W");
         is_str(dsq_sbopts_get(&o, "partition", &found), "day", "others untouched");
         dsq_sbopts_free(&o);
         dsq_sbopts_add(&o, "mem", "lots");
@@ -139,6 +140,38 @@ main(void)
         dsq_plan_free(&p);
     }
     is_int(dsq_plan_advise_lines(2.0, 600, 1), 300, "2 s lines: 300 per 10-minute task");
+
+    /* GPUs every way sbatch takes them, W = 3, and back. */
+    {
+        struct dsq_plan_request r = {
+            .ncmds = 6, .parallel = 3, .max_array_tasks = 1000, .max_array_size = 1001};
+        struct dsq_resources again;
+
+        dsq_plan_make(&r, &p, &err);
+        dsq_sbopts_add(&o, "gpus", "a100:2");
+        dsq_sbopts_add(&o, "gres", "gpu:a100:2,shard:1,tmp:5G,mps,none,bad:2x");
+        ok(dsq_plan_resources(&p, &o, &res, &err) == 0, "GPUs scale");
+        is_int(res.gpus, 2, "--gpus counts per line");
+        is_str(dsq_sbopts_get(&o, "gpus", &found), "a100:6", "--gpus times W, its type kept");
+        is_str(dsq_sbopts_get(&o, "gres", &found), "gpu:a100:6,shard:3,tmp:15G,mps:3,none,bad:2x",
+               "each countable --gres entry times W, sizes too, the others as given");
+        ok(dsq_plan_resources_undo(&res, &o, &err) == 0, "undone");
+        is_str(dsq_sbopts_get(&o, "gpus", &found), "a100:2", "--gpus per line again");
+        is_str(dsq_sbopts_get(&o, "gres", &found), "gpu:a100:2,shard:1,tmp:5G,mps:1,none,bad:2x",
+               "--gres per line again");
+        ok(dsq_plan_resources(&p, &o, &again, &err) == 0 && again.gpus == 2, "planned again");
+        dsq_sbopts_free(&o);
+        dsq_sbopts_add(&o, "gpus-per-task", "v100:2");
+        ok(dsq_plan_resources(&p, &o, &res, &err) == 0 && res.gpus == 2,
+           "--gpus-per-task type:N accepted");
+        is_str(dsq_sbopts_get(&o, "gpus-per-task", &found), "v100:6", "and scaled");
+        dsq_sbopts_free(&o);
+        dsq_sbopts_add(&o, "gpus", "many");
+        ok(dsq_plan_resources(&p, &o, &res, &err) < 0 && strstr(err.msg, "many"),
+           "bad --gpus named");
+        dsq_sbopts_free(&o);
+        dsq_plan_free(&p);
+    }
 
     /* A rerun plans the per-line options again: undo gives them back for
      * any W and L the run was planned with. */
