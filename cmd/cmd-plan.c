@@ -13,6 +13,7 @@
 #include "lib/buf.h"
 #include "lib/fs.h"
 #include "lib/plan.h"
+#include "lib/retry.h"
 #include "lib/sbatch.h"
 #include "lib/text.h"
 
@@ -36,6 +37,9 @@ enum {
     OPT_MAX_ARRAY_TASKS,
     OPT_KILL_GRACE,
     OPT_NO_BIND,
+    OPT_RETRIES,
+    OPT_RETRY_ON,
+    OPT_MAX_FAILURES,
     OPT_WAIT,
     OPT_VERSION,
     OPT_HELP,
@@ -63,6 +67,9 @@ static const struct cmd_opt plan_opts[] = {
     {"max-array-tasks", 0, CMD_OPT_REQUIRED, OPT_MAX_ARRAY_TASKS},
     {"kill-grace", 0, CMD_OPT_REQUIRED, OPT_KILL_GRACE},
     {"no-bind", 0, CMD_OPT_NONE, OPT_NO_BIND},
+    {"retries", 0, CMD_OPT_REQUIRED, OPT_RETRIES},
+    {"retry-on", 0, CMD_OPT_REQUIRED, OPT_RETRY_ON},
+    {"max-failures", 0, CMD_OPT_REQUIRED, OPT_MAX_FAILURES},
     {"wait", 0, CMD_OPT_NONE, OPT_WAIT},
     {"version", 0, CMD_OPT_NONE, OPT_VERSION},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
@@ -125,6 +132,15 @@ static const char plan_usage[] =
     "                           CUDA_VISIBLE_DEVICES and friends narrowed to its GPUs,\n"
     "                           DSQ_GPUS, and OMP_NUM_THREADS and friends set to the\n"
     "                           per-line CPUs unless already set)\n"
+    "  --retries N              run a line that fails again in its slot, up to N more\n"
+    "                           times (0); each try is on the record.  The task's\n"
+    "                           time limit is not raised for retries\n"
+    "  --retry-on LIST          retry only these failures: exit codes and/or 'signal',\n"
+    "                           comma-separated (default: any; a line stopped with its\n"
+    "                           task is never retried)\n"
+    "  --max-failures N         once N lines of the run have failed, in any array task,\n"
+    "                           start no more lines (0: never); the rest are not_run\n"
+    "                           (halted)\n"
     "  --version                print the version\n"
     "  -h, --help               print this help\n"
     "\n"
@@ -137,7 +153,7 @@ static const char plan_usage[] =
     "Configuration (YAML, later wins): @SYSCONFDIR@/dsq/config.yaml,\n"
     "$XDG_CONFIG_HOME/dsq/config.yaml, $DSQ_CONFIG, then the command line.  Keys:\n"
     "  status-dir, sbatch-options, max-array-tasks, layout, shell, signal-lead,\n"
-    "  batch-template, kill-grace.  See dsq-config(5).\n"
+    "  batch-template, kill-grace, retries, retry-on, max-failures.  See dsq-config(5).\n"
     "\n"
     "Exit status: 0 success; 1 some lines did not succeed; 2 usage or input error;\n"
     "3 system or scheduler error; 128+N a --dry-run stopped by signal N (Ctrl-C:\n"
@@ -158,6 +174,9 @@ struct plan_args {
     unsigned long max_array_tasks;
     double kill_grace;
     int no_bind;
+    int have_retries, have_max_failures;
+    unsigned long retries, max_failures;
+    const char *retry_on;
     int have_layout;
     enum dsq_layout layout;
     int to_stdout, submit, dry_run, wait;
@@ -288,6 +307,25 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
         case OPT_NO_BIND:
             a->no_bind = 1;
             break;
+        case OPT_RETRIES:
+            if (cmd_parse_count("dsq", "--retries", arg, &a->retries) != 0)
+                return DSQ_EXIT_USAGE;
+            a->have_retries = 1;
+            break;
+        case OPT_RETRY_ON: {
+            struct dsq_retry rp;
+            struct dsq_error e = {0};
+
+            if (dsq_retry_parse(&rp, arg, &e) < 0)
+                return cmd_usage_error("dsq", "--retry-on: %s", e.msg);
+            a->retry_on = arg;
+            break;
+        }
+        case OPT_MAX_FAILURES:
+            if (cmd_parse_count("dsq", "--max-failures", arg, &a->max_failures) != 0)
+                return DSQ_EXIT_USAGE;
+            a->have_max_failures = 1;
+            break;
         case OPT_WAIT:
             a->wait = 1;
             break;
@@ -413,6 +451,11 @@ cmd_plan_main(int argc, char **argv)
             .line_output = a.line_output,
             .kill_grace = a.kill_grace,
             .no_bind = a.no_bind,
+            .have_retries = a.have_retries,
+            .retries = (unsigned)a.retries,
+            .retry_on = a.retry_on,
+            .have_max_failures = a.have_max_failures,
+            .max_failures = a.max_failures,
             .sb = &a.sb,
             .lines_per_task = a.lines_per_task,
             .tasks = a.tasks,

@@ -21,6 +21,7 @@
 #include "fs.h"
 #include "jobfile.h"
 #include "manifest.h"
+#include "retry.h"
 #include "run.h"
 #include "rundir.h"
 #include "script.h"
@@ -537,6 +538,32 @@ new_run_manifest(const struct dsq_attempt_request *req, const struct dsq_jobfile
                : 0;
 }
 
+/* at's retries and halting: req's where set, else the defaults given (a new
+ * run's configuration, a rerun's base attempt); retry_on borrowed. */
+static int
+retry_settings(const struct dsq_attempt_request *req, unsigned retries, const char *retry_on,
+               unsigned long max_failures, struct dsq_attempt *at, struct dsq_error *err)
+{
+    char canon[1024];
+
+    at->retries = req->have_retries ? req->retries : retries;
+    at->max_failures = req->have_max_failures ? req->max_failures : max_failures;
+    if (req->retry_on) {
+        struct dsq_retry rp;
+
+        if (dsq_retry_parse(&rp, req->retry_on, err) < 0)
+            return -1;
+        if (dsq_retry_format(&rp, canon, sizeof canon) < 0)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "retry list too long");
+        retry_on = canon[0] ? canon : NULL;
+    }
+    free(at->retry_on);
+    at->retry_on = retry_on ? strdup(retry_on) : NULL;
+    if (retry_on && !at->retry_on)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    return 0;
+}
+
 /* Plan a new run of req's job file into at (and opts, its final sbatch
  * options) and name it; *jf and *bfile owned.  Makes nothing. */
 static int
@@ -566,6 +593,9 @@ plan_new_run(const struct dsq_attempt_request *req, struct dsq_attempt *at, stru
             return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     }
     at->max_jobs = req->max_jobs;
+    if (retry_settings(req, req->conf->retries, req->conf->retry_on, req->conf->max_failures, at,
+                       err) < 0)
+        return -1;
     if (new_run_names(req, &at->plan, at, bfile, err) < 0)
         return -1;
     return check_batch_file(req, *bfile, at->script, err);
@@ -801,6 +831,9 @@ add_rerun(struct dsq_manifest *m, void *arg, struct dsq_error *err)
     unsigned prev_parallel = prev->dry_run ? 1 : prev->plan.parallel;
     enum dsq_layout prev_layout = prev->plan.layout;
     unsigned long max_jobs = req->max_jobs ? req->max_jobs : prev->max_jobs;
+    unsigned retries = prev->retries;
+    unsigned long max_failures = prev->max_failures;
+    char *retry_on = NULL;
     int rc = -1;
 
     rr->number = (unsigned)m->nattempts + 1;
@@ -810,6 +843,8 @@ add_rerun(struct dsq_manifest *m, void *arg, struct dsq_error *err)
                              "%s: another rerun (attempt %zu) was added meanwhile; run dsq "
                              "autopsy again to choose the lines from it",
                              m->run_dir, m->nattempts);
+    if (prev->retry_on && !(retry_on = strdup(prev->retry_on)))
+        goto oom;
     if (rerun_options(m, prev, req, &opts, &job_name, &output, err) < 0)
         goto out;
     if (dsq_attempt_lines_write(m->run_dir, rr->number, req->lines, req->nlines, &rel, err) < 0)
@@ -825,6 +860,8 @@ add_rerun(struct dsq_manifest *m, void *arg, struct dsq_error *err)
     at->output = output;
     rel = job_name = output = NULL;
     at->max_jobs = max_jobs;
+    if (retry_settings(req, retries, retry_on, max_failures, at, err) < 0)
+        goto out;
     if (plan_attempt(req, req->nlines, &rr->lim, prev_parallel ? prev_parallel : 1, prev_layout,
                      &opts, at, err) < 0)
         goto out;
@@ -846,6 +883,7 @@ out:
     free(job_name);
     free(output);
     free(rel);
+    free(retry_on);
     return rc;
 }
 

@@ -61,6 +61,14 @@ struct dsq_attempt_request {
     int no_bind;       /* a new run's lines get all of their task's CPUs
                           and GPUs, not their slot's share (bind.h) */
 
+    /* Retries and halting (retry.h, halt.h), kept per attempt.  Unset, a
+     * new run takes conf's and a rerun its base attempt's. */
+    int have_retries;
+    unsigned retries;
+    const char *retry_on; /* NULL: unset; "" any failure */
+    int have_max_failures;
+    unsigned long max_failures; /* 0: never halt */
+
     /* Planning.  sb holds the sbatch options given, resources per line,
      * which are scaled to the array task's request.  A new run adds
      * signal=B:USR1@<conf's signal-lead> unless sb has a signal.  A rerun

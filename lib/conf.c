@@ -22,6 +22,7 @@
 #include "fs.h"
 #include "limit.h"
 #include "plan.h"
+#include "retry.h"
 #include "sbatch.h"
 #include "text.h"
 
@@ -47,6 +48,9 @@ enum key_id {
     KEY_SIGNAL_LEAD,
     KEY_BATCH_TEMPLATE,
     KEY_KILL_GRACE,
+    KEY_RETRIES,
+    KEY_RETRY_ON,
+    KEY_MAX_FAILURES,
     KEY__COUNT
 };
 
@@ -59,6 +63,9 @@ static const char *const key_names[KEY__COUNT] = {
     [KEY_SIGNAL_LEAD] = "signal-lead",
     [KEY_BATCH_TEMPLATE] = "batch-template",
     [KEY_KILL_GRACE] = "kill-grace",
+    [KEY_RETRIES] = "retries",
+    [KEY_RETRY_ON] = "retry-on",
+    [KEY_MAX_FAILURES] = "max-failures",
 };
 
 /* One file being read. */
@@ -87,6 +94,10 @@ conf_copy(struct dsq_conf *dst, const struct dsq_conf *src)
     dst->layout = src->layout;
     dst->signal_lead = src->signal_lead;
     dst->kill_grace = src->kill_grace;
+    dst->retries = src->retries;
+    dst->max_failures = src->max_failures;
+    if (src->retry_on && !(dst->retry_on = strdup(src->retry_on)))
+        goto fail;
     if (src->status_dir && !(dst->status_dir = strdup(src->status_dir)))
         goto fail;
     if (src->shell && !(dst->shell = strdup(src->shell)))
@@ -132,15 +143,16 @@ dsq_conf_free(struct dsq_conf *c)
     free(c->status_dir);
     free(c->shell);
     free(c->batch_template);
+    free(c->retry_on);
     dsq_strv_free(&c->sbatch_options);
     dsq_strv_free(&c->files);
-    c->status_dir = c->shell = c->batch_template = NULL;
+    c->status_dir = c->shell = c->batch_template = c->retry_on = NULL;
 }
 
 static const char *
 nearest_key(const char *s)
 {
-    _Static_assert(KEY__COUNT == 8, "list every key in the unknown-key message");
+    _Static_assert(KEY__COUNT == 11, "list every key in the unknown-key message");
     return dsq_closest_word(s, strlen(s), key_names, KEY__COUNT);
 }
 
@@ -522,6 +534,31 @@ set_key(struct reader *r, enum key_id k, const yaml_event_t *ev, struct dsq_conf
             return -1;
         c->kill_grace = d;
         return 0;
+    case KEY_RETRIES:
+        if (set_number(r, ev, DSQ_LIMIT_RETRIES, &d) < 0)
+            return -1;
+        c->retries = (unsigned)d;
+        return 0;
+    case KEY_MAX_FAILURES:
+        if (set_number(r, ev, DSQ_LIMIT_MAX_FAILURES, &d) < 0)
+            return -1;
+        c->max_failures = (unsigned long)d;
+        return 0;
+    case KEY_RETRY_ON: {
+        struct dsq_retry rp;
+        struct dsq_error e = {0};
+        char canon[1024];
+
+        if (!(s = want_scalar(r, ev, "exit codes and 'signal', separated by commas")))
+            return -1;
+        if (dsq_retry_parse(&rp, s, &e) < 0 || dsq_retry_format(&rp, canon, sizeof canon) < 0)
+            return conf_fail(r, ev->start_mark, "%s", e.msg);
+        free(c->retry_on);
+        c->retry_on = NULL;
+        if (canon[0] && !(c->retry_on = strdup(canon)))
+            return conf_oom(r->err, r->name);
+        return 0;
+    }
     case KEY__COUNT:
         break;
     }
@@ -553,10 +590,11 @@ read_mapping(struct reader *r, struct dsq_conf *c)
             if ((near = nearest_key(name)))
                 return conf_fail(r, kev->start_mark, "unknown key '%s' (did you mean '%s'?)", name,
                                  near);
-            return conf_fail(r, kev->start_mark,
-                             "unknown key '%s' (known keys: %s, %s, %s, %s, %s, %s, %s, %s)", name,
-                             key_names[0], key_names[1], key_names[2], key_names[3], key_names[4],
-                             key_names[5], key_names[6], key_names[7]);
+            return conf_fail(
+                r, kev->start_mark,
+                "unknown key '%s' (known keys: %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", name,
+                key_names[0], key_names[1], key_names[2], key_names[3], key_names[4], key_names[5],
+                key_names[6], key_names[7], key_names[8], key_names[9], key_names[10]);
         }
         r->key = key_names[k];
         r->key_mark = kev->start_mark;

@@ -21,6 +21,10 @@ struct dsq_conf {
     unsigned signal_lead;           /* "signal-lead" seconds, default 60 */
     char *batch_template;           /* owned or NULL; "batch-template": path */
     double kill_grace;              /* "kill-grace" seconds, default 10 */
+    unsigned retries;               /* "retries", default 0 */
+    char *retry_on;                 /* owned or NULL (any failure): "retry-on",
+                                       canonical (retry.h) */
+    unsigned long max_failures;     /* "max-failures", default 0: never halt */
     struct dsq_strv files;          /* the files read (dsq_conf_load_file), in
                                        order, as named: none are to be
                                        written over */

@@ -22,6 +22,9 @@ static const struct dsq_limit limits[DSQ_LIMIT__COUNT] = {
      * configuration nor a user's command line is ever refused a grace the
      * other accepts. */
     [DSQ_LIMIT_KILL_GRACE] = {"kill-grace", DSQ_LIMIT_SECONDS, 0, 86400},
+    /* A hundred tries of one line is already a loop, not a retry. */
+    [DSQ_LIMIT_RETRIES] = {"retries", DSQ_LIMIT_WHOLE, 0, 100},
+    [DSQ_LIMIT_MAX_FAILURES] = {"max-failures", DSQ_LIMIT_WHOLE, 0, COUNT_MAX},
 };
 
 const struct dsq_limit *

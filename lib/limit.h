@@ -13,6 +13,8 @@ enum dsq_limit_id {
     DSQ_LIMIT_MAX_ARRAY_TASKS, /* the default packing's target */
     DSQ_LIMIT_SIGNAL_LEAD,     /* seconds before the time limit for SIGUSR1 */
     DSQ_LIMIT_KILL_GRACE,      /* seconds from SIGTERM to SIGKILL */
+    DSQ_LIMIT_RETRIES,         /* tries of a failed line after its first */
+    DSQ_LIMIT_MAX_FAILURES,    /* failed lines that halt an attempt, 0 never */
     DSQ_LIMIT__COUNT
 };
 

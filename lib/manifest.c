@@ -32,6 +32,7 @@ attempt_free(struct dsq_attempt *a)
     dsq_strv_free(&a->job_ids);
     free(a->cluster);
     free(a->submit_error);
+    free(a->retry_on);
     memset(a, 0, sizeof *a);
 }
 
@@ -119,15 +120,16 @@ per_line_to_json(const struct dsq_resources *r)
 static json_t *
 attempt_to_json(const struct dsq_attempt *a)
 {
-    return json_pack("{s:i,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o}", "attempt",
-                     (int)a->number, "created", jstr(a->created), "lines_file", jstr(a->lines_file),
-                     "commands", (json_int_t)a->plan.ncmds, "plan", plan_to_json(&a->plan),
-                     "per_line", per_line_to_json(&a->per_line), "script", jstr(a->script),
-                     "job_name", jstr(a->job_name), "output", jstr(a->output), "max_jobs",
-                     a->max_jobs ? json_integer((json_int_t)a->max_jobs) : json_null(), "dry_run",
-                     a->dry_run, "sbatch", strv_to_json(&a->sbatch), "job_ids",
+    return json_pack("{s:i,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:i,s:o,s:I}",
+                     "attempt", (int)a->number, "created", jstr(a->created), "lines_file",
+                     jstr(a->lines_file), "commands", (json_int_t)a->plan.ncmds, "plan",
+                     plan_to_json(&a->plan), "per_line", per_line_to_json(&a->per_line), "script",
+                     jstr(a->script), "job_name", jstr(a->job_name), "output", jstr(a->output),
+                     "max_jobs", a->max_jobs ? json_integer((json_int_t)a->max_jobs) : json_null(),
+                     "dry_run", a->dry_run, "sbatch", strv_to_json(&a->sbatch), "job_ids",
                      strv_to_json(&a->job_ids), "cluster", jstr(a->cluster), "submit_error",
-                     jstr(a->submit_error));
+                     jstr(a->submit_error), "retries", (int)a->retries, "retry_on",
+                     jstr(a->retry_on), "max_failures", (json_int_t)a->max_failures);
 }
 
 int
@@ -267,6 +269,10 @@ attempt_from_json(json_t *o, size_t ncmds, struct dsq_attempt *a, const char **w
     a->max_jobs = get_size(o, "max_jobs");
     a->dry_run = json_is_true(json_object_get(o, "dry_run"));
     a->submit_error = get_str(o, "submit_error");
+    /* Absent before retries and halting: neither. */
+    a->retries = (unsigned)get_size(o, "retries");
+    a->retry_on = get_str(o, "retry_on");
+    a->max_failures = get_size(o, "max_failures");
     a->cluster = get_str(o, "cluster"); /* absent before dsq recorded it */
     *what = NULL;
     if (json_to_strv(json_object_get(o, "sbatch"), &a->sbatch) < 0 ||

@@ -27,18 +27,23 @@ struct dsq_attempt {
                              directory, or NULL: every command line */
     struct dsq_plan plan; /* slices the attempt's own lines */
     struct dsq_resources per_line;
-    char *script;            /* file name of its batch script in run_dir */
-    char *job_name;          /* Slurm job name */
-    char *output;            /* Slurm output pattern, NULL when not known
-                                (format 1) */
-    unsigned long max_jobs;  /* array throttle %N, 0 none */
-    int dry_run;             /* run here with --dry-run, not submitted */
-    struct dsq_strv sbatch;  /* final "#SBATCH" options, "--name[=value]" */
-    struct dsq_strv job_ids; /* Slurm job ids, one per array, once known */
-    char *cluster;           /* Slurm's ClusterName the job ids belong to
-                                (recorded with them), or NULL: not known
-                                (older manifests, dry runs) */
-    char *submit_error;      /* why sbatch refused (its words), or NULL */
+    char *script;               /* file name of its batch script in run_dir */
+    char *job_name;             /* Slurm job name */
+    char *output;               /* Slurm output pattern, NULL when not known
+                                   (format 1) */
+    unsigned long max_jobs;     /* array throttle %N, 0 none */
+    int dry_run;                /* run here with --dry-run, not submitted */
+    struct dsq_strv sbatch;     /* final "#SBATCH" options, "--name[=value]" */
+    struct dsq_strv job_ids;    /* Slurm job ids, one per array, once known */
+    char *cluster;              /* Slurm's ClusterName the job ids belong to
+                                   (recorded with them), or NULL: not known
+                                   (older manifests, dry runs) */
+    char *submit_error;         /* why sbatch refused (its words), or NULL */
+    unsigned retries;           /* tries of a failed line after its first */
+    char *retry_on;             /* which failures are retried, canonical
+                                   (retry.h), or NULL: any */
+    unsigned long max_failures; /* halt after that many failed lines
+                                   (halt.h), 0: never */
 };
 
 /* Every string and the attempts are owned by the manifest:

@@ -55,8 +55,12 @@ struct slot {
     pid_t pid; /* 0: free */
     size_t item;
     double start_mono;
-    char *script; /* owned: temp file of a long line, removed at reap */
-    int termed;   /* we sent SIGTERM to its group */
+    char *script;             /* owned: temp file of a long line, removed at reap */
+    int termed;               /* we sent SIGTERM to its group */
+    unsigned tryno;           /* the running try, 1-based */
+    unsigned retry;           /* pid 0 and retry > 0: the slot is kept for
+                                 try `retry` of item (retry_pending()) */
+    enum dsq_state retry_was; /* and how the try before it ended */
 };
 
 struct pool {
@@ -71,6 +75,7 @@ struct pool {
     struct slot *slots;
     unsigned nslots;
     size_t running, done;
+    size_t waiting; /* slots kept for a retry */
     char host[256];
     sigset_t sigs;
 
@@ -151,14 +156,32 @@ progress(struct pool *p)
     p->next_progress = dsq_time_mono() + PROGRESS_PERIOD;
 }
 
+/* A line is over (its last try ended st): count it, and tell halting of a
+ * failure. */
 static void
-count(struct pool *p, enum dsq_state st)
+count(struct pool *p, const struct dsq_pool_item *it, enum dsq_state st)
 {
+    struct dsq_error e = {0};
+
     if (st == DSQ_ST_OK)
         p->res->ok++;
     else
         p->res->not_ok++;
     p->done++;
+    if ((st == DSQ_ST_FAILED || st == DSQ_ST_SIGNALED) && p->o->failed &&
+        p->o->failed(it->line, p->o->halt_arg, &e) < 0)
+        fatal_once(p, &e);
+}
+
+/* Whether the attempt is halted (pool.h's halted()): then start nothing. */
+static int
+halted(struct pool *p)
+{
+    if (!p->stopping && p->o->halted && p->o->halted(p->o->halt_arg)) {
+        p->stopping = 1;
+        p->res->halted = 1;
+    }
+    return p->stopping;
 }
 
 /* Expand --line-output's %L %A %a %j %%, relative to workdir.  Owned. */
@@ -269,36 +292,37 @@ fail:
 /* The line could not be started at all: its records say why, and the pool
  * goes on with the others. */
 static void
-fail_unstarted(struct pool *p, const struct dsq_pool_item *it, const char *reason)
+fail_unstarted(struct pool *p, const struct dsq_pool_item *it, unsigned tryno, const char *reason)
 {
     struct dsq_record r;
 
     record_init(p, &r, DSQ_EV_START, it, 0);
+    r.tryno = tryno;
     if (write_record(p, &r) < 0)
         return;
     r.ev = DSQ_EV_END;
     r.state = DSQ_ST_FAILED;
     r.exit = 127; /* what a shell says when it cannot run a command */
     reason_set(r.reason, sizeof r.reason, "%s", reason);
-    count(p, DSQ_ST_FAILED);
+    count(p, it, DSQ_ST_FAILED);
     write_record(p, &r);
     progress(p);
 }
 
 /* The variables the pool sets for each line (the runner's own are not
  * handed on). */
-static const char *const env_names[] = {"DSQ_LINE",    "DSQ_TASK",    "DSQ_SLOT",
-                                        "DSQ_ATTEMPT", "DSQ_RUN_DIR", "DSQ_JOB_ID"};
+static const char *const env_names[] = {"DSQ_LINE",    "DSQ_TASK",   "DSQ_SLOT", "DSQ_ATTEMPT",
+                                        "DSQ_RUN_DIR", "DSQ_JOB_ID", "DSQ_TRY"};
 #define NENV (sizeof env_names / sizeof *env_names)
 
 /* Start the line through the spawner (see spawner.h): 0 and *pid, an errno
  * value when this line cannot start, -1 (in err) when none can. */
 static int
-spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const char *cmd,
-           const char *script, int outfd, pid_t *pid, struct dsq_error *err)
+spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, unsigned tryno,
+           const char *cmd, const char *script, int outfd, pid_t *pid, struct dsq_error *err)
 {
     const struct dsq_pool_opts *o = p->o;
-    char vars[4][64], *run_dir_var = NULL, *job_var = NULL;
+    char vars[5][64], *run_dir_var = NULL, *job_var = NULL;
     char *varv[NENV + DSQ_BIND_MAX_VARS];
     const char *args[2];
     struct dsq_spawn_line l = {0};
@@ -308,6 +332,7 @@ spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const 
     snprintf(vars[1], sizeof vars[1], "DSQ_TASK=%zu", it->task);
     snprintf(vars[2], sizeof vars[2], "DSQ_SLOT=%u", slot);
     snprintf(vars[3], sizeof vars[3], "DSQ_ATTEMPT=%u", o->attempt);
+    snprintf(vars[4], sizeof vars[4], "DSQ_TRY=%u", tryno);
     /* The array job id, as dsq(1) says: with DSQ_TASK it names the task;
      * the records' "job" is Slurm's own <arrayjob>_<index>. */
     if (asprintf(&run_dir_var, "DSQ_RUN_DIR=%s", o->run_dir ? o->run_dir : "") < 0 ||
@@ -319,6 +344,7 @@ spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const 
         varv[j] = vars[j];
     varv[4] = run_dir_var;
     varv[5] = job_var;
+    varv[6] = vars[4];
     if (script) {
         args[0] = script;
         l.nargs = 1;
@@ -347,25 +373,23 @@ spawn_line(struct pool *p, const struct dsq_pool_item *it, unsigned slot, const 
     return rc;
 }
 
-/* Start item i in a free slot.  -1 only on a system error (fork, records). */
+/* Start try tryno of item i in slot s (free).  -1 only on a system error
+ * (fork, records). */
 static int
-start(struct pool *p, size_t i)
+start(struct pool *p, size_t i, unsigned s, unsigned tryno)
 {
     const struct dsq_pool_item *it = &p->items[i];
     char reason[sizeof((struct dsq_record *)0)->reason] = "";
     char *cmd = NULL, *script = NULL, *outpath = NULL;
     struct dsq_record r;
     struct dsq_error e = {0};
-    unsigned s;
     int outfd = -1, rc = -1, err_no;
     pid_t pid;
 
-    for (s = 0; s < p->nslots && p->slots[s].pid; s++)
-        ;
     if (it->len > LONG_LINE_BYTES) {
         script = write_long_line(p->o, it, reason, sizeof reason);
         if (!script) {
-            fail_unstarted(p, it, reason);
+            fail_unstarted(p, it, tryno, reason);
             rc = p->failed ? -1 : 0;
             goto out;
         }
@@ -389,16 +413,18 @@ start(struct pool *p, size_t i)
             fatal_once(p, &e);
             goto out;
         }
-        outfd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        /* A retry adds to what its earlier tries wrote. */
+        outfd =
+            open(outpath, O_WRONLY | O_CREAT | O_CLOEXEC | (tryno > 1 ? O_APPEND : O_TRUNC), 0644);
         if (outfd < 0) {
             reason_set(reason, sizeof reason, "cannot open line output %s: %s", outpath,
                        strerror(errno));
-            fail_unstarted(p, it, reason);
+            fail_unstarted(p, it, tryno, reason);
             rc = p->failed ? -1 : 0;
             goto out;
         }
     }
-    err_no = spawn_line(p, it, s, cmd, script, outfd, &pid, &e);
+    err_no = spawn_line(p, it, s, tryno, cmd, script, outfd, &pid, &e);
     if (err_no < 0) {
         fatal_once(p, &e);
         goto out;
@@ -411,7 +437,7 @@ start(struct pool *p, size_t i)
                    p->o->workdir && p->o->workdir[0] ? p->o->workdir : ".", strerror(err_no));
         if (!p->warned_spawn++)
             dsq_warn("line %zu: %s", it->line, reason);
-        fail_unstarted(p, it, reason);
+        fail_unstarted(p, it, tryno, reason);
         rc = p->failed ? -1 : 0;
         goto out;
     }
@@ -422,10 +448,14 @@ start(struct pool *p, size_t i)
     p->slots[s].start_mono = dsq_time_mono();
     p->slots[s].script = script;
     p->slots[s].termed = 0;
+    p->slots[s].tryno = tryno;
     script = NULL;
     p->running++;
     p->res->started++;
+    if (tryno > 1)
+        p->res->retried++;
     record_init(p, &r, DSQ_EV_START, it, pid);
+    r.tryno = tryno;
     rc = write_record(p, &r);
 out:
     if (outfd >= 0)
@@ -457,6 +487,7 @@ finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru, dou
     struct dsq_record r;
 
     record_init(p, &r, DSQ_EV_END, it, sl->pid);
+    r.tryno = sl->tryno;
     r.elapsed = reaped - sl->start_mono;
     r.utime = (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6;
     r.stime = (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
@@ -502,9 +533,38 @@ finish(struct pool *p, struct slot *sl, int status, const struct rusage *ru, dou
     }
     sl->pid = 0;
     p->running--;
-    count(p, r.state);
+    if (!p->stopping && !p->failed && dsq_retry_wanted(p->o->retry, &r, sl->tryno)) {
+        /* Its slot waits for the next try (retry_pending()). */
+        sl->retry = sl->tryno + 1;
+        sl->retry_was = r.state;
+        p->waiting++;
+    } else {
+        count(p, it, r.state);
+    }
     write_record(p, &r);
     progress(p);
+}
+
+/* Start the retries that slots wait for, in their slots; or, when the pool
+ * stops starting lines (a stop signal, halted), count each line as its last
+ * try ended. */
+static int
+retry_pending(struct pool *p)
+{
+    for (unsigned s = 0; p->waiting && s < p->nslots; s++) {
+        struct slot *sl = &p->slots[s];
+        unsigned tryno = sl->retry;
+
+        if (!tryno)
+            continue;
+        sl->retry = 0;
+        p->waiting--;
+        if (p->failed || halted(p))
+            count(p, &p->items[sl->item], sl->retry_was);
+        else if (start(p, sl->item, s, tryno) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static void terminate(struct pool *p, int sig);
@@ -940,8 +1000,14 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
     for (;;) {
         double now;
 
-        while (!p.stopping && !p.failed && p.running < p.nslots && have_next(&p, next)) {
-            if (start(&p, next++) < 0)
+        retry_pending(&p);
+        while (!p.failed && p.running + p.waiting < p.nslots && !halted(&p) &&
+               have_next(&p, next)) {
+            unsigned s = 0;
+
+            while (p.slots[s].pid || p.slots[s].retry)
+                s++;
+            if (start(&p, next++, s, 1) < 0)
                 break;
         }
         if (p.failed)
@@ -949,8 +1015,9 @@ dsq_pool_run(const struct dsq_pool_opts *o, const struct dsq_pool_item *items, s
         /* Nothing running and nothing more may start; after a SIGTERM,
          * wait for TERMed groups that outlive their leader to be gone, so
          * that no process of a line survives the runner. */
-        if (p.running == 0 && (!p.terminating || !lingering_alive(&p) ||
-                               (p.killed && dsq_time_mono() >= p.deadline + KILL_WAIT)))
+        if (p.running == 0 && p.waiting == 0 &&
+            (!p.terminating || !lingering_alive(&p) ||
+             (p.killed && dsq_time_mono() >= p.deadline + KILL_WAIT)))
             break;
         on_signal(&p, await_event(&p));
         reap(&p);

@@ -12,6 +12,7 @@
 #include "bind.h"
 #include "error.h"
 #include "record.h"
+#include "retry.h"
 
 /* One line to run.  cmd is borrowed (not NUL-terminated), valid for the run. */
 struct dsq_pool_item {
@@ -57,10 +58,22 @@ struct dsq_pool_opts {
     void *progress_arg;
     dsq_pool_next_fn next; /* or NULL: only the items given */
     void *next_arg;
+    /* A line whose try failed as retry says runs again in its slot at once
+     * (try 2, 3, ...), unless the pool is stopping; NULL: never. */
+    const struct dsq_retry *retry;
+    /* Halting (halt.h), each NULL for none: halted() is asked before a line
+     * (or a retry) starts, non-zero: start nothing more (res->halted);
+     * failed() is told each line whose last try failed or was signaled,
+     * -1 with err: a system error that stops the pool. */
+    int (*halted)(void *arg);
+    int (*failed)(size_t line, void *arg, struct dsq_error *err);
+    void *halt_arg;
 };
 
 struct dsq_pool_result {
-    size_t started;
+    size_t started; /* tries started, retries included */
+    size_t retried; /* of them, retries */
+    int halted;     /* halted() stopped the pool starting lines */
     size_t ok;
     size_t not_ok;   /* failed + signaled + interrupted */
     int stop_signal; /* SIGTERM/SIGINT/SIGHUP/SIGUSR1 received, or 0 */

@@ -171,12 +171,13 @@ dsq_record_format(const struct dsq_record *r)
         goto out;
     /* One key and its value per line. */
     /* clang-format off */
-    o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:I, s:f, s:s}",
+    o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:f, s:s}",
                   "ev", r->ev == DSQ_EV_END ? "end" : "start",
                   "line", (json_int_t)r->line,
                   "task", (json_int_t)r->task,
                   "attempt", (json_int_t)r->attempt,
                   "restart", (json_int_t)r->restart,
+                  "try", (json_int_t)(r->tryno ? r->tryno : 1),
                   "host", host,
                   "pid", (json_int_t)r->pid,
                   "t", round_us(r->t),
@@ -275,12 +276,13 @@ enum rkey {
     K_MAXRSS_KB,
     K_REASON,
     K_OOM,
+    K_TRY,
     K__N
 };
 
 static const char *const rkey_names[K__N] = {
-    "ev",    "line", "task",   "attempt", "restart", "host",  "pid",       "t",      "job",
-    "state", "exit", "signal", "elapsed", "utime",   "stime", "maxrss_kb", "reason", "oom",
+    "ev",   "line",   "task",    "attempt", "restart", "host",      "pid",    "t",   "job", "state",
+    "exit", "signal", "elapsed", "utime",   "stime",   "maxrss_kb", "reason", "oom", "try",
 };
 
 /* The key of a member name, or -1 for a member dsq does not read.  Length,
@@ -298,7 +300,7 @@ rkey_find(const char *name, size_t n)
         k = K_EV;
         break;
     case 3:
-        k = name[0] == 'p' ? K_PID : name[0] == 'j' ? K_JOB : K_OOM;
+        k = name[0] == 'p' ? K_PID : name[0] == 'j' ? K_JOB : name[0] == 't' ? K_TRY : K_OOM;
         break;
     case 4:
         k = name[0] == 'l' ? K_LINE : name[0] == 't' ? K_TASK : name[0] == 'h' ? K_HOST : K_EXIT;
@@ -652,6 +654,9 @@ record_fill(const struct robj *o, struct dsq_record *r, struct dsq_error *err)
     if (get_int(o, K_RESTART, 0, 0, UINT_MAX, &i, err) < 0)
         return -1;
     r->restart = (unsigned)i;
+    if (get_int(o, K_TRY, 0, 1, UINT_MAX, &i, err) < 0)
+        return -1;
+    r->tryno = i ? (unsigned)i : 1; /* absent: a record from before retries */
     if (get_int(o, K_PID, 0, 0, LONG_MAX, &i, err) < 0)
         return -1;
     r->pid = (long)i;

@@ -37,6 +37,8 @@ struct dsq_record {
     size_t task;      /* array task, after offset */
     unsigned attempt; /* 1 for the first submission; reruns count up */
     unsigned restart; /* SLURM_RESTART_COUNT of the array task */
+    unsigned tryno;   /* "try": 1 for a line's first run in the task, 2... for
+                         its retries (--retries); absent in older records: 1 */
     char host[256];
     long pid;     /* the line's process (and process group) */
     double t;     /* epoch seconds */

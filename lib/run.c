@@ -16,10 +16,12 @@
 #include "buf.h"
 #include "claim.h"
 #include "fs.h"
+#include "halt.h"
 #include "jobfile.h"
 #include "manifest.h"
 #include "plan.h"
 #include "record.h"
+#include "retry.h"
 #include "run.h"
 #include "rundir.h"
 #include "sha256.h"
@@ -475,6 +477,19 @@ slot_bind(const struct dsq_run_opts *o, const struct dsq_manifest *m, const stru
     return b;
 }
 
+/* The pool's halting hooks (pool.h) over halt.h. */
+static int
+halt_check(void *arg)
+{
+    return dsq_halt_reached(arg);
+}
+
+static int
+halt_failed(size_t line, void *arg, struct dsq_error *err)
+{
+    return dsq_halt_failed(arg, line, err);
+}
+
 int
 dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct dsq_error *err)
 {
@@ -489,6 +504,8 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     struct dsq_pool_opts po;
     struct writers ws = {0};
     struct dsq_buf job = {0};
+    struct dsq_retry retry = {0};
+    struct dsq_halt *halt = NULL;
     char *status = NULL, *workdir = NULL;
     int nomem, rc = -1;
 
@@ -561,6 +578,19 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
     if (!(bind = slot_bind(o, &m, a, po.slots, &nomem)) && nomem)
         goto oom;
     po.bind = bind;
+    if (a->retries) {
+        if (dsq_retry_parse(&retry, a->retry_on, err) < 0)
+            goto out;
+        retry.retries = a->retries;
+        po.retry = &retry;
+    }
+    if (a->max_failures) {
+        if (!(halt = dsq_halt_create(m.run_dir, ws.attempt, a->max_failures)))
+            goto oom;
+        po.halted = halt_check;
+        po.failed = halt_failed;
+        po.halt_arg = halt;
+    }
     rc = dsq_pool_run(&po, w.items, w.n, res, err);
     res->ok += w.skipped;
     res->total += w.skipped;
@@ -573,6 +603,7 @@ out:
         free(ws.w);
     }
     dsq_bind_destroy(bind);
+    dsq_halt_destroy(halt);
     free(w.items);
     free(dyn.hand);
     dsq_claim_destroy(dyn.claim);

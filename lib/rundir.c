@@ -22,7 +22,7 @@
 static const char *const rundir_names[] = {
     [DSQ_RD_MANIFEST] = "manifest.json", [DSQ_RD_JOBFILE] = "jobfile", [DSQ_RD_STATUS] = "status",
     [DSQ_RD_ATTEMPTS] = "attempts",      [DSQ_RD_TMP] = "tmp",         [DSQ_RD_LOCK] = "rerun.lock",
-    [DSQ_RD_CLAIMS] = "claims",
+    [DSQ_RD_CLAIMS] = "claims",          [DSQ_RD_HALT] = "halt",
 };
 #define RECORD_SUFFIX ".jsonl"
 
@@ -117,6 +117,21 @@ dsq_rundir_line_script(const char *run_dir, size_t task, size_t line)
 
     if (dsq_buf_printf(&b, "%s/%s/line-%zu-%zu.sh", run_dir, rundir_names[DSQ_RD_TMP], task, line) <
         0) {
+        dsq_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+char *
+dsq_rundir_halt_path(const char *run_dir, unsigned attempt, unsigned long k)
+{
+    struct dsq_buf b = {0};
+    int rc = dsq_buf_printf(&b, "%s/%s/%u", run_dir, rundir_names[DSQ_RD_HALT], attempt);
+
+    if (rc == 0 && k > 0)
+        rc = dsq_buf_printf(&b, "/%lu", k);
+    if (rc < 0) {
         dsq_buf_free(&b);
         return NULL;
     }

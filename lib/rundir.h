@@ -29,6 +29,7 @@ enum dsq_rundir_file {
     DSQ_RD_TMP,      /* tmp/: scripts of lines too long for one exec argument */
     DSQ_RD_LOCK,     /* rerun.lock: flock()ed by the rerun under way */
     DSQ_RD_CLAIMS,   /* claims/: the claims of dynamic attempts (claim.h) */
+    DSQ_RD_HALT,     /* halt/: the failure markers of --max-failures (halt.h) */
 };
 
 /* f's name inside the run directory ("manifest.json"), for messages.
@@ -67,6 +68,11 @@ char *dsq_rundir_record_path(const char *run_dir, unsigned attempt, size_t task,
  * argument is written for the shell to read.  Owned (free()), NULL when out
  * of memory. */
 char *dsq_rundir_line_script(const char *run_dir, size_t task, size_t line);
+
+/* "<run_dir>/halt/<attempt>" and, with k > 0, "<run_dir>/halt/<attempt>/<k>":
+ * an attempt's failure markers, marker k taken by its k-th failed line
+ * (halt.h).  Owned (free()), NULL when out of memory. */
+char *dsq_rundir_halt_path(const char *run_dir, unsigned attempt, unsigned long k);
 
 /* Every record of every status file of run_dir (dsq_record_read_file() on
  * each, files in strcmp order, so in the same order everywhere).  No status
