@@ -78,8 +78,8 @@ static const struct {
 } cause_marks[] = {
     {DSQ_CAUSE_OUT_OF_MEMORY, "#d81b60"}, {DSQ_CAUSE_TIME_LIMIT, "#f9a825"},
     {DSQ_CAUSE_CANCELLED, "#546e7a"},     {DSQ_CAUSE_NODE_FAILURE, "#3e2723"},
-    {DSQ_CAUSE_PREEMPTED, "#00897b"},     {DSQ_CAUSE_DSQ_ERROR, "#000000"},
-    {DSQ_CAUSE_UNKNOWN, "#9e9e9e"},
+    {DSQ_CAUSE_PREEMPTED, "#00897b"},     {DSQ_CAUSE_HALTED, "#6a1b9a"},
+    {DSQ_CAUSE_DSQ_ERROR, "#000000"},     {DSQ_CAUSE_UNKNOWN, "#9e9e9e"},
 };
 #define NCAUSE_MARKS (sizeof cause_marks / sizeof *cause_marks)
 

@@ -70,6 +70,7 @@ cause_words(enum dsq_cause c)
         [DSQ_CAUSE_CANCELLED] = "cancelled",
         [DSQ_CAUSE_NODE_FAILURE] = "node failure",
         [DSQ_CAUSE_PREEMPTED] = "preempted",
+        [DSQ_CAUSE_HALTED] = "halted",
         [DSQ_CAUSE_DSQ_ERROR] = "not started by dsq",
         [DSQ_CAUSE_UNKNOWN] = "unknown",
     };
@@ -157,6 +158,46 @@ print_history_entry(const struct dsq_history *h, int sep, FILE *out)
         fputc(')', out);
 }
 
+/* The lines shown after more than one try (--retries), and the tries they
+ * took. */
+static void
+count_tries(const struct dsq_report *r, size_t *retried, size_t *tries)
+{
+    *retried = *tries = 0;
+    for (size_t i = 0; i < r->nlines; i++) {
+        if (r->lines[i].tries > 1) {
+            (*retried)++;
+            *tries += r->lines[i].tries;
+        }
+    }
+}
+
+/* "retried:", then "halted:" for each attempt --max-failures halted, with
+ * the lines whose failures did it. */
+static void
+text_tries(const struct dsq_report *r, FILE *out)
+{
+    size_t retried, tries;
+
+    count_tries(r, &retried, &tries);
+    if (retried)
+        fprintf(out, LABEL "%zu line%s run more than once (%zu tries in all)\n",
+                "retried:", retried, retried == 1 ? "" : "s", tries);
+    for (size_t k = 0; k < r->nhalts; k++) {
+        const struct dsq_report_halt *h = &r->halts[k];
+        size_t shown = 0;
+
+        fprintf(out,
+                LABEL "attempt %u stopped starting lines after %zu failure%s (--max-failures):",
+                "halted:", h->attempt, h->nlines, h->nlines == 1 ? "" : "s");
+        for (size_t j = 0; j < h->nlines && shown < 10; j++) {
+            if (h->lines[j])
+                fprintf(out, "%s line %zu", shown++ ? "," : "", h->lines[j]);
+        }
+        fputs(h->nlines > shown && shown ? ", ...\n" : "\n", out);
+    }
+}
+
 /* run, directory, job file, job ids, lines, states. */
 static void
 text_head(const struct dsq_report *r, FILE *out)
@@ -197,6 +238,7 @@ text_head(const struct dsq_report *r, FILE *out)
         first = 0;
     }
     fputs(first ? "none\n" : "\n", out);
+    text_tries(r, out);
 }
 
 /* wall time, CPU time, peak memory, slowest: of the finished lines. */
@@ -395,6 +437,7 @@ line_json(const struct dsq_report *r, size_t i)
                         li->slurm_state ? json_string(li->slurm_state) : json_null());
     json_object_set_new(o, "cause",
                         li->cause ? json_string(dsq_cause_name(li->cause)) : json_null());
+    json_object_set_new(o, "tries", json_integer(li->tries));
     if (r->history) {
         json_t *h = json_array();
         for (size_t k = r->hist_first[i]; h && k < r->hist_first[i + 1]; k++) {
@@ -402,14 +445,14 @@ line_json(const struct dsq_report *r, size_t i)
             int e_ended = e->end > 0;
             json_array_append_new(
                 h,
-                json_pack("{s:i,s:i,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "attempt", (int)e->attempt,
+                json_pack("{s:i,s:i,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:i}", "attempt", (int)e->attempt,
                           "restart", (int)e->restart, "state", dsq_state_name(e->state), "exit",
                           e_ended && e->exit >= 0 ? json_integer(e->exit) : json_null(), "signal",
                           e_ended && e->signal > 0 ? json_integer(e->signal) : json_null(), "host",
                           e->host && e->host[0] ? json_string(e->host) : json_null(), "start",
                           e->start > 0 ? jsec(e->start) : json_null(), "end",
                           e_ended ? jsec(e->end) : json_null(), "elapsed",
-                          e_ended ? jsec(e->elapsed) : json_null()));
+                          e_ended ? jsec(e->elapsed) : json_null(), "tries", (int)e->tries));
         }
         json_object_set_new(o, "history", h);
     }
@@ -435,6 +478,26 @@ attempts_json(const struct dsq_report *r)
                             a->submit_error ? json_string(a->submit_error) : json_null()));
     }
     return atts;
+}
+
+/* The attempts --max-failures halted: [{"attempt", "max_failures",
+ * "lines"}], the lines whose failures took the markers. */
+static json_t *
+halts_json(const struct dsq_report *r)
+{
+    json_t *v = json_array();
+
+    for (size_t k = 0; v && k < r->nhalts; k++) {
+        const struct dsq_report_halt *h = &r->halts[k];
+        json_t *lines = json_array();
+
+        for (size_t j = 0; lines && j < h->nlines; j++)
+            json_array_append_new(lines, h->lines[j] ? json_integer((json_int_t)h->lines[j])
+                                                     : json_null());
+        json_array_append_new(v, json_pack("{s:i,s:I,s:o}", "attempt", (int)h->attempt,
+                                           "max_failures", (json_int_t)h->nlines, "lines", lines));
+    }
+    return v;
 }
 
 /* Each failure group: its cause, state, exit or signal, Slurm's state, size
@@ -543,6 +606,13 @@ summary_json(const struct dsq_report *r, const struct dsq_report_stats *s, const
     json_object_set_new(o, "job_ids", ids);
     json_object_set_new(o, "dry_run", json_boolean(r->m.attempts[0].dry_run));
     json_object_set_new(o, "attempts", attempts_json(r));
+    json_object_set_new(o, "halted", halts_json(r));
+    {
+        size_t retried, tries;
+
+        count_tries(r, &retried, &tries);
+        json_object_set_new(o, "retried", json_integer((json_int_t)retried));
+    }
     json_object_set_new(o, "total", json_integer((json_int_t)r->nlines));
     json_object_set_new(o, "over", json_boolean(r->over));
     json_object_set_new(o, "queue_known", json_boolean(r->queue_known));

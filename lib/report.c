@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "claim.h"
+#include "halt.h"
 #include "plan.h"
 #include "report.h"
 #include "rundir.h"
@@ -27,6 +28,7 @@
  * are interned in the report's string table (a few distinct ones). */
 struct merge {
     unsigned s_att, s_rst, e_att, e_rst;
+    unsigned s_try, e_try;
     unsigned k_att, k_rst; /* the (attempt, restart) of the line's first record */
     double s_t, e_t;
     long s_pid;
@@ -58,14 +60,18 @@ struct loadctx {
     size_t noomt, capoomt;
 };
 
-/* Order of records of one line: attempt, then restart, then time. */
+/* Order of records of one line: attempt, then restart, then try, then
+ * time. */
 static int
-key_cmp(unsigned a1, unsigned r1, double t1, unsigned a2, unsigned r2, double t2)
+key_cmp(unsigned a1, unsigned r1, unsigned y1, double t1, unsigned a2, unsigned r2, unsigned y2,
+        double t2)
 {
     if (a1 != a2)
         return a1 < a2 ? -1 : 1;
     if (r1 != r2)
         return r1 < r2 ? -1 : 1;
+    if (y1 != y2)
+        return y1 < y2 ? -1 : 1;
     if (t1 != t2)
         return t1 < t2 ? -1 : 1;
     return 0;
@@ -125,9 +131,11 @@ on_record(const struct dsq_record *rec, void *arg)
     }
 
     if (rec->ev == DSQ_EV_START) {
-        if (m->has_s && key_cmp(rec->attempt, rec->restart, rec->t, m->s_att, m->s_rst, m->s_t) < 0)
+        if (m->has_s && key_cmp(rec->attempt, rec->restart, rec->tryno, rec->t, m->s_att, m->s_rst,
+                                m->s_try, m->s_t) < 0)
             return 0;
         m->has_s = 1;
+        m->s_try = rec->tryno;
         m->s_att = rec->attempt;
         m->s_rst = rec->restart;
         m->s_t = rec->t;
@@ -136,9 +144,11 @@ on_record(const struct dsq_record *rec, void *arg)
     } else {
         struct dsq_line_info *li = &r->lines[i];
 
-        if (m->has_e && key_cmp(rec->attempt, rec->restart, rec->t, m->e_att, m->e_rst, m->e_t) < 0)
+        if (m->has_e && key_cmp(rec->attempt, rec->restart, rec->tryno, rec->t, m->e_att, m->e_rst,
+                                m->e_try, m->e_t) < 0)
             return 0;
         m->has_e = 1;
+        m->e_try = rec->tryno;
         m->e_att = rec->attempt;
         m->e_rst = rec->restart;
         m->e_t = rec->t;
@@ -472,6 +482,7 @@ static const char *const cause_names[DSQ_CAUSE__COUNT] = {
     [DSQ_CAUSE_CANCELLED] = "cancelled",
     [DSQ_CAUSE_NODE_FAILURE] = "node_failure",
     [DSQ_CAUSE_PREEMPTED] = "preempted",
+    [DSQ_CAUSE_HALTED] = "halted",
     [DSQ_CAUSE_DSQ_ERROR] = "dsq_error",
     [DSQ_CAUSE_UNKNOWN] = "unknown",
 };
@@ -549,6 +560,10 @@ dsq_report_cause(const struct dsq_cause_facts *f)
     case DSQ_ST_LOST:
         return slurm != DSQ_CAUSE_NONE ? slurm : DSQ_CAUSE_UNKNOWN;
     case DSQ_ST_NOT_RUN:
+        /* Its runner (or the one that would have started it) saw the
+         * halt: whatever Slurm did to the task after. */
+        if (f->halted)
+            return DSQ_CAUSE_HALTED;
         return stopped ? slurm : DSQ_CAUSE_UNKNOWN;
     default: /* ok, or it may still end ok */
         return DSQ_CAUSE_NONE;
@@ -562,8 +577,8 @@ static void
 facts_of(const struct dsq_report *r, const struct attinfo *ai, struct merge *m, size_t i,
          struct dsq_line_facts *f)
 {
-    if (m->has_e &&
-        (!m->has_s || key_cmp(m->e_att, m->e_rst, m->e_t, m->s_att, m->s_rst, m->s_t) >= 0)) {
+    if (m->has_e && (!m->has_s || key_cmp(m->e_att, m->e_rst, m->e_try, m->e_t, m->s_att, m->s_rst,
+                                          m->s_try, m->s_t) >= 0)) {
         f->latest = DSQ_LATEST_END;
         f->attempt = m->e_att;
     } else if (m->has_s) {
@@ -599,6 +614,16 @@ task_oom(const struct loadctx *c, unsigned att, size_t task)
     return 0;
 }
 
+/* Whether --max-failures halted attempt att. */
+static int
+attempt_halted(const struct dsq_report *r, unsigned att)
+{
+    for (size_t k = 0; k < r->nhalts; k++)
+        if (r->halts[k].attempt == att)
+            return 1;
+    return 0;
+}
+
 static void
 apply(const struct loadctx *c, const struct merge *m, size_t i, const struct dsq_line_facts *f,
       const struct dsq_line_verdict *v)
@@ -614,16 +639,20 @@ apply(const struct loadctx *c, const struct merge *m, size_t i, const struct dsq
     case DSQ_SHOW_END: /* the end record's measurements are li's already */
         li->host = m->e_host;
         li->end = m->e_t;
-        li->start = m->has_s && m->s_att == m->e_att && m->s_rst == m->e_rst ? m->s_t
-                                                                             : m->e_t - li->elapsed;
+        li->start = m->has_s && m->s_att == m->e_att && m->s_rst == m->e_rst && m->s_try == m->e_try
+                        ? m->s_t
+                        : m->e_t - li->elapsed;
+        li->tries = m->e_try;
         break;
     case DSQ_SHOW_START:
         li->host = m->s_host;
         li->start = m->s_t;
+        li->tries = m->s_try;
         break;
     case DSQ_SHOW_NONE:
         li->host = NULL;
         li->start = 0;
+        li->tries = 0;
         break;
     }
     if (v->shown != DSQ_SHOW_END) {
@@ -645,6 +674,7 @@ apply(const struct loadctx *c, const struct merge *m, size_t i, const struct dsq
         cf.oom = li->oom;
         cf.task_oom = v->shown == DSQ_SHOW_END && task_oom(c, m->e_att, m->e_task);
         cf.slurm_state = li->slurm_state;
+        cf.halted = attempt_halted(r, li->planned);
         li->cause = dsq_report_cause(&cf);
     }
 }
@@ -936,6 +966,34 @@ ask_queue(struct dsq_report *r, struct attinfo *ai, struct dsq_error *err)
     return 0;
 }
 
+/* The attempts that --max-failures halted: one stat() each, and their
+ * markers read when halted. */
+static int
+load_halts(struct dsq_report *r, const char *run_dir, struct dsq_error *err)
+{
+    for (size_t a = 0; a < r->m.nattempts; a++) {
+        const struct dsq_attempt *at = &r->m.attempts[a];
+        struct dsq_report_halt *h;
+        size_t *lines, n;
+
+        if (!at->max_failures)
+            continue;
+        if (dsq_halt_read(run_dir, at->number, at->max_failures, &lines, &n) < 0)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        if (!n)
+            continue;
+        if (!(h = realloc(r->halts, (r->nhalts + 1) * sizeof *h))) {
+            free(lines);
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        }
+        r->halts = h;
+        r->halts[r->nhalts].attempt = at->number;
+        r->halts[r->nhalts].lines = lines;
+        r->halts[r->nhalts++].nlines = n;
+    }
+    return 0;
+}
+
 struct dsq_report *
 dsq_report_load(const char *run_dir, struct dsq_error *err)
 {
@@ -959,8 +1017,8 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
         goto out;
     }
     c.r = r;
-    if (plan_lines(r, ai, run_dir, err) < 0 || read_records(&c, run_dir, err) < 0 ||
-        ask_queue(r, ai, err) < 0)
+    if (plan_lines(r, ai, run_dir, err) < 0 || load_halts(r, run_dir, err) < 0 ||
+        read_records(&c, run_dir, err) < 0 || ask_queue(r, ai, err) < 0)
         goto out;
     decide_lines(&c, ai);
     ok = 1;
@@ -987,6 +1045,9 @@ dsq_report_destroy(struct dsq_report *r)
     dsq_strv_free(&r->strings);
     free(r->history);
     free(r->hist_first);
+    for (size_t k = 0; k < r->nhalts; k++)
+        free(r->halts[k].lines);
+    free(r->halts);
     free(r);
 }
 
@@ -995,7 +1056,7 @@ dsq_report_destroy(struct dsq_report *r)
 /* One record, as much as a history entry needs. */
 struct hrec {
     size_t idx;
-    unsigned att, rst;
+    unsigned att, rst, tryno;
     double t, elapsed;
     const char *host;
     int exit, signal;
@@ -1029,6 +1090,7 @@ on_history_record(const struct dsq_record *rec, void *arg)
     e->idx = i;
     e->att = rec->attempt;
     e->rst = rec->restart;
+    e->tryno = rec->tryno;
     e->t = rec->t;
     e->elapsed = rec->elapsed;
     e->host = intern(&h->c, host, &h->c.last_host);
@@ -1046,7 +1108,7 @@ hrec_cmp(const void *a, const void *b)
 
     if (x->idx != y->idx)
         return x->idx < y->idx ? -1 : 1;
-    return key_cmp(x->att, x->rst, x->t, y->att, y->rst, y->t);
+    return key_cmp(x->att, x->rst, x->tryno, x->t, y->att, y->rst, y->tryno, y->t);
 }
 
 int
@@ -1092,6 +1154,8 @@ dsq_report_load_history(struct dsq_report *r, struct dsq_error *err)
                 d->state = DSQ_ST_LOST; /* started, no end: until one comes */
                 d->exit = -1;
             }
+            if (e->tryno > d->tries)
+                d->tries = e->tryno;
             if (e->end) {
                 d->state = e->state;
                 d->exit = e->exit;

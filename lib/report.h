@@ -27,6 +27,8 @@ enum dsq_cause {
     DSQ_CAUSE_CANCELLED,     /* its task was cancelled */
     DSQ_CAUSE_NODE_FAILURE,  /* its task's node failed (or never booted) */
     DSQ_CAUSE_PREEMPTED,     /* its task was preempted */
+    DSQ_CAUSE_HALTED,        /* never started: --max-failures halted its
+                                attempt (halt.h) */
     DSQ_CAUSE_DSQ_ERROR,     /* dsq could not run it (the record's reason) */
     DSQ_CAUSE_UNKNOWN,       /* nothing on record or from Slurm says */
     DSQ_CAUSE__COUNT
@@ -50,6 +52,8 @@ struct dsq_line_info {
     long maxrss_kb;
     unsigned attempt;        /* latest attempt seen, 0 none */
     unsigned attempts;       /* distinct (attempt, restart) pairs seen */
+    unsigned tries;          /* the try of the record shown (1 unless it
+                                was retried, --retries), 0 none */
     const char *reason;      /* borrowed from the report: why dsq itself
                                 failed the line, NULL normally */
     const char *slurm_state; /* static: Slurm's final state of the line's
@@ -63,11 +67,20 @@ struct dsq_line_info {
 /* One (attempt, restart) of a line, for report --history. */
 struct dsq_history {
     unsigned attempt, restart;
+    unsigned tries; /* tries run in it (--retries), 0 none */
     enum dsq_state state;
     int exit; /* -1 unknown / signaled */
     int signal;
     const char *host;           /* borrowed from the report, NULL unknown */
     double start, end, elapsed; /* 0 unknown */
+};
+
+/* An attempt that --max-failures halted (halt.h). */
+struct dsq_report_halt {
+    unsigned attempt;
+    size_t *lines; /* owned: the failed lines that took its markers, in
+                      order (0: a marker not written yet) */
+    size_t nlines; /* its max_failures */
 };
 
 struct dsq_report {
@@ -87,8 +100,10 @@ struct dsq_report {
                                 point to (few distinct ones) */
     /* After dsq_report_load_history(), else NULL: line i's entries are
      * history[hist_first[i] .. hist_first[i + 1]), by attempt, restart. */
-    struct dsq_history *history; /* owned */
-    size_t *hist_first;          /* owned, nlines + 1 entries */
+    struct dsq_history *history;   /* owned */
+    size_t *hist_first;            /* owned, nlines + 1 entries */
+    struct dsq_report_halt *halts; /* owned: the halted attempts, ascending */
+    size_t nhalts;
 };
 
 /* Load and merge.  Warnings (torn records, Slurm unreachable) go through
@@ -189,6 +204,8 @@ struct dsq_cause_facts {
                                 attempt) has "oom": Slurm's OUT_OF_MEMORY of
                                 the task is that line's, not every line's */
     const char *slurm_state; /* the verdict's (explaining states only) */
+    int halted;              /* the attempt that includes the line halted
+                                (--max-failures) */
 };
 
 enum dsq_cause dsq_report_cause(const struct dsq_cause_facts *f);
