@@ -78,7 +78,7 @@ teardown() {
     # Line 8: attempt 1 ended ok, attempt 2 started and vanished: lost.
     json_eq "$(jq -c '.lines[6] | [.line,.state,.attempts,.host]' <<<"$j")" '[8,"lost",2,"node-gone"]'
     json_eq "$(jq -c '.lines[7]' <<<"$j")" \
-        '{"line":9,"state":"not_run","exit":null,"signal":null,"host":null,"start":null,"end":null,"elapsed":null,"attempts":0,"command":"never run","task":7,"cpu_seconds":null,"maxrss_kb":null,"reason":null,"slurm_state":null,"cause":"unknown"}'
+        '{"line":9,"state":"not_run","exit":null,"signal":null,"host":null,"start":null,"end":null,"elapsed":null,"attempts":0,"command":"never run","task":7,"cpu_seconds":null,"maxrss_kb":null,"reason":null,"slurm_state":null,"cause":"unknown","tries":0}'
     # Line 10: its end record precedes its start record in the file.
     json_eq "$(jq -c '.lines[8] | [.line,.state,.start,.end,.elapsed]' <<<"$j")" '[10,"ok",1000,1030,30]'
     [ "$(jq '.lines | length' <<<"$j")" -eq 9 ]

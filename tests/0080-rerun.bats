@@ -86,7 +86,7 @@ record_lines() {
     # Every entry has every field (their order is not the point), times
     # where the line ran.
     json_eq "$(jq -c '.lines[1].history[1] | keys' <<<"$output")" \
-        "$(jq -n -c '["attempt","restart","state","exit","signal","host","start","end","elapsed"] | sort')"
+        "$(jq -n -c '["attempt","restart","state","exit","signal","host","start","end","elapsed","tries"] | sort')"
     [ "$(jq '[.lines[].history[] | select(.start == null or .end == null or .host == null)] | length' <<<"$output")" -eq 0 ]
     # Without --history, no history.
     run dsq report "$rd" --json --lines

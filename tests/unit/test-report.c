@@ -333,6 +333,7 @@ struct cause_row {
     int exit, signal, dsq_error, oom, task_oom;
     const char *slurm_state;
     enum dsq_cause cause;
+    int halted;
 };
 
 #define C_NONE DSQ_CAUSE_NONE
@@ -344,61 +345,69 @@ struct cause_row {
 #define C_NODE DSQ_CAUSE_NODE_FAILURE
 #define C_PREEMPT DSQ_CAUSE_PREEMPTED
 #define C_DSQ DSQ_CAUSE_DSQ_ERROR
+#define C_HALTED DSQ_CAUSE_HALTED
 #define C_UNKNOWN DSQ_CAUSE_UNKNOWN
 
 /* clang-format off */
 static const struct cause_row cause_rows[] = {
     /* Lines that ended ok, or may still: no cause. */
-    {"ok", OK, 0, 0, 0, 0, 0, NULL, C_NONE},
-    {"ok in a task that timed out after", OK, 0, 0, 0, 0, 0, "TIMEOUT", C_NONE},
-    {"pending", PEND, -1, 0, 0, 0, 0, NULL, C_NONE},
-    {"running", RUN, -1, 0, 0, 0, 0, NULL, C_NONE},
+    {"ok", OK, 0, 0, 0, 0, 0, NULL, C_NONE, 0},
+    {"ok in a task that timed out after", OK, 0, 0, 0, 0, 0, "TIMEOUT", C_NONE, 0},
+    {"pending", PEND, -1, 0, 0, 0, 0, NULL, C_NONE, 0},
+    {"running", RUN, -1, 0, 0, 0, 0, NULL, C_NONE, 0},
 
     /* The records alone. */
-    {"exit 3", FAILED, 3, 0, 0, 0, 0, NULL, C_EXIT},
-    {"exit 137, no evidence of memory", FAILED, 137, 0, 0, 0, 0, NULL, C_EXIT},
-    {"exit 137, the cgroup counted an OOM kill", FAILED, 137, 0, 0, 1, 0, NULL, C_OOM},
-    {"SIGSEGV", SIGNALED, -1, 11, 0, 0, 0, NULL, C_SIGNAL},
-    {"SIGKILL, no evidence of memory", SIGNALED, -1, 9, 0, 0, 0, NULL, C_SIGNAL},
-    {"SIGKILL, the cgroup counted an OOM kill", SIGNALED, -1, 9, 0, 1, 0, NULL, C_OOM},
-    {"dsq could not open its output", FAILED, -1, 0, 1, 0, 0, NULL, C_DSQ},
-    {"dsq could not run its shell (exit 127 stands for it)", FAILED, 127, 0, 1, 0, 0, NULL, C_DSQ},
-    {"failed, no exit status on record", FAILED, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
-    {"signaled, no signal on record", SIGNALED, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
-    {"interrupted, no Slurm to ask", INTERRUPTED, -1, 15, 0, 0, 0, NULL, C_UNKNOWN},
-    {"interrupted, OOM-killed while stopping", INTERRUPTED, -1, 9, 0, 1, 0, NULL, C_OOM},
-    {"lost, no Slurm to ask", LOST, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
-    {"not run, no Slurm to ask", NOT_RUN, -1, 0, 0, 0, 0, NULL, C_UNKNOWN},
+    {"exit 3", FAILED, 3, 0, 0, 0, 0, NULL, C_EXIT, 0},
+    {"exit 137, no evidence of memory", FAILED, 137, 0, 0, 0, 0, NULL, C_EXIT, 0},
+    {"exit 137, the cgroup counted an OOM kill", FAILED, 137, 0, 0, 1, 0, NULL, C_OOM, 0},
+    {"SIGSEGV", SIGNALED, -1, 11, 0, 0, 0, NULL, C_SIGNAL, 0},
+    {"SIGKILL, no evidence of memory", SIGNALED, -1, 9, 0, 0, 0, NULL, C_SIGNAL, 0},
+    {"SIGKILL, the cgroup counted an OOM kill", SIGNALED, -1, 9, 0, 1, 0, NULL, C_OOM, 0},
+    {"dsq could not open its output", FAILED, -1, 0, 1, 0, 0, NULL, C_DSQ, 0},
+    {"dsq could not run its shell (exit 127 stands for it)", FAILED, 127, 0, 1, 0, 0, NULL, C_DSQ, 0},
+    {"failed, no exit status on record", FAILED, -1, 0, 0, 0, 0, NULL, C_UNKNOWN, 0},
+    {"signaled, no signal on record", SIGNALED, -1, 0, 0, 0, 0, NULL, C_UNKNOWN, 0},
+    {"interrupted, no Slurm to ask", INTERRUPTED, -1, 15, 0, 0, 0, NULL, C_UNKNOWN, 0},
+    {"interrupted, OOM-killed while stopping", INTERRUPTED, -1, 9, 0, 1, 0, NULL, C_OOM, 0},
+    {"lost, no Slurm to ask", LOST, -1, 0, 0, 0, 0, NULL, C_UNKNOWN, 0},
+    {"not run, no Slurm to ask", NOT_RUN, -1, 0, 0, 0, 0, NULL, C_UNKNOWN, 0},
 
     /* Slurm's end state of the line's task. */
-    {"exit 3 in a task out of memory: its own", FAILED, 3, 0, 0, 0, 0, "OUT_OF_MEMORY", C_EXIT},
-    {"exit 137 in a task out of memory", FAILED, 137, 0, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
-    {"SIGKILL in a task out of memory", SIGNALED, -1, 9, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
-    {"SIGKILL in a task out of memory that another line has on record", SIGNALED, -1, 9, 0, 0, 1, "OUT_OF_MEMORY", C_SIGNAL},
-    {"exit 137 in a task out of memory that another line has on record", FAILED, 137, 0, 0, 0, 1, "OUT_OF_MEMORY", C_EXIT},
-    {"SIGKILL on record as out of memory, with a sibling too", SIGNALED, -1, 9, 0, 1, 1, "OUT_OF_MEMORY", C_OOM},
-    {"SIGSEGV in a task out of memory: its own", SIGNALED, -1, 11, 0, 0, 0, "OUT_OF_MEMORY", C_SIGNAL},
-    {"exit 1 in a cancelled task: its own", FAILED, 1, 0, 0, 0, 0, "CANCELLED", C_EXIT},
-    {"exit 143 in a cancelled task", FAILED, 143, 0, 0, 0, 0, "CANCELLED", C_CANCEL},
-    {"SIGTERM in a cancelled task", SIGNALED, -1, 15, 0, 0, 0, "CANCELLED", C_CANCEL},
-    {"SIGKILL in a timed-out task", SIGNALED, -1, 9, 0, 0, 0, "TIMEOUT", C_TIME},
-    {"SIGSEGV in a timed-out task: its own", SIGNALED, -1, 11, 0, 0, 0, "TIMEOUT", C_SIGNAL},
-    {"interrupted, time limit", INTERRUPTED, -1, 15, 0, 0, 0, "TIMEOUT", C_TIME},
-    {"interrupted, deadline", INTERRUPTED, -1, 15, 0, 0, 0, "DEADLINE", C_TIME},
-    {"interrupted, cancelled", INTERRUPTED, -1, 15, 0, 0, 0, "CANCELLED", C_CANCEL},
-    {"interrupted, preempted", INTERRUPTED, -1, 15, 0, 0, 0, "PREEMPTED", C_PREEMPT},
-    {"interrupted in a task out of memory: not known why", INTERRUPTED, -1, 15, 0, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN},
-    {"lost, node failed", LOST, -1, 0, 0, 0, 0, "NODE_FAIL", C_NODE},
-    {"lost, time limit", LOST, -1, 0, 0, 0, 0, "TIMEOUT", C_TIME},
-    {"lost, cancelled", LOST, -1, 0, 0, 0, 0, "CANCELLED", C_CANCEL},
-    {"lost, preempted", LOST, -1, 0, 0, 0, 0, "PREEMPTED", C_PREEMPT},
-    {"lost, the runner ran out of memory", LOST, -1, 0, 0, 0, 0, "OUT_OF_MEMORY", C_OOM},
-    {"not run, time limit", NOT_RUN, -1, 0, 0, 0, 0, "TIMEOUT", C_TIME},
-    {"not run, cancelled", NOT_RUN, -1, 0, 0, 0, 0, "CANCELLED", C_CANCEL},
-    {"not run, node failed", NOT_RUN, -1, 0, 0, 0, 0, "NODE_FAIL", C_NODE},
-    {"not run, node never booted", NOT_RUN, -1, 0, 0, 0, 0, "BOOT_FAIL", C_NODE},
-    {"not run, preempted", NOT_RUN, -1, 0, 0, 0, 0, "PREEMPTED", C_PREEMPT},
-    {"not run in a task out of memory: it did not run out", NOT_RUN, -1, 0, 0, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN},
+    {"exit 3 in a task out of memory: its own", FAILED, 3, 0, 0, 0, 0, "OUT_OF_MEMORY", C_EXIT, 0},
+    {"exit 137 in a task out of memory", FAILED, 137, 0, 0, 0, 0, "OUT_OF_MEMORY", C_OOM, 0},
+    {"SIGKILL in a task out of memory", SIGNALED, -1, 9, 0, 0, 0, "OUT_OF_MEMORY", C_OOM, 0},
+    {"SIGKILL in a task out of memory that another line has on record", SIGNALED, -1, 9, 0, 0, 1, "OUT_OF_MEMORY", C_SIGNAL, 0},
+    {"exit 137 in a task out of memory that another line has on record", FAILED, 137, 0, 0, 0, 1, "OUT_OF_MEMORY", C_EXIT, 0},
+    {"SIGKILL on record as out of memory, with a sibling too", SIGNALED, -1, 9, 0, 1, 1, "OUT_OF_MEMORY", C_OOM, 0},
+    {"SIGSEGV in a task out of memory: its own", SIGNALED, -1, 11, 0, 0, 0, "OUT_OF_MEMORY", C_SIGNAL, 0},
+    {"exit 1 in a cancelled task: its own", FAILED, 1, 0, 0, 0, 0, "CANCELLED", C_EXIT, 0},
+    {"exit 143 in a cancelled task", FAILED, 143, 0, 0, 0, 0, "CANCELLED", C_CANCEL, 0},
+    {"SIGTERM in a cancelled task", SIGNALED, -1, 15, 0, 0, 0, "CANCELLED", C_CANCEL, 0},
+    {"SIGKILL in a timed-out task", SIGNALED, -1, 9, 0, 0, 0, "TIMEOUT", C_TIME, 0},
+    {"SIGSEGV in a timed-out task: its own", SIGNALED, -1, 11, 0, 0, 0, "TIMEOUT", C_SIGNAL, 0},
+    {"interrupted, time limit", INTERRUPTED, -1, 15, 0, 0, 0, "TIMEOUT", C_TIME, 0},
+    {"interrupted, deadline", INTERRUPTED, -1, 15, 0, 0, 0, "DEADLINE", C_TIME, 0},
+    {"interrupted, cancelled", INTERRUPTED, -1, 15, 0, 0, 0, "CANCELLED", C_CANCEL, 0},
+    {"interrupted, preempted", INTERRUPTED, -1, 15, 0, 0, 0, "PREEMPTED", C_PREEMPT, 0},
+    {"interrupted in a task out of memory: not known why", INTERRUPTED, -1, 15, 0, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN, 0},
+    {"lost, node failed", LOST, -1, 0, 0, 0, 0, "NODE_FAIL", C_NODE, 0},
+    {"lost, time limit", LOST, -1, 0, 0, 0, 0, "TIMEOUT", C_TIME, 0},
+    {"lost, cancelled", LOST, -1, 0, 0, 0, 0, "CANCELLED", C_CANCEL, 0},
+    {"lost, preempted", LOST, -1, 0, 0, 0, 0, "PREEMPTED", C_PREEMPT, 0},
+    {"lost, the runner ran out of memory", LOST, -1, 0, 0, 0, 0, "OUT_OF_MEMORY", C_OOM, 0},
+    {"not run, time limit", NOT_RUN, -1, 0, 0, 0, 0, "TIMEOUT", C_TIME, 0},
+    {"not run, cancelled", NOT_RUN, -1, 0, 0, 0, 0, "CANCELLED", C_CANCEL, 0},
+    {"not run, node failed", NOT_RUN, -1, 0, 0, 0, 0, "NODE_FAIL", C_NODE, 0},
+    {"not run, node never booted", NOT_RUN, -1, 0, 0, 0, 0, "BOOT_FAIL", C_NODE, 0},
+    {"not run, preempted", NOT_RUN, -1, 0, 0, 0, 0, "PREEMPTED", C_PREEMPT, 0},
+    {"not run in a task out of memory: it did not run out", NOT_RUN, -1, 0, 0, 0, 0, "OUT_OF_MEMORY", C_UNKNOWN, 0},
+
+    /* --max-failures halted the line's attempt. */
+    {"not run, halted", NOT_RUN, -1, 0, 0, 0, 0, NULL, C_HALTED, 1},
+    {"not run, halted, then the task was cancelled", NOT_RUN, -1, 0, 0, 0, 0, "CANCELLED", C_HALTED, 1},
+    {"failed in a halted attempt: its own exit", FAILED, 2, 0, 0, 0, 0, NULL, C_EXIT, 1},
+    {"interrupted in a halted attempt: not the halt", INTERRUPTED, -1, 15, 0, 0, 0, "CANCELLED", C_CANCEL, 1},
+    {"pending in a halted attempt: it may still start", PEND, -1, 0, 0, 0, 0, NULL, C_NONE, 1},
 };
 /* clang-format on */
 
@@ -410,7 +419,7 @@ test_cause(void)
     for (size_t k = 0; k < sizeof cause_rows / sizeof cause_rows[0]; k++) {
         const struct cause_row *w = &cause_rows[k];
         struct dsq_cause_facts f = {w->state, w->exit,     w->signal,     w->dsq_error,
-                                    w->oom,   w->task_oom, w->slurm_state};
+                                    w->oom,   w->task_oom, w->slurm_state, w->halted};
         enum dsq_cause c = dsq_report_cause(&f);
 
         ok(c == w->cause, "cause: %s: %s", w->name,
@@ -429,7 +438,7 @@ static void
 set_cause(struct dsq_line_info *li, int dsq_error)
 {
     struct dsq_cause_facts f = {li->state, li->exit, li->signal,     dsq_error,
-                                li->oom,   0,        li->slurm_state};
+                                li->oom,   0,        li->slurm_state, 0};
 
     li->cause = dsq_report_cause(&f);
 }
