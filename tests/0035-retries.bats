@@ -112,7 +112,7 @@ flaky='n=$(cat count.$DSQ_LINE 2>/dev/null || echo 0); echo $((n + 1)) > count.$
     json_eq "$(jq -c '[.lines[] | select(.state == "not_run") | .cause] | unique' <<<"$output")" '["halted"]'
     jq -e '.attempts[0].max_failures == 3' "$rd/manifest.json"
     # A rerun is another attempt: it counts its own failures.
-    run dsq autopsy --dry-run
+    run dsq autopsy --dry-run --parallel 1
     [ "$status" -eq 1 ]
     [ "$(wc -l < ran)" -eq 6 ]
     [ "$(cd "$rd/halt/2" && ls | sort -n | paste -sd' ')" = '1 2 3' ]
