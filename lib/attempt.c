@@ -819,6 +819,165 @@ oom:
     return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
 }
 
+/* Whether two lines ask the same memory and time. */
+static int
+same_asked(const struct dsq_resources *a, const struct dsq_resources *b)
+{
+    return a->mem_mib == b->mem_mib && a->mem_per_cpu_mib == b->mem_per_cpu_mib &&
+           a->time_s == b->time_s;
+}
+
+/* Set the per-line options opts to ask r's memory and time. */
+static int
+set_asked(struct dsq_sbopts *opts, const struct dsq_resources *r)
+{
+    char buf[64];
+
+    if (r->mem_mib || r->mem_per_cpu_mib) {
+        const char *name = r->mem_mib ? "mem" : "mem-per-cpu";
+        snprintf(buf, sizeof buf, "%lluM",
+                 (unsigned long long)(r->mem_mib ? r->mem_mib : r->mem_per_cpu_mib));
+        if (dsq_sbopts_replace(opts, name, buf) < 0 || dsq_sbopts_add(opts, name, buf) < 0)
+            return -1;
+    }
+    if (r->time_s >= 0) {
+        dsq_sbatch_format_time(r->time_s, buf, sizeof buf);
+        if (dsq_sbopts_replace(opts, "time", buf) < 0 || dsq_sbopts_add(opts, "time", buf) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The first line of each group of req's lines that ask alike, into
+ * first[] (*nclass of them); class[i] is line i's group. */
+static void
+asked_classes(const struct dsq_attempt_request *req, size_t *cls, size_t *first, size_t *nclass)
+{
+    *nclass = 0;
+    for (size_t i = 0; i < req->nlines; i++) {
+        size_t c = 0;
+        while (c < *nclass && !same_asked(&req->line_res[first[c]], &req->line_res[i]))
+            c++;
+        if (c == *nclass)
+            first[(*nclass)++] = i;
+        cls[i] = c;
+    }
+}
+
+/* An escalated attempt's arrays: one line per task, task i line i; the
+ * tasks of each group of lines that ask alike, split where an index would
+ * reach MaxArraySize, become arrays of listed indices with their own
+ * resources (replacing at's plan arrays). */
+static int
+escalated_arrays(const struct dsq_attempt_request *req, const struct limits *l, const size_t *cls,
+                 const size_t *first, size_t nclass, struct dsq_attempt *at)
+{
+    size_t cap = req->nlines + nclass, n = 0;
+    struct dsq_array *arrays = calloc(cap, sizeof *arrays);
+    struct dsq_attempt_array *x = calloc(cap, sizeof *x);
+    struct dsq_buf spec = {0};
+
+    if (!arrays || !x)
+        goto oom;
+    for (size_t c = 0; c < nclass; c++) {
+        size_t i = 0;
+        while (i < req->nlines) {
+            size_t off, last, run_end;
+            /* The next array of group c starts at its next line. */
+            while (i < req->nlines && cls[i] != c)
+                i++;
+            if (i == req->nlines)
+                break;
+            off = last = i;
+            spec.len = 0;
+            if (spec.data)
+                spec.data[0] = '\0';
+            while (i < req->nlines && i - off < l->max_size) {
+                if (cls[i] != c) {
+                    i++;
+                    continue;
+                }
+                run_end = i;
+                while (run_end + 1 < req->nlines && cls[run_end + 1] == c &&
+                       run_end + 1 - off < l->max_size)
+                    run_end++;
+                if ((run_end > i
+                         ? dsq_buf_printf(&spec, "%s%zu-%zu", spec.len ? "," : "", i - off,
+                                          run_end - off)
+                         : dsq_buf_printf(&spec, "%s%zu", spec.len ? "," : "", i - off)) < 0)
+                    goto oom;
+                last = run_end;
+                i = run_end + 1;
+            }
+            if (at->max_jobs && dsq_buf_printf(&spec, "%%%lu", at->max_jobs) < 0)
+                goto oom;
+            arrays[n].offset = off;
+            arrays[n].count = last - off + 1;
+            x[n].per_line = at->per_line;
+            x[n].per_line.mem_mib = req->line_res[first[c]].mem_mib;
+            x[n].per_line.mem_per_cpu_mib = req->line_res[first[c]].mem_per_cpu_mib;
+            x[n].per_line.time_s = req->line_res[first[c]].time_s;
+            x[n].indices = spec.data;
+            spec.data = NULL;
+            spec.len = spec.cap = 0;
+            n++;
+        }
+    }
+    free(at->plan.arrays);
+    at->plan.arrays = arrays;
+    at->plan.narrays = n;
+    at->xarrays = x;
+    return 0;
+oom:
+    for (size_t k = 0; x && k < n; k++)
+        free(x[k].indices);
+    free(x);
+    free(arrays);
+    dsq_buf_free(&spec);
+    return -1;
+}
+
+/* Plan a rerun: as asked, or, for an escalated rerun whose lines do not
+ * all ask alike, one line per task in arrays of their own resources. */
+static int
+plan_rerun(const struct dsq_attempt_request *req, const struct limits *l, unsigned parallel,
+           enum dsq_layout layout, struct dsq_sbopts *opts, struct dsq_attempt *at,
+           struct dsq_error *err)
+{
+    struct dsq_attempt_request one = *req;
+    size_t *cls = NULL, *first = NULL, nclass = 0;
+    int rc = -1;
+
+    if (!req->line_res)
+        return plan_attempt(req, req->nlines, l, parallel, layout, opts, at, err);
+    cls = calloc(req->nlines, sizeof *cls);
+    first = calloc(req->nlines, sizeof *first);
+    if (!cls || !first)
+        goto oom;
+    asked_classes(req, cls, first, &nclass);
+    if (set_asked(opts, &req->line_res[first[0]]) < 0)
+        goto oom;
+    if (nclass > 1) {
+        one.lines_per_task = 1;
+        one.tasks = 0;
+        one.parallel = 1;
+        one.have_layout = 1;
+        one.layout = DSQ_LAYOUT_BLOCK;
+    }
+    if (plan_attempt(&one, req->nlines, l, parallel, layout, opts, at, err) < 0)
+        goto out;
+    if (nclass > 1 && escalated_arrays(req, l, cls, first, nclass, at) < 0)
+        goto oom;
+    rc = 0;
+    goto out;
+oom:
+    dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+out:
+    free(cls);
+    free(first);
+    return rc;
+}
+
 static int
 add_rerun(struct dsq_manifest *m, void *arg, struct dsq_error *err)
 {
@@ -862,8 +1021,8 @@ add_rerun(struct dsq_manifest *m, void *arg, struct dsq_error *err)
     at->max_jobs = max_jobs;
     if (retry_settings(req, retries, retry_on, max_failures, at, err) < 0)
         goto out;
-    if (plan_attempt(req, req->nlines, &rr->lim, prev_parallel ? prev_parallel : 1, prev_layout,
-                     &opts, at, err) < 0)
+    if (plan_rerun(req, &rr->lim, prev_parallel ? prev_parallel : 1, prev_layout, &opts, at, err) <
+        0)
         goto out;
     rr->slots = slots_of(req, at);
     rr->lines_to_files = m->line_output != NULL;
@@ -1078,6 +1237,32 @@ note_submission(struct dsq_manifest *m, void *arg, struct dsq_error *err)
     return 0;
 }
 
+/* The sbatch options that ask r's memory and time ("--mem=...M",
+ * "--time=..."), appended to o: an escalated array's, beside the script's. */
+static int
+asked_options(const struct dsq_resources *r, struct dsq_strv *o)
+{
+    struct dsq_buf b = {0};
+    char t[64];
+    int rc = 0;
+
+    if (r->mem_mib || r->mem_per_cpu_mib)
+        rc = dsq_buf_printf(&b, "--%s=%lluM", r->mem_mib ? "mem" : "mem-per-cpu",
+                            (unsigned long long)(r->mem_mib ? r->mem_mib : r->mem_per_cpu_mib)) <
+                         0 ||
+                     dsq_strv_push(o, b.data) < 0
+                 ? -1
+                 : 0;
+    dsq_buf_free(&b);
+    if (rc == 0 && r->time_s >= 0) {
+        struct dsq_buf tb = {0};
+        dsq_sbatch_format_time(r->time_s, t, sizeof t);
+        rc = dsq_buf_printf(&tb, "--time=%s", t) < 0 || dsq_strv_push(o, tb.data) < 0 ? -1 : 0;
+        dsq_buf_free(&tb);
+    }
+    return rc;
+}
+
 int
 dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attempt_io *io,
                    size_t *submitted, int *refused, struct dsq_error *err)
@@ -1109,9 +1294,19 @@ dsq_attempt_submit(const char *run_dir, unsigned number, const struct dsq_attemp
     for (size_t k = 0; k < a->plan.narrays; k++) {
         char job_id[64];
         struct submit_note note = {.attempt = number};
+        struct dsq_strv extra = {0};
+        int src;
 
-        if (dsq_slurm_sbatch(spath, calls[k].array, calls[k].offset, io ? io->sbatch_stderr : NULL,
-                             io ? io->arg : NULL, &words, job_id, sizeof job_id, err) < 0) {
+        if (a->xarrays && asked_options(&a->xarrays[k].per_line, &extra) < 0) {
+            dsq_strv_free(&extra);
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            goto out;
+        }
+        src = dsq_slurm_sbatch(spath, a->xarrays ? a->xarrays[k].indices : calls[k].array, &extra,
+                               calls[k].offset, io ? io->sbatch_stderr : NULL, io ? io->arg : NULL,
+                               &words, job_id, sizeof job_id, err);
+        dsq_strv_free(&extra);
+        if (src < 0) {
             struct dsq_error e2 = {0};
             /* The run directory stays, marked: what was submitted and why
              * not (sbatch that could not be started said nothing). */

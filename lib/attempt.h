@@ -38,6 +38,12 @@ struct dsq_attempt_request {
     const size_t *lines;
     size_t nlines;
     size_t attempts_seen;
+    /* An escalated rerun's (or NULL): nlines entries, the memory (mem_mib
+     * or mem_per_cpu_mib) and time_s each line asks (the rest is the
+     * options').  Lines that ask alike share an array; when they do not
+     * all, each line is its own array task (one line per task, one at a
+     * time), and each array is submitted with its own resources. */
+    const struct dsq_resources *line_res;
     /* The rerun lock of run_dir (dsq_attempt_lock()) taken before the lines
      * were chosen, or NULL: made->lock steals it once the attempt is made
      * (the caller's still on failure). */

@@ -33,6 +33,10 @@ attempt_free(struct dsq_attempt *a)
     free(a->cluster);
     free(a->submit_error);
     free(a->retry_on);
+    for (size_t k = 0; a->xarrays && k < a->plan.narrays; k++)
+        free(a->xarrays[k].indices);
+    free(a->xarrays);
+    free(a->follow_up.job_id);
     memset(a, 0, sizeof *a);
 }
 
@@ -95,15 +99,55 @@ strv_to_json(const struct dsq_strv *sv)
     return a;
 }
 
+int
+dsq_array_indices_has(const char *spec, size_t index)
+{
+    const char *p = spec;
+
+    while (p && *p) {
+        char *end;
+        unsigned long a = strtoul(p, &end, 10), b = a;
+
+        if (end == p)
+            return 0;
+        if (*end == '-') {
+            p = end + 1;
+            b = strtoul(p, &end, 10);
+        }
+        if (index >= a && index <= b)
+            return 1;
+        p = *end == ',' ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+const struct dsq_resources *
+dsq_attempt_task_resources(const struct dsq_attempt *a, size_t task)
+{
+    for (size_t k = 0; a->xarrays && k < a->plan.narrays; k++) {
+        size_t off = a->plan.arrays[k].offset;
+        if (task >= off && dsq_array_indices_has(a->xarrays[k].indices, task - off))
+            return &a->xarrays[k].per_line;
+    }
+    return &a->per_line;
+}
+
+static json_t *per_line_to_json(const struct dsq_resources *r);
+
 static json_t *
-plan_to_json(const struct dsq_plan *p)
+plan_to_json(const struct dsq_plan *p, const struct dsq_attempt_array *x)
 {
     json_t *arrays = json_array();
 
-    for (size_t i = 0; arrays && i < p->narrays; i++)
-        json_array_append_new(arrays,
-                              json_pack("{s:I,s:I}", "offset", (json_int_t)p->arrays[i].offset,
-                                        "count", (json_int_t)p->arrays[i].count));
+    for (size_t i = 0; arrays && i < p->narrays; i++) {
+        json_t *o = json_pack("{s:I,s:I}", "offset", (json_int_t)p->arrays[i].offset, "count",
+                              (json_int_t)p->arrays[i].count);
+        if (o && x) {
+            json_object_set_new(o, "indices", json_string(x[i].indices));
+            json_object_set_new(o, "per_line", per_line_to_json(&x[i].per_line));
+        }
+        json_array_append_new(arrays, o);
+    }
     return json_pack("{s:I,s:I,s:i,s:s,s:o}", "tasks", (json_int_t)p->tasks, "lines_per_task",
                      (json_int_t)p->lines_per_task, "parallel", (int)p->parallel, "layout",
                      dsq_layout_name(p->layout), "arrays", arrays);
@@ -120,16 +164,22 @@ per_line_to_json(const struct dsq_resources *r)
 static json_t *
 attempt_to_json(const struct dsq_attempt *a)
 {
-    return json_pack("{s:i,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:i,s:o,s:I}",
-                     "attempt", (int)a->number, "created", jstr(a->created), "lines_file",
-                     jstr(a->lines_file), "commands", (json_int_t)a->plan.ncmds, "plan",
-                     plan_to_json(&a->plan), "per_line", per_line_to_json(&a->per_line), "script",
-                     jstr(a->script), "job_name", jstr(a->job_name), "output", jstr(a->output),
-                     "max_jobs", a->max_jobs ? json_integer((json_int_t)a->max_jobs) : json_null(),
-                     "dry_run", a->dry_run, "sbatch", strv_to_json(&a->sbatch), "job_ids",
-                     strv_to_json(&a->job_ids), "cluster", jstr(a->cluster), "submit_error",
-                     jstr(a->submit_error), "retries", (int)a->retries, "retry_on",
-                     jstr(a->retry_on), "max_failures", (json_int_t)a->max_failures);
+    json_t *o = json_pack(
+        "{s:i,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:i,s:o,s:I}", "attempt",
+        (int)a->number, "created", jstr(a->created), "lines_file", jstr(a->lines_file), "commands",
+        (json_int_t)a->plan.ncmds, "plan", plan_to_json(&a->plan, a->xarrays), "per_line",
+        per_line_to_json(&a->per_line), "script", jstr(a->script), "job_name", jstr(a->job_name),
+        "output", jstr(a->output), "max_jobs",
+        a->max_jobs ? json_integer((json_int_t)a->max_jobs) : json_null(), "dry_run", a->dry_run,
+        "sbatch", strv_to_json(&a->sbatch), "job_ids", strv_to_json(&a->job_ids), "cluster",
+        jstr(a->cluster), "submit_error", jstr(a->submit_error), "retries", (int)a->retries,
+        "retry_on", jstr(a->retry_on), "max_failures", (json_int_t)a->max_failures);
+
+    if (o && a->follow_up.job_id)
+        json_object_set_new(o, "follow_up",
+                            json_pack("{s:s,s:i,s:f}", "job_id", a->follow_up.job_id, "remaining",
+                                      (int)a->follow_up.remaining, "factor", a->follow_up.factor));
+    return o;
 }
 
 int
@@ -165,8 +215,8 @@ dsq_manifest_write(const struct dsq_manifest *m, struct dsq_error *err)
         (json_int_t)m->commands, "job_name", jstr(m->job_name), "submit_dir", jstr(m->submit_dir),
         "script", jstr(a1->script), "batch_file", jstr(m->batch_file), "shell", jstr(m->shell),
         "line_output", jstr(m->line_output), "kill_grace", m->kill_grace, "dry_run", a1->dry_run,
-        "plan", plan_to_json(&a1->plan), "per_line", per_line_to_json(&a1->per_line), "sbatch",
-        strv_to_json(&a1->sbatch), "job_ids", strv_to_json(&a1->job_ids), "cluster",
+        "plan", plan_to_json(&a1->plan, a1->xarrays), "per_line", per_line_to_json(&a1->per_line),
+        "sbatch", strv_to_json(&a1->sbatch), "job_ids", strv_to_json(&a1->job_ids), "cluster",
         jstr(a1->cluster), "submit_error", jstr(a1->submit_error), "attempts", attempts);
     if (root && json_object_set_new(root, "bind", json_boolean(!m->no_bind)) < 0) {
         json_decref(root);
@@ -228,10 +278,22 @@ json_to_strv(json_t *a, struct dsq_strv *sv)
 /* One attempt from o: an element of "attempts", or (format 1) the top
  * level, whose fields are attempt 1's.  ncmds: its command count.  -1 with
  * *what naming what is missing or bad; *what NULL when out of memory. */
+static void
+per_line_from_json(json_t *pl, struct dsq_resources *r)
+{
+    json_t *v = json_object_get(pl, "time_s");
+
+    r->cpus = (unsigned)get_size(pl, "cpus");
+    r->mem_mib = get_size(pl, "mem_mib");
+    r->mem_per_cpu_mib = get_size(pl, "mem_per_cpu_mib");
+    r->gpus = (unsigned)get_size(pl, "gpus");
+    r->time_s = json_is_integer(v) ? (long)json_integer_value(v) : -1;
+}
+
 static int
 attempt_from_json(json_t *o, size_t ncmds, struct dsq_attempt *a, const char **what)
 {
-    json_t *plan = json_object_get(o, "plan"), *arrays, *pl, *v;
+    json_t *plan = json_object_get(o, "plan"), *arrays, *v;
     size_t i;
 
     *what = "plan";
@@ -255,13 +317,27 @@ attempt_from_json(json_t *o, size_t ncmds, struct dsq_attempt *a, const char **w
         a->plan.arrays[i].offset = get_size(v, "offset");
         a->plan.arrays[i].count = get_size(v, "count");
     }
-    pl = json_object_get(o, "per_line");
-    a->per_line.cpus = (unsigned)get_size(pl, "cpus");
-    a->per_line.mem_mib = get_size(pl, "mem_mib");
-    a->per_line.mem_per_cpu_mib = get_size(pl, "mem_per_cpu_mib");
-    a->per_line.gpus = (unsigned)get_size(pl, "gpus");
-    v = json_object_get(pl, "time_s");
-    a->per_line.time_s = json_is_integer(v) ? (long)json_integer_value(v) : -1;
+    if (json_is_string(json_object_get(json_array_get(arrays, 0), "indices"))) {
+        a->xarrays = calloc(a->plan.narrays ? a->plan.narrays : 1, sizeof *a->xarrays);
+        if (!a->xarrays) {
+            *what = NULL;
+            return -1;
+        }
+        json_array_foreach(arrays, i, v)
+        {
+            a->xarrays[i].indices = get_str(v, "indices");
+            per_line_from_json(json_object_get(v, "per_line"), &a->xarrays[i].per_line);
+            if (!a->xarrays[i].indices)
+                return -1;
+        }
+    }
+    per_line_from_json(json_object_get(o, "per_line"), &a->per_line);
+    if ((v = json_object_get(o, "follow_up")) && json_is_object(v)) {
+        json_t *f = json_object_get(v, "factor");
+        a->follow_up.job_id = get_str(v, "job_id");
+        a->follow_up.remaining = (unsigned)get_size(v, "remaining");
+        a->follow_up.factor = json_is_number(f) ? json_number_value(f) : 2;
+    }
     a->created = get_str(o, "created");
     a->script = get_str(o, "script");
     a->job_name = get_str(o, "job_name");

@@ -16,6 +16,23 @@
  * attempt. */
 #define DSQ_MANIFEST_FORMAT 2
 
+/* An escalated attempt's array (dsq autopsy --escalate): one array task per
+ * line, its tasks listed (not a range) and its lines' resources its own,
+ * given to sbatch beside the script's (which are its first array's). */
+struct dsq_attempt_array {
+    char *indices;                 /* owned: --array's value, "0,2-3,7"
+                                      (the plan array's offset not added) */
+    struct dsq_resources per_line; /* what each of its lines asks */
+};
+
+/* The automatic rerun that follows an attempt (--auto-rerun): a job that
+ * Slurm starts once the attempt's arrays are over. */
+struct dsq_follow_up {
+    char *job_id;       /* owned, NULL when none was submitted */
+    unsigned remaining; /* reruns it may still make, itself included */
+    double factor;      /* its escalation factor */
+};
+
 /* One attempt: attempt 1 is the run as planned, attempt N > 1 a rerun of
  * some of its lines (dsq autopsy --submit / --dry-run) in the same run
  * directory, with the same line numbers.  Its strings, plan and vectors are
@@ -44,7 +61,18 @@ struct dsq_attempt {
                                    (retry.h), or NULL: any */
     unsigned long max_failures; /* halt after that many failed lines
                                    (halt.h), 0: never */
+    /* Owned, NULL but for an escalated attempt whose lines ask different
+     * resources: plan.narrays entries, array k's tasks and resources. */
+    struct dsq_attempt_array *xarrays;
+    struct dsq_follow_up follow_up;
 };
+
+/* The resources a line asked for in attempt a when it ran as its array task
+ * `task`: its array's (escalated attempts) or a's per_line.  Borrowed. */
+const struct dsq_resources *dsq_attempt_task_resources(const struct dsq_attempt *a, size_t task);
+
+/* Whether index is one of the Slurm array indices spec ("0,2-3,7"): 1/0. */
+int dsq_array_indices_has(const char *spec, size_t index);
 
 /* Every string and the attempts are owned by the manifest:
  * dsq_manifest_free(). */

@@ -551,7 +551,38 @@ child_end_time(FILE *out, const char *job_id)
     return 0;
 }
 
-/* A question for the child: "limits"; "cluster"; "job" (with a job id and
+/* Child side: partition name's (NULL: the default one's) limits,
+ * "partition <name> <mem> <per_cpu> <minutes>": MaxMemPerNode or
+ * MaxMemPerCPU in MiB (0 none), 1 when per CPU, MaxTime (-1 none). */
+static int
+child_partition(FILE *out, const char *name)
+{
+    partition_info_msg_t *msg = NULL;
+
+    if (slurm_load_partitions((time_t)0, &msg, SHOW_ALL) != SLURM_SUCCESS) {
+        fprintf(stderr, "slurm_load_partitions: %s\n", slurm_strerror(slurm_get_errno()));
+        return 1;
+    }
+    for (uint32_t i = 0; i < msg->record_count; i++) {
+        const partition_info_t *p = &msg->partition_array[i];
+        uint64_t mem = p->max_mem_per_cpu;
+        int per_cpu = (mem & MEM_PER_CPU) != 0;
+
+        if (!p->name || (name ? strcmp(p->name, name) : !(p->flags & PART_FLAG_DEFAULT)))
+            continue;
+        mem &= ~MEM_PER_CPU;
+        if (mem == INFINITE64 || mem == (INFINITE64 & ~MEM_PER_CPU))
+            mem = 0;
+        fprintf(out, "partition %s %llu %d %ld\n", p->name, (unsigned long long)mem, per_cpu,
+                p->max_time == INFINITE || p->max_time == NO_VAL ? -1L : (long)p->max_time);
+        break;
+    }
+    slurm_free_partition_info_msg(msg);
+    return 0;
+}
+
+/* A question for the child: "limits"; "cluster"; "partition" (job_id: its
+ * name, or NULL); "job" (with a job id and
  * its cluster, or NULL) or "command" with a job id; "scripts" with
  * paths. */
 struct question {
@@ -574,12 +605,13 @@ child_ask(int out_fd, int err_fd, void *arg)
     if (!f)
         _exit(2);
     slurm_init(NULL);
-    rc = !strcmp(q->what, "limits")     ? child_limits(f)
-         : !strcmp(q->what, "cluster")  ? child_cluster(f)
-         : !strcmp(q->what, "scripts")  ? child_scripts(f, q->paths, q->npaths)
-         : !strcmp(q->what, "command")  ? child_command(f, q->job_id)
-         : !strcmp(q->what, "end_time") ? child_end_time(f, q->job_id)
-                                        : child_job(f, q->job_id, q->cluster);
+    rc = !strcmp(q->what, "limits")      ? child_limits(f)
+         : !strcmp(q->what, "cluster")   ? child_cluster(f)
+         : !strcmp(q->what, "scripts")   ? child_scripts(f, q->paths, q->npaths)
+         : !strcmp(q->what, "command")   ? child_command(f, q->job_id)
+         : !strcmp(q->what, "end_time")  ? child_end_time(f, q->job_id)
+         : !strcmp(q->what, "partition") ? child_partition(f, q->job_id)
+                                         : child_job(f, q->job_id, q->cluster);
     if (rc == 0)
         fprintf(f, "end\n");
     fclose(f);
@@ -699,6 +731,32 @@ dsq_slurm_job_tasks(const char *job_id, const char *cluster, struct dsq_slurm_ta
     if (source)
         *source = src;
     return cnt ? 0 : 1;
+}
+
+int
+dsq_slurm_partition_limits(const char *partition, struct dsq_slurm_partition *lim,
+                           struct dsq_error *err)
+{
+    struct question q = {.what = "partition", .job_id = partition};
+    char *ans = NULL;
+    unsigned long long mem;
+    int per_cpu, got;
+    long minutes;
+
+    memset(lim, 0, sizeof *lim);
+    lim->max_time_s = -1;
+    if (ask(&q, LIMITS_TIMEOUT_S, &ans, err) < 0)
+        return -1;
+    got = sscanf(ans, "partition %*s %llu %d %ld", &mem, &per_cpu, &minutes);
+    free(ans);
+    if (got != 3)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm has no partition %s",
+                             partition ? partition : "marked default");
+    lim->known = 1;
+    lim->max_mem_mib = mem;
+    lim->mem_per_cpu = per_cpu;
+    lim->max_time_s = minutes < 0 ? -1 : minutes * 60;
+    return 0;
 }
 
 int
@@ -822,6 +880,17 @@ dsq_slurm_job_tasks(const char *job_id, const char *cluster, struct dsq_slurm_ta
 }
 
 int
+dsq_slurm_partition_limits(const char *partition, struct dsq_slurm_partition *lim,
+                           struct dsq_error *err)
+{
+    (void)partition;
+    memset(lim, 0, sizeof *lim);
+    lim->max_time_s = -1;
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                         "Slurm cannot be asked: dsq was built without libslurm");
+}
+
+int
 dsq_slurm_cluster(char *name, size_t n, struct dsq_error *err)
 {
     if (n)
@@ -897,11 +966,9 @@ dsq_slurm_array_spec(struct dsq_buf *b, size_t count, unsigned long max_jobs)
     return 0;
 }
 
-/* sbatch's arguments, for the child. */
+/* sbatch's arguments, for the child: argv, NULL-terminated. */
 struct sbatch_argv {
-    char array[64];
-    char offset[32];
-    const char *script;
+    char **argv;
 };
 
 static void
@@ -911,28 +978,39 @@ child_sbatch(int out_fd, int err_fd, void *arg)
 
     dup2(out_fd, 1);
     dup2(err_fd, 2);
-    execlp("sbatch", "sbatch", "--parsable", a->array, a->script, "--offset", a->offset,
-           (char *)NULL);
+    execvp("sbatch", a->argv);
     /* In the child: this goes down the stderr pipe as sbatch's message. */
     fprintf(stderr, "cannot run sbatch: %s\n", strerror(errno));
     _exit(127);
 }
 
-int
-dsq_slurm_sbatch(const char *script, const char *array, size_t offset,
-                 dsq_slurm_stderr_fn on_stderr, void *arg, struct dsq_buf *words, char *job_id,
-                 size_t n, struct dsq_error *err)
+/* Run `sbatch --parsable OPTS... SCRIPT ARGS...` (see dsq_slurm_sbatch). */
+static int
+sbatch_run(const char *const *opts, size_t nopts, const char *script, const char *const *args,
+           size_t nargs, dsq_slurm_stderr_fn on_stderr, void *arg, struct dsq_buf *words,
+           char *job_id, size_t n, struct dsq_error *err)
 {
-    struct sbatch_argv a = {.script = script};
+    struct sbatch_argv a = {0};
     struct capture c = {
         .on_stderr = on_stderr, .arg = arg, .keep = SBATCH_WORDS_MAX, .errtext = words};
+    size_t k = 0;
     char *out;
 
+    if (!(a.argv = calloc(nopts + nargs + 4, sizeof *a.argv)))
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
     /* --parsable: "<jobid>[;cluster]" on stdout. */
-    snprintf(a.array, sizeof a.array, "--array=%s", array);
-    snprintf(a.offset, sizeof a.offset, "%zu", offset);
-    if (child_capture(child_sbatch, &a, &c, err) < 0)
+    a.argv[k++] = (char *)"sbatch";
+    a.argv[k++] = (char *)"--parsable";
+    for (size_t i = 0; i < nopts; i++)
+        a.argv[k++] = (char *)opts[i];
+    a.argv[k++] = (char *)script;
+    for (size_t i = 0; i < nargs; i++)
+        a.argv[k++] = (char *)args[i];
+    if (child_capture(child_sbatch, &a, &c, err) < 0) {
+        free(a.argv);
         return -1;
+    }
+    free(a.argv);
     out = c.out.data;
     if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0) {
         dsq_buf_free(&c.out);
@@ -950,4 +1028,41 @@ dsq_slurm_sbatch(const char *script, const char *array, size_t offset,
     memcpy(job_id, out, strlen(out) + 1);
     dsq_buf_free(&c.out);
     return 0;
+}
+
+int
+dsq_slurm_sbatch(const char *script, const char *array, const struct dsq_strv *extra, size_t offset,
+                 dsq_slurm_stderr_fn on_stderr, void *arg, struct dsq_buf *words, char *job_id,
+                 size_t n, struct dsq_error *err)
+{
+    struct dsq_buf arr = {0};
+    struct dsq_strv opts = {0};
+    char off[32];
+    const char *args[2] = {"--offset", off};
+    int rc = -1;
+
+    snprintf(off, sizeof off, "%zu", offset);
+    if (dsq_buf_printf(&arr, "--array=%s", array) < 0 || dsq_strv_push(&opts, arr.data) < 0) {
+        dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; extra && k < extra->n; k++)
+        if (dsq_strv_push(&opts, extra->v[k]) < 0) {
+            dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+            goto out;
+        }
+    rc = sbatch_run((const char *const *)opts.v, opts.n, script, args, 2, on_stderr, arg, words,
+                    job_id, n, err);
+out:
+    dsq_buf_free(&arr);
+    dsq_strv_free(&opts);
+    return rc;
+}
+
+int
+dsq_slurm_sbatch_job(const struct dsq_strv *opts, const char *script, struct dsq_buf *words,
+                     char *job_id, size_t n, struct dsq_error *err)
+{
+    return sbatch_run((const char *const *)opts->v, opts->n, script, NULL, 0, NULL, NULL, words,
+                      job_id, n, err);
 }

@@ -8,6 +8,7 @@
 #define DSQ_SLURM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "error.h"
@@ -108,16 +109,36 @@ int dsq_slurm_array_spec(struct dsq_buf *b, size_t count, unsigned long max_jobs
  * (borrowed for the call), verbatim. */
 typedef void (*dsq_slurm_stderr_fn)(const char *buf, size_t n, void *arg);
 
-/* Submit script as a job array: `sbatch --parsable --array=ARRAY SCRIPT
- * --offset OFFSET` (the offset is the batch script's argument).  sbatch's
+/* Submit script as a job array: `sbatch --parsable --array=ARRAY EXTRA...
+ * SCRIPT --offset OFFSET` (the offset is the batch script's argument; extra,
+ * NULL or "--name=value" options that override the script's).  sbatch's
  * stderr goes to on_stderr (NULL: dropped) as it comes and is appended to
  * words (the caller's, kept to about 4 KiB: what the manifest records when
  * sbatch refuses).  0 with job_id (n bytes) the job id; -1 with err when no
  * child can be started, or sbatch fails or prints no job id (then words is
  * not empty: sbatch's message, or what went wrong).  No time limit: sbatch
  * waits for a busy controller itself. */
-int dsq_slurm_sbatch(const char *script, const char *array, size_t offset,
-                     dsq_slurm_stderr_fn on_stderr, void *arg, struct dsq_buf *words, char *job_id,
-                     size_t n, struct dsq_error *err);
+int dsq_slurm_sbatch(const char *script, const char *array, const struct dsq_strv *extra,
+                     size_t offset, dsq_slurm_stderr_fn on_stderr, void *arg, struct dsq_buf *words,
+                     char *job_id, size_t n, struct dsq_error *err);
+
+/* Submit script as one job: `sbatch --parsable OPTS... SCRIPT`, otherwise
+ * as dsq_slurm_sbatch() (stderr only into words). */
+int dsq_slurm_sbatch_job(const struct dsq_strv *opts, const char *script, struct dsq_buf *words,
+                         char *job_id, size_t n, struct dsq_error *err);
+
+/* A partition's limits on what one job may ask. */
+struct dsq_slurm_partition {
+    int known;            /* Slurm answered */
+    uint64_t max_mem_mib; /* MaxMemPerNode (or per CPU), 0: none */
+    int mem_per_cpu;      /* max_mem_mib is MaxMemPerCPU */
+    long max_time_s;      /* MaxTime, -1: none */
+};
+
+/* The limits of partition (NULL: the default partition), asked in the
+ * time-limited child: 0 with *lim filled, -1 (lim->known 0) when Slurm
+ * cannot be asked or has no such partition. */
+int dsq_slurm_partition_limits(const char *partition, struct dsq_slurm_partition *lim,
+                               struct dsq_error *err);
 
 #endif

@@ -64,7 +64,7 @@ test_sbatch(void)
     dsq_buf_free(&b);
 
     fake_sbatch("echo 'sbatch: warning: slow' >&2\necho '4242;cl'");
-    ok(dsq_slurm_sbatch("/r/s.sh", "0-4%2", 7, collect, &seen, &words, id, sizeof id, &err) == 0,
+    ok(dsq_slurm_sbatch("/r/s.sh", "0-4%2", NULL, 7, collect, &seen, &words, id, sizeof id, &err) == 0,
        "sbatch: submitted");
     is_str(id, "4242", "job id without the cluster");
     is_str(seen.data, "sbatch: warning: slow\n", "stderr passed on as it came");
@@ -75,19 +75,19 @@ test_sbatch(void)
 
     words.len = 0;
     fake_sbatch("echo 'sbatch: error: Invalid partition' >&2\nexit 1");
-    ok(dsq_slurm_sbatch("/r/s.sh", "0-4", 0, NULL, NULL, &words, id, sizeof id, &err) < 0,
+    ok(dsq_slurm_sbatch("/r/s.sh", "0-4", NULL, 0, NULL, NULL, &words, id, sizeof id, &err) < 0,
        "sbatch refusing");
     is_str(err.msg, "sbatch refused the job (its message is above)", "refusal");
     is_str(words.data, "sbatch: error: Invalid partition\n", "its words kept");
 
     words.len = 0;
     fake_sbatch("exit 1");
-    dsq_slurm_sbatch("/r/s.sh", "0-4", 0, NULL, NULL, &words, id, sizeof id, &err);
+    dsq_slurm_sbatch("/r/s.sh", "0-4", NULL, 0, NULL, NULL, &words, id, sizeof id, &err);
     is_str(words.data, "sbatch failed without a message", "a silent refusal says so");
 
     words.len = 0;
     fake_sbatch("echo hello");
-    ok(dsq_slurm_sbatch("/r/s.sh", "0-4", 0, NULL, NULL, &words, id, sizeof id, &err) < 0,
+    ok(dsq_slurm_sbatch("/r/s.sh", "0-4", NULL, 0, NULL, NULL, &words, id, sizeof id, &err) < 0,
        "no job id is an error");
     is_str(words.data, "sbatch printed no job id", "and recorded as such");
     dsq_buf_free(&words);
