@@ -16,6 +16,7 @@
 #include "lib/attempt.h"
 #include "lib/autopsy.h"
 #include "lib/buf.h"
+#include "lib/escalate.h"
 #include "lib/fs.h"
 #include "lib/manifest.h"
 #include "lib/plan.h"
@@ -38,6 +39,9 @@ enum {
     OPT_MAX_JOBS,
     OPT_MAX_ARRAY_TASKS,
     OPT_NO_INHERIT,
+    OPT_ESCALATE,
+    OPT_AUTO_RERUN,
+    OPT_FOLLOW_UP_OF,
     OPT_HELP,
 };
 
@@ -55,6 +59,10 @@ static const struct cmd_opt autopsy_opts[] = {
     {"max-jobs", 0, CMD_OPT_REQUIRED, OPT_MAX_JOBS},
     {"max-array-tasks", 0, CMD_OPT_REQUIRED, OPT_MAX_ARRAY_TASKS},
     {"no-inherit", 0, CMD_OPT_REQUIRED, OPT_NO_INHERIT},
+    {"escalate", 0, CMD_OPT_OPTIONAL, OPT_ESCALATE},
+    {"auto-rerun", 0, CMD_OPT_REQUIRED, OPT_AUTO_RERUN},
+    /* Internal: what an automatic rerun's job runs (cmd_follow_up()). */
+    {"follow-up-of", 0, CMD_OPT_REQUIRED, OPT_FOLLOW_UP_OF},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
     {NULL, 0, 0, 0},
 };
@@ -62,8 +70,9 @@ static const struct cmd_opt autopsy_opts[] = {
 static const char autopsy_usage[] =
     "Usage: dsq autopsy [RUN] [--status-dir DIR] [--states LIST]\n"
     "       dsq autopsy [RUN] --submit [--wait] [--states LIST] [--force]\n"
+    "                   [--escalate[=FACTOR]] [--auto-rerun K]\n"
     "                   [--no-inherit NAME,...] [planning options] [sbatch options]\n"
-    "       dsq autopsy [RUN] --dry-run [--states LIST] [--force]\n"
+    "       dsq autopsy [RUN] --dry-run [--states LIST] [--force] [--escalate[=FACTOR]]\n"
     "                   [--no-inherit NAME,...] [planning options] [sbatch options]\n"
     "       dsq autopsy JOBFILE STATUSFILE\n"
     "       (dsq-autopsy is the same command)\n"
@@ -91,6 +100,18 @@ static const char autopsy_usage[] =
     "--force; nor, even with --force, while another rerun of the run is under way\n"
     "(until its lines are submitted, or with --dry-run have run).\n"
     "\n"
+    "Escalating rerun: --escalate reruns the lines that ran out of memory with\n"
+    "FACTOR (default 2) times the memory they asked for (--mem or --mem-per-cpu),\n"
+    "those that hit their time limit with FACTOR times their --time, and the others\n"
+    "as they were: one attempt, one array per set of resources (then one line per\n"
+    "array task).  Never above the partition's MaxMemPerNode or MaxTime when Slurm\n"
+    "says them; a line already there, or one that asked for none, is named and not\n"
+    "rerun.  With --dry-run it prints that plan and runs nothing.\n"
+    "--auto-rerun K also submits a small job that Slurm starts once the attempt is\n"
+    "over (--dependency=afterany) and makes the escalating rerun then, up to K times\n"
+    "in all; it does nothing when every line is ok, when only exit failures are\n"
+    "left (the program's own), or when the attempt was cancelled (scancel).\n"
+    "\n"
     "Options:\n"
     "  --status-dir DIR  where to look for RUN (default: the configuration's\n"
     "                    status-dir, else the current directory)\n"
@@ -117,6 +138,9 @@ static const char autopsy_usage[] =
     "                    do not keep the previous attempt's sbatch option NAME (its\n"
     "                    long name, mem or --mem, or its letter, -p); one given\n"
     "                    again is kept all the same\n"
+    "  --escalate[=FACTOR]  raise memory and time of the lines that ran out of them\n"
+    "                    FACTOR times (default 2); with --dry-run, print the plan\n"
+    "  --auto-rerun K    with --submit: rerun by itself, escalating, up to K times\n"
     "  -h, --help        print this help\n"
     "Every other option given with --submit or --dry-run is an sbatch option, as for\n"
     "dsq --job-file; it replaces the previous attempt's option of the same name, and\n"
@@ -225,6 +249,9 @@ struct rerun_args {
     enum dsq_layout layout;
     struct dsq_sbopts sb;       /* sbatch options given again */
     struct dsq_strv no_inherit; /* sbatch's long names, --no-inherit */
+    double escalate;            /* --escalate's factor, 0 not given */
+    unsigned long auto_rerun;   /* --auto-rerun K, 0 none */
+    unsigned long follow_up_of; /* the attempt an automatic rerun follows */
 };
 
 /* "--name" of a planning option (they only make sense with --submit or
@@ -249,6 +276,10 @@ planning_name(int id)
         return "--max-array-tasks";
     case OPT_NO_INHERIT:
         return "--no-inherit";
+    case OPT_ESCALATE:
+        return "--escalate";
+    case OPT_AUTO_RERUN:
+        return "--auto-rerun";
     default:
         return NULL;
     }
@@ -329,6 +360,137 @@ refuse_busy(const struct dsq_report *r)
     return DSQ_EXIT_USAGE;
 }
 
+/* "--mem 100M" / "--mem-per-cpu 100M" / "--time 1:00" of r, what the
+ * escalation changed. */
+static void
+print_asked(FILE *out, const struct dsq_resources *r, int mem)
+{
+    char t[64];
+
+    if (mem) {
+        fprintf(out, "--%s %lluM", r->mem_mib ? "mem" : "mem-per-cpu",
+                (unsigned long long)(r->mem_mib ? r->mem_mib : r->mem_per_cpu_mib));
+    } else {
+        dsq_sbatch_format_time(r->time_s, t, sizeof t);
+        fprintf(out, "--time %s", t);
+    }
+}
+
+/* The escalation's plan, one line per line it changes or leaves out. */
+static void
+print_escalation(const struct dsq_escalation *e, const struct dsq_slurm_partition *cap,
+                 const char *partition, const char *why_unknown, double factor)
+{
+    size_t same = 0;
+
+    if (cap->known) {
+        char t[64] = "none";
+        if (cap->max_time_s >= 0)
+            dsq_sbatch_format_time(cap->max_time_s, t, sizeof t);
+        fprintf(stderr, "dsq: escalate x%g: partition %s: %s ", factor,
+                partition ? partition : "(default)",
+                cap->mem_per_cpu ? "MaxMemPerCPU" : "MaxMemPerNode");
+        if (cap->max_mem_mib)
+            fprintf(stderr, "%lluM", (unsigned long long)cap->max_mem_mib);
+        else
+            fputs("none", stderr);
+        fprintf(stderr, ", MaxTime %s\n", t);
+    } else {
+        fprintf(stderr, "dsq: escalate x%g: partition limits unknown (%s)\n", factor, why_unknown);
+    }
+    for (size_t k = 0; k < e->n; k++) {
+        const struct dsq_escalate_line *x = &e->v[k];
+        int mem = x->cause == DSQ_CAUSE_OUT_OF_MEMORY;
+        if (x->what == DSQ_ESC_SAME) {
+            same++;
+            continue;
+        }
+        fprintf(stderr, "dsq: escalate: line %zu (%s): ", x->line, dsq_cause_name(x->cause));
+        switch (x->what) {
+        case DSQ_ESC_RAISED:
+        case DSQ_ESC_CAPPED:
+            print_asked(stderr, &x->was, mem);
+            fputs(" -> ", stderr);
+            print_asked(stderr, &x->asks, mem);
+            fputs(x->what == DSQ_ESC_CAPPED ? " (the partition's limit)\n" : "\n", stderr);
+            break;
+        case DSQ_ESC_AT_CAP:
+            print_asked(stderr, &x->was, mem);
+            fputs(" is already the partition's limit: not rerun\n", stderr);
+            break;
+        default:
+            fprintf(stderr, "it asked for no %s to raise: not rerun (give --%s)\n",
+                    mem ? "memory" : "time", mem ? "mem" : "time");
+            break;
+        }
+    }
+    if (same)
+        fprintf(stderr, "dsq: escalate: %zu other line%s rerun as %s\n", same, same == 1 ? "" : "s",
+                same == 1 ? "it was" : "they were");
+}
+
+/* The partition a rerun goes to: given, else its latest attempt's. */
+static const char *
+rerun_partition(const struct dsq_report *r, const struct rerun_args *a)
+{
+    int found;
+    const char *p = dsq_sbopts_get(&a->sb, "partition", &found);
+
+    if (found)
+        return p && !strchr(p, ',') ? p : NULL;
+    return dsq_escalate_partition(&r->m.attempts[r->m.nattempts - 1]);
+}
+
+/* An escalating rerun's lines: *lines and *n replaced by those to rerun,
+ * e->res their resources.  -1 to go on; else the exit status (the plan
+ * shown with --dry-run, an automatic rerun with nothing to do). */
+static int
+escalate_lines(const struct dsq_report *r, const struct rerun_args *a, size_t **lines, size_t *n,
+               struct dsq_escalation *e)
+{
+    static const char *const verdicts[] = {
+        [DSQ_FOLLOW_ALL_OK] = "every line is ok",
+        [DSQ_FOLLOW_NO_GAIN] = "only failures that a rerun would repeat are left (exit "
+                               "status, or at the partition's limit)",
+        [DSQ_FOLLOW_CANCELLED] = "the attempt was cancelled",
+        [DSQ_FOLLOW_SUPERSEDED] = "another attempt was made since",
+    };
+    struct dsq_slurm_partition cap;
+    struct dsq_error perr = {0};
+    const char *part = rerun_partition(r, a);
+    enum dsq_follow_verdict v;
+
+    dsq_slurm_partition_limits(part, &cap, &perr);
+    if (dsq_escalate_plan(r, *lines, *n, a->escalate, &cap, e) < 0) {
+        dsq_errprintf(&perr, DSQ_ERR_SYSTEM, "out of memory");
+        return cmd_fail(&perr);
+    }
+    print_escalation(e, &cap, part, perr.msg, a->escalate);
+    if (a->follow_up_of) {
+        v = dsq_escalate_follow(r, (unsigned)a->follow_up_of, e);
+        if (v != DSQ_FOLLOW_RERUN) {
+            fprintf(stderr, "dsq: automatic rerun after attempt %lu: nothing to do: %s\n",
+                    a->follow_up_of, verdicts[v]);
+            return DSQ_EXIT_OK;
+        }
+    }
+    if (a->dry_run) {
+        fprintf(stderr, "dsq: escalate: %zu line%s would be rerun; nothing was run (--dry-run)\n",
+                e->nlines, e->nlines == 1 ? "" : "s");
+        return DSQ_EXIT_OK;
+    }
+    if (e->nlines == 0) {
+        fprintf(stderr, "dsq: nothing to rerun in %s: every chosen line is at its limit\n",
+                r->m.run_dir);
+        return DSQ_EXIT_OK;
+    }
+    free(*lines);
+    *lines = e->lines;
+    *n = e->nlines;
+    e->lines = NULL;
+    return -1;
+}
+
 static int
 autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *run, unsigned mask,
               const struct rerun_args *a)
@@ -339,6 +501,7 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
     struct dsq_attempt_lock *lock = NULL;
     char *run_dir = NULL, *summary = NULL;
     size_t *lines = NULL, n = 0;
+    struct dsq_escalation esc = {0};
     int rc;
 
     /* The rerun lock, held from before the lines are chosen until they are
@@ -365,6 +528,8 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
         rc = DSQ_EXIT_OK;
         goto out;
     }
+    if (a->escalate && (rc = escalate_lines(r, a, &lines, &n, &esc)) >= 0)
+        goto out;
     {
         struct dsq_attempt_request req = {
             .conf = conf,
@@ -372,6 +537,7 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
             .lines = lines,
             .nlines = n,
             .attempts_seen = r->m.nattempts,
+            .line_res = a->escalate ? esc.res : NULL,
             .lock = lock,
             .kill_grace = -1,
             .sb = &a->sb,
@@ -395,7 +561,10 @@ autopsy_rerun(const struct dsq_conf *conf, const char *status_dir, const char *r
             n == 1 ? "" : "s", made.tasks, made.tasks == 1 ? "" : "s",
             made.narrays > 1 ? " (several arrays)" : "", run_dir);
     rc = cmd_attempt_start(&made, a->dry_run, a->wait);
+    if (rc == DSQ_EXIT_OK && a->auto_rerun && !a->dry_run)
+        rc = cmd_follow_up(run_dir, made.number, a->auto_rerun, a->escalate ? a->escalate : 2);
 out:
+    dsq_escalation_free(&esc);
     dsq_attempt_made_free(&made);
     dsq_attempt_unlock(lock);
     free(lines);
@@ -552,6 +721,25 @@ parse_args(int argc, char **argv, struct autopsy_args *a)
             if ((rc = parse_no_inherit(arg, &a->ra.no_inherit)) != 0)
                 return rc;
             break;
+        case OPT_ESCALATE: {
+            char *end = NULL;
+            double f = arg ? strtod(arg, &end) : 2;
+            if (arg && (end == arg || *end || !(f > 1) || f > 1000))
+                return cmd_usage_error("autopsy",
+                                       "--escalate=%s: FACTOR must be a number above 1 (at "
+                                       "most 1000)",
+                                       arg);
+            a->ra.escalate = f;
+            break;
+        }
+        case OPT_AUTO_RERUN:
+            if (cmd_parse_count("autopsy", "--auto-rerun", arg, &a->ra.auto_rerun) != 0)
+                return DSQ_EXIT_USAGE;
+            break;
+        case OPT_FOLLOW_UP_OF:
+            if (cmd_parse_count("autopsy", "--follow-up-of", arg, &a->ra.follow_up_of) != 0)
+                return DSQ_EXIT_USAGE;
+            break;
         case OPT_HELP:
             fputs(autopsy_usage, stdout);
             return DSQ_EXIT_OK;
@@ -573,6 +761,23 @@ check_args(const struct autopsy_args *a)
     if (!ra->submit && !ra->dry_run && (a->planning || a->first_sbatch))
         return cmd_usage_error("autopsy", "%s reruns the lines: give --submit or --dry-run too",
                                a->planning ? a->planning : a->first_sbatch);
+    if (ra->auto_rerun && !ra->submit)
+        return cmd_usage_error("autopsy", "--auto-rerun submits reruns: give --submit too");
+    if (ra->auto_rerun && ra->wait)
+        return cmd_usage_error("autopsy", "--auto-rerun and --wait exclude each other: the "
+                                          "automatic reruns go on after this one is over");
+    if (ra->escalate) {
+        static const char *const own[] = {"mem", "mem-per-cpu", "time"};
+        for (size_t k = 0; k < sizeof own / sizeof *own; k++) {
+            int found;
+            dsq_sbopts_get(&ra->sb, own[k], &found);
+            if (found)
+                return cmd_usage_error("autopsy",
+                                       "--escalate chooses each line's --%s itself: give "
+                                       "no --%s with it",
+                                       own[k], own[k]);
+        }
+    }
     if (ra->tasks && ra->lines_per_task)
         return cmd_usage_error("autopsy", "--tasks and --lines-per-task both choose the slice "
                                           "size: give one");

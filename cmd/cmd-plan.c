@@ -41,6 +41,7 @@ enum {
     OPT_RETRY_ON,
     OPT_MAX_FAILURES,
     OPT_WAIT,
+    OPT_AUTO_RERUN,
     OPT_VERSION,
     OPT_HELP,
 };
@@ -71,6 +72,7 @@ static const struct cmd_opt plan_opts[] = {
     {"retry-on", 0, CMD_OPT_REQUIRED, OPT_RETRY_ON},
     {"max-failures", 0, CMD_OPT_REQUIRED, OPT_MAX_FAILURES},
     {"wait", 0, CMD_OPT_NONE, OPT_WAIT},
+    {"auto-rerun", 0, CMD_OPT_REQUIRED, OPT_AUTO_RERUN},
     {"version", 0, CMD_OPT_NONE, OPT_VERSION},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
     {NULL, 0, 0, 0},
@@ -108,6 +110,9 @@ static const char plan_usage[] =
     "                           arrays prints one sbatch command per array)\n"
     "  --wait                   with --submit: return when the job is over, with the\n"
     "                           exit status of report --check (report on stderr)\n"
+    "  --auto-rerun K           with --submit: once the job is over, rerun by itself\n"
+    "                           what ran out of memory or time with twice as much (dsq\n"
+    "                           autopsy --escalate), up to K times (dsq-autopsy(1))\n"
     "  --dry-run                run every line here, now, and print the report (a\n"
     "                           progress line on a terminal with --line-output)\n"
     "  --parallel W             lines at once: per array task on Slurm (default 1; the\n"
@@ -180,6 +185,7 @@ struct plan_args {
     int have_layout;
     enum dsq_layout layout;
     int to_stdout, submit, dry_run, wait;
+    unsigned long auto_rerun;
     struct dsq_sbopts sb;
 };
 
@@ -329,6 +335,10 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
         case OPT_WAIT:
             a->wait = 1;
             break;
+        case OPT_AUTO_RERUN:
+            if (cmd_parse_count("dsq", "--auto-rerun", arg, &a->auto_rerun) != 0)
+                return DSQ_EXIT_USAGE;
+            break;
         case OPT_VERSION:
             printf("dsq %s\n", PACKAGE_VERSION);
             return DSQ_EXIT_OK;
@@ -343,6 +353,11 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
         return cmd_usage_error("dsq", "--submit and --dry-run exclude each other: choose one");
     if (a->wait && !a->submit)
         return cmd_usage_error("dsq", "--wait waits for a submitted job: give --submit too");
+    if (a->auto_rerun && !a->submit)
+        return cmd_usage_error("dsq", "--auto-rerun submits reruns: give --submit too");
+    if (a->auto_rerun && a->wait)
+        return cmd_usage_error("dsq", "--auto-rerun and --wait exclude each other: the "
+                                      "automatic reruns go on after the job is over");
     if (a->tasks && a->lines_per_task)
         return cmd_usage_error("dsq", "--tasks and --lines-per-task both choose the slice "
                                       "size: give one");
@@ -469,9 +484,11 @@ cmd_plan_main(int argc, char **argv)
         rc = DSQ_EXIT_OK;
         if (dsq_attempt_make(&req, &made, &err) < 0)
             rc = cmd_fail(&err);
-        else if (a.dry_run || a.submit)
+        else if (a.dry_run || a.submit) {
             rc = cmd_attempt_start(&made, a.dry_run, a.wait);
-        else if (a.to_stdout)
+            if (rc == DSQ_EXIT_OK && a.auto_rerun)
+                rc = cmd_follow_up(made.run_dir, made.number, a.auto_rerun, 2);
+        } else if (a.to_stdout)
             print_preview(&made);
         else
             print_hint(&made);

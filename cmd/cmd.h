@@ -32,7 +32,8 @@ extern const struct dsq_report_words cmd_report_words;
 /* The option parser every subcommand uses.  Long options match exactly (no
  * abbreviations, so none can swallow an sbatch option); "--name=value",
  * "--name value", "-x value" and "-xvalue" are accepted. */
-enum { CMD_OPT_NONE = 0, CMD_OPT_REQUIRED = 1 };
+/* CMD_OPT_OPTIONAL: a value only as --name=VALUE (*arg NULL without). */
+enum { CMD_OPT_NONE = 0, CMD_OPT_REQUIRED = 1, CMD_OPT_OPTIONAL = 2 };
 struct cmd_opt {
     const char *long_name; /* without "--" */
     char short_name;       /* or 0 */
@@ -60,6 +61,12 @@ int cmd_parse_seconds(const char *cmdname, const char *opt, const char *val, dou
 
 /* "dsq: error: <msg>" on stderr; returns the exit status for err's kind. */
 int cmd_fail(const struct dsq_error *err);
+
+/* Submit the automatic rerun of attempt `number` of run_dir (--auto-rerun):
+ * a job that Slurm starts once the attempt is over, running `dsq autopsy
+ * RUN --submit --escalate=FACTOR --follow-up-of=NUMBER` with `--auto-rerun
+ * REMAINING-1` when more are left.  Says so on stderr; the exit status. */
+int cmd_follow_up(const char *run_dir, unsigned number, unsigned long remaining, double factor);
 /* "dsq: error: <fmt>" and "Try 'dsq <cmd> --help'." on stderr; returns 2. */
 int cmd_usage_error(const char *cmdname, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

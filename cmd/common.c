@@ -11,6 +11,7 @@
 
 #include "cmd/cmd.h"
 #include "lib/buf.h"
+#include "lib/followup.h"
 #include "lib/fs.h"
 #include "lib/limit.h"
 #include "lib/manifest.h"
@@ -71,7 +72,7 @@ cmd_opt_next(const struct cmd_opt *table, int argc, char **argv, int *i, const c
         for (const struct cmd_opt *o = table; o->id; o++) {
             if (!o->long_name || strlen(o->long_name) != n || strncmp(o->long_name, name, n))
                 continue;
-            if (!o->has_arg) {
+            if (!o->has_arg || (o->has_arg == CMD_OPT_OPTIONAL && !eq)) {
                 if (eq) {
                     cmd_usage_error(cmdname, "option '--%s' takes no value", o->long_name);
                     return CMD_OPT_ERROR;
@@ -319,4 +320,40 @@ cmd_attempt_start(struct dsq_attempt_made *made, int dry_run, int wait)
         return cmd_fail(&e2);
     }
     return rc < 0 ? cmd_fail(&err) : report_status(made->run_dir, stderr);
+}
+
+int
+cmd_follow_up(const char *run_dir, unsigned number, unsigned long remaining, double factor)
+{
+    struct dsq_error err = {0};
+    char self[4096], esc[64], of[64], more[64], job_id[64];
+    char *argv[9];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    int k = 0;
+
+    if (len <= 0) {
+        dsq_errprintf(&err, DSQ_ERR_SYSTEM, "cannot find the path of the dsq program");
+        return cmd_fail(&err);
+    }
+    self[len] = '\0';
+    snprintf(esc, sizeof esc, "--escalate=%g", factor);
+    snprintf(of, sizeof of, "--follow-up-of=%u", number);
+    snprintf(more, sizeof more, "--auto-rerun=%lu", remaining - 1);
+    argv[k++] = self;
+    argv[k++] = (char *)"autopsy";
+    argv[k++] = (char *)run_dir;
+    argv[k++] = (char *)"--submit";
+    argv[k++] = esc;
+    argv[k++] = of;
+    if (remaining > 1)
+        argv[k++] = more;
+    argv[k] = NULL;
+    if (dsq_followup_submit(run_dir, number, argv, (unsigned)remaining, factor, job_id,
+                            sizeof job_id, &err) < 0)
+        return cmd_fail(&err);
+    fprintf(stderr,
+            "dsq: automatic rerun: job %s starts once attempt %u is over (up to %lu more "
+            "attempt%s)\n",
+            job_id, number, remaining, remaining == 1 ? "" : "s");
+    return DSQ_EXIT_OK;
 }

@@ -25,6 +25,9 @@ static const struct dsq_limit limits[DSQ_LIMIT__COUNT] = {
     /* A hundred tries of one line is already a loop, not a retry. */
     [DSQ_LIMIT_RETRIES] = {"retries", DSQ_LIMIT_WHOLE, 0, 100},
     [DSQ_LIMIT_MAX_FAILURES] = {"max-failures", DSQ_LIMIT_WHOLE, 0, COUNT_MAX},
+    /* Each rerun is a new array: a hundred is already far past useful. */
+    [DSQ_LIMIT_AUTO_RERUN] = {"auto-rerun", DSQ_LIMIT_WHOLE, 0, 100},
+    [DSQ_LIMIT_FOLLOW_UP_OF] = {"follow-up-of", DSQ_LIMIT_WHOLE, 1, COUNT_MAX},
 };
 
 const struct dsq_limit *

@@ -15,6 +15,8 @@ enum dsq_limit_id {
     DSQ_LIMIT_KILL_GRACE,      /* seconds from SIGTERM to SIGKILL */
     DSQ_LIMIT_RETRIES,         /* tries of a failed line after its first */
     DSQ_LIMIT_MAX_FAILURES,    /* failed lines that halt an attempt, 0 never */
+    DSQ_LIMIT_AUTO_RERUN,      /* automatic reruns of a run */
+    DSQ_LIMIT_FOLLOW_UP_OF,    /* the attempt an automatic rerun follows */
     DSQ_LIMIT__COUNT
 };
 
