@@ -229,6 +229,14 @@ text_head(const struct dsq_report *r, FILE *out)
     }
     fputc('\n', out);
     fprintf(out, LABEL "%zu, %s\n", "lines:", r->nlines, r->over ? "over" : "in progress");
+    if (r->follow_up) {
+        const struct dsq_attempt *f = dsq_manifest_attempt(&r->m, r->follow_up);
+        fprintf(out,
+                LABEL "job %s pending: reruns what ran out of memory or time once attempt %u is "
+                      "over (up to %u more attempt%s)\n",
+                "auto-rerun:", f->follow_up.job_id, f->number, f->follow_up.remaining,
+                f->follow_up.remaining == 1 ? "" : "s");
+    }
     fprintf(out, LABEL, "states:");
     for (int st = 0; st < DSQ_ST__COUNT; st++) {
         if (!r->counts[st])
@@ -604,6 +612,14 @@ summary_json(const struct dsq_report *r, const struct dsq_report_stats *s, const
         for (size_t i = 0; i < r->m.attempts[k].job_ids.n; i++)
             json_array_append_new(ids, json_string(r->m.attempts[k].job_ids.v[i]));
     json_object_set_new(o, "job_ids", ids);
+    if (r->follow_up) {
+        const struct dsq_attempt *f = dsq_manifest_attempt(&r->m, r->follow_up);
+        json_object_set_new(o, "auto_rerun",
+                            json_pack("{s:s,s:i,s:i}", "job_id", f->follow_up.job_id, "after",
+                                      (int)f->number, "remaining", (int)f->follow_up.remaining));
+    } else {
+        json_object_set_new(o, "auto_rerun", json_null());
+    }
     json_object_set_new(o, "dry_run", json_boolean(r->m.attempts[0].dry_run));
     json_object_set_new(o, "attempts", attempts_json(r));
     json_object_set_new(o, "halted", halts_json(r));

@@ -203,13 +203,25 @@ p95_max(double *v, size_t n, double *p95, double *max)
     *p95 = dsq_select_double(v, n, (size_t)ceil(0.95 * (double)n) - 1);
 }
 
-/* Memory a line of attempt a asked for, in MiB, 0 not asked. */
+/* Memory per line of resources p, in MiB, 0 not asked. */
 static uint64_t
-mem_asked(const struct dsq_attempt *a)
+mem_of(const struct dsq_resources *p)
 {
-    if (a->per_line.mem_mib)
-        return a->per_line.mem_mib;
-    return a->per_line.mem_per_cpu_mib * (a->per_line.cpus ? a->per_line.cpus : 1);
+    if (p->mem_mib)
+        return p->mem_mib;
+    return p->mem_per_cpu_mib * (p->cpus ? p->cpus : 1);
+}
+
+/* What line li asked for in the attempt that last ran it (an escalated
+ * attempt's arrays ask differently), else attempt 1's request. */
+static const struct dsq_resources *
+line_asked(const struct dsq_report *r, const struct dsq_line_info *li)
+{
+    const struct dsq_attempt *a = dsq_manifest_attempt(&r->m, li->attempt);
+
+    if (!a)
+        return &r->m.attempts[0].per_line;
+    return li->attempt == li->planned ? dsq_attempt_task_resources(a, li->task) : &a->per_line;
 }
 
 static int
@@ -229,15 +241,21 @@ stats_resources(const struct dsq_report *r, struct dsq_report_stats *s)
         free(busy);
         return -1;
     }
-    res->mem.asked_mib = mem_asked(a1);
+    res->mem.asked_mib = mem_of(&a1->per_line);
     res->time.asked_s = a1->per_line.time_s;
     res->cpus.asked = a1->per_line.cpus;
     for (size_t i = 0; i < r->nlines; i++) {
         const struct dsq_line_info *li = &r->lines[i];
         const struct dsq_attempt *a = dsq_manifest_attempt(&r->m, li->attempt);
 
+        const struct dsq_resources *p = line_asked(r, li);
+
+        if (li->attempt && mem_of(p) > res->mem.asked_mib)
+            res->mem.asked_mib = mem_of(p);
+        if (li->attempt && p->time_s > res->time.asked_s)
+            res->time.asked_s = p->time_s;
         if (li->cause == DSQ_CAUSE_OUT_OF_MEMORY) {
-            uint64_t at = a ? mem_asked(a) : 0;
+            uint64_t at = a ? mem_of(p) : 0;
             res->mem.oom++;
             if (at > res->mem.oom_at_mib)
                 res->mem.oom_at_mib = at;

@@ -37,7 +37,8 @@ struct dsq_report_advice {
 
 /* What each line asked for, what the lines used, and what to ask for next
  * time, per line (dsq(1) documents the headroom rules).  What was asked is
- * attempt 1's request (the plan of the whole job file). */
+ * the most a line asked in the attempt that last ran it (attempt 1's
+ * request, unless a rerun asked more: --escalate), at least attempt 1's. */
 struct dsq_report_mem {
     uint64_t asked_mib;       /* --mem, or --mem-per-cpu x CPUs; 0 not asked */
     long max_kb, p95_kb;      /* peak memory of the finished lines */

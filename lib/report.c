@@ -994,6 +994,17 @@ load_halts(struct dsq_report *r, const char *run_dir, struct dsq_error *err)
     return 0;
 }
 
+/* Whether the latest attempt's automatic rerun is still to come. */
+static void
+follow_up_load(struct dsq_report *r)
+{
+    const struct dsq_attempt *a = &r->m.attempts[r->m.nattempts - 1];
+    struct dsq_error e = {0};
+
+    if (a->follow_up.job_id && dsq_slurm_jobs_busy(&a->follow_up.job_id, 1, &e) == 1)
+        r->follow_up = a->number;
+}
+
 struct dsq_report *
 dsq_report_load(const char *run_dir, struct dsq_error *err)
 {
@@ -1021,6 +1032,7 @@ dsq_report_load(const char *run_dir, struct dsq_error *err)
         read_records(&c, run_dir, err) < 0 || ask_queue(r, ai, err) < 0)
         goto out;
     decide_lines(&c, ai);
+    follow_up_load(r);
     ok = 1;
 out:
     attinfo_free(ai, r->m.nattempts);

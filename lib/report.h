@@ -93,6 +93,9 @@ struct dsq_report {
     int maybe_by_hand;       /* an attempt dsq did not submit may have been
                                 submitted by hand: Slurm cannot be asked */
     int over;                /* nothing pending or running */
+    unsigned follow_up;      /* the attempt whose automatic rerun (its
+                                follow_up job) Slurm still has pending or
+                                running, 0 none */
     size_t forgotten;        /* job ids that Slurm no longer knows (neither
                                 slurmctld nor an accounting database): over,
                                 their end states unknown (warned once) */
