@@ -388,7 +388,9 @@ print_escalation(const struct dsq_escalation *e, const struct dsq_slurm_partitio
         if (cap->max_time_s >= 0)
             dsq_sbatch_format_time(cap->max_time_s, t, sizeof t);
         fprintf(stderr, "dsq: escalate x%g: partition %s: %s ", factor,
-                partition ? partition : "(default)",
+                cap->name[0] ? cap->name
+                : partition  ? partition
+                             : "(default)",
                 cap->mem_per_cpu ? "MaxMemPerCPU" : "MaxMemPerNode");
         if (cap->max_mem_mib)
             fprintf(stderr, "%lluM", (unsigned long long)cap->max_mem_mib);

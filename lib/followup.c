@@ -1,6 +1,7 @@
 /* followup: an attempt's automatic rerun job (see followup.h). */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,11 @@
 #include "slurm.h"
 #include "text.h"
 
-/* The follow-up's memory and time: it reads the run's report and calls
- * sbatch, no more. */
-#define FOLLOWUP_MEM "1G"
-#define FOLLOWUP_TIME "10"
+/* The follow-up's memory in MiB: it reads the run's report and calls
+ * sbatch, no more; less when the partition allows less.  No time limit of
+ * its own: one above the partition's MaxTime would keep it pending, and
+ * the partition's default is long enough. */
+#define FOLLOWUP_MEM_MIB 512
 
 /* The script: sh, the command as single-quoted words. */
 static int
@@ -39,7 +41,18 @@ static int
 followup_options(const struct dsq_attempt *a, const char *out, struct dsq_strv *o)
 {
     struct dsq_buf b = {0};
+    struct dsq_slurm_partition cap;
+    struct dsq_error e = {0};
+    uint64_t mem_mib = FOLLOWUP_MEM_MIB;
+    const char *part = NULL;
     int rc = -1;
+
+    for (size_t k = 0; k < a->sbatch.n; k++)
+        if (!strncmp(a->sbatch.v[k], "--partition=", 12))
+            part = a->sbatch.v[k] + 12;
+    if ((!part || !strchr(part, ',')) && dsq_slurm_partition_limits(part, &cap, &e) == 0 &&
+        cap.max_mem_mib && cap.max_mem_mib < mem_mib)
+        mem_mib = cap.max_mem_mib;
 
     if (dsq_buf_puts(&b, "--dependency=afterany") < 0)
         goto out;
@@ -53,9 +66,11 @@ followup_options(const struct dsq_attempt *a, const char *out, struct dsq_strv *
         dsq_strv_push(o, b.data) < 0)
         goto out;
     b.len = 0;
-    if (dsq_buf_printf(&b, "--output=%s", out) < 0 || dsq_strv_push(o, b.data) < 0 ||
-        dsq_strv_push(o, "--mem=" FOLLOWUP_MEM) < 0 ||
-        dsq_strv_push(o, "--time=" FOLLOWUP_TIME) < 0 || dsq_strv_push(o, "--ntasks=1") < 0)
+    if (dsq_buf_printf(&b, "--output=%s", out) < 0 || dsq_strv_push(o, b.data) < 0)
+        goto out;
+    b.len = 0;
+    if (dsq_buf_printf(&b, "--mem=%lluM", (unsigned long long)mem_mib) < 0 ||
+        dsq_strv_push(o, b.data) < 0 || dsq_strv_push(o, "--ntasks=1") < 0)
         goto out;
     /* Where the attempt may run, the follow-up may too. */
     for (size_t k = 0; k < a->sbatch.n; k++) {

@@ -747,9 +747,9 @@ dsq_slurm_partition_limits(const char *partition, struct dsq_slurm_partition *li
     lim->max_time_s = -1;
     if (ask(&q, LIMITS_TIMEOUT_S, &ans, err) < 0)
         return -1;
-    got = sscanf(ans, "partition %*s %llu %d %ld", &mem, &per_cpu, &minutes);
+    got = sscanf(ans, "partition %63s %llu %d %ld", lim->name, &mem, &per_cpu, &minutes);
     free(ans);
-    if (got != 3)
+    if (got != 4)
         return dsq_errprintf(err, DSQ_ERR_SYSTEM, "Slurm has no partition %s",
                              partition ? partition : "marked default");
     lim->known = 1;

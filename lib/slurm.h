@@ -130,6 +130,7 @@ int dsq_slurm_sbatch_job(const struct dsq_strv *opts, const char *script, struct
 /* A partition's limits on what one job may ask. */
 struct dsq_slurm_partition {
     int known;            /* Slurm answered */
+    char name[64];        /* its name (the default one's too), "" unknown */
     uint64_t max_mem_mib; /* MaxMemPerNode (or per CPU), 0: none */
     int mem_per_cpu;      /* max_mem_mib is MaxMemPerCPU */
     long max_time_s;      /* MaxTime, -1: none */

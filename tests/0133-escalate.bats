@@ -12,7 +12,9 @@ load slurm-helper
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-    cluster_setup_file 1 --accounting --memory-limits --set OverTimeLimit=0
+    # MaxMemPerNode 100M: what escalation may ask at most.
+    cluster_setup_file 1 --accounting --memory-limits --set OverTimeLimit=0 \
+        --set 'PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE MaxMemPerNode=100 State=UP'
 }
 
 teardown_file() {
@@ -40,6 +42,11 @@ mem_line() {
 # Slurm's ReqMem of job JID (sacct, the array's first record).
 req_mem() {
     sacct -n -X -P -j "$1" -o ReqMem | head -n 1
+}
+
+# "LINE:ATTEMPT" of every end record of run $1, sorted.
+ends_by_attempt() {
+    recs "$1" | jq -r 'select(.ev == "end") | "\(.line):\(.attempt)"' | sort | paste -sd' '
 }
 
 # Until Slurm has no job of this user left, at most $1 seconds.
@@ -74,7 +81,7 @@ wait_queue_empty() {
 
 @test "autopsy --submit --escalate: twice the memory for the line out of it, twice the time for the timed-out one, ok lines never again" {
     {
-        mem_line 70
+        mem_line 60
         echo "sleep 95 && echo time >> $PWD/side.txt"
         echo "echo ok >> $PWD/side.txt"
     } > jobs.txt
@@ -92,7 +99,7 @@ wait_queue_empty() {
     run dsq autopsy "$rd" --dry-run --escalate
     echo "$output"
     [ "$status" -eq 0 ]
-    [[ "$output" == *"partition debug: MaxMemPerNode none, MaxTime none"* ]]
+    [[ "$output" == *"partition $DSQ_TEST_PARTITION: MaxMemPerNode 100M, MaxTime none"* ]]
     [[ "$output" == *"line 1 (out_of_memory): --mem 50M -> --mem 100M"* ]]
     [[ "$output" == *"line 2 (time_limit): --time 00:01:00 -> --time 00:02:00"* ]]
     [[ "$output" == *"2 lines would be rerun; nothing was run (--dry-run)"* ]]
@@ -119,18 +126,18 @@ wait_queue_empty() {
     run --separate-stderr dsq report "$rd" --json --lines
     echo "$output"
     [ "$status" -eq 0 ]
-    json_eq "$(jq -c '[.lines[] | [.line, .state, .attempt]]' <<<"$output")" \
-        '[[1,"ok",2],[2,"ok",2],[3,"ok",1]]'
+    json_eq "$(jq -c '[.lines[] | [.line, .state]]' <<<"$output")" '[[1,"ok"],[2,"ok"],[3,"ok"]]'
     # What was asked, as the line that ran asked it.
     [ "$(jq '.resources.mem.asked_mib' <<<"$output")" = 100 ]
-    # The ok line ran once; every side effect happened once.
-    [ "$(recs "$rd" | jq -c 'select(.line == 3 and .ev == "start") | .attempt' | paste -sd' ')" = 1 ]
+    # Lines 1 and 2 ran twice, the ok line once; every side effect happened
+    # once.
+    [ "$(ends_by_attempt "$rd")" = "1:1 1:2 2:1 2:2 3:1" ]
     [ "$(sort side.txt | paste -sd' ')" = "mem ok time" ]
 }
 
-@test "--auto-rerun 2: a line that needs four times its memory ends ok with no one running anything" {
+@test "--auto-rerun 2: a line that needs over twice its memory ends ok with no one running anything, capped by the partition" {
     {
-        mem_line 70
+        mem_line 60
         echo "echo ok >> $PWD/side.txt"
     } > jobs.txt
     run dsq --job-file jobs.txt --status-dir runs --submit --mem 30M -t 5 --lines-per-task 1 \
@@ -145,17 +152,21 @@ wait_queue_empty() {
     [ "$(jq '.attempts | length' "$rd/manifest.json")" = 3 ]
     json_eq "$(jq -c '[.attempts[] | .follow_up.remaining]' "$rd/manifest.json")" '[2,1,null]'
     [ "$(req_mem "$(jq -r '.attempts[1].job_ids[0]' "$rd/manifest.json")")" = 60M ]
-    [ "$(req_mem "$(jq -r '.attempts[2].job_ids[0]' "$rd/manifest.json")")" = 120M ]
+    # 60M x 2 is above the partition's MaxMemPerNode: its limit.
+    [ "$(req_mem "$(jq -r '.attempts[2].job_ids[0]' "$rd/manifest.json")")" = 100M ]
+    grep -F -- "line 1 (out_of_memory): --mem 60M -> --mem 100M (the partition's limit)" \
+        "$rd/attempts/2.follow-up.out"
     run --separate-stderr dsq report "$rd" --json --lines
     [ "$status" -eq 0 ]
-    json_eq "$(jq -c '[.lines[] | [.line, .state, .attempt]]' <<<"$output")" '[[1,"ok",3],[2,"ok",1]]'
+    json_eq "$(jq -c '[.lines[] | [.line, .state]]' <<<"$output")" '[[1,"ok"],[2,"ok"]]'
+    [ "$(ends_by_attempt "$rd")" = "1:1 1:2 1:3 2:1" ]
     [ "$(jq -c '.auto_rerun' <<<"$output")" = null ]
     [ "$(sort side.txt | paste -sd' ')" = "mem ok" ]
 }
 
 @test "--auto-rerun after an all-ok attempt, or after scancel: nothing more is submitted" {
     echo "echo ok >> $PWD/side.txt" > jobs.txt
-    run dsq --job-file jobs.txt --status-dir ok --submit -t 5 --auto-rerun 2
+    run dsq --job-file jobs.txt --status-dir ok --submit --mem 50M -t 5 --auto-rerun 2
     [ "$status" -eq 0 ]
     rd=$(cd "$(only_run_dir ok)" && pwd)
     fu=$(jq -r '.attempts[0].follow_up.job_id' "$rd/manifest.json")
@@ -167,7 +178,7 @@ wait_queue_empty() {
 
     # scancel of the array: the follow-up finds its lines cancelled.
     echo "sleep 300" > long.txt
-    run dsq --job-file long.txt --status-dir long --submit -t 5 --auto-rerun 2
+    run dsq --job-file long.txt --status-dir long --submit --mem 50M -t 5 --auto-rerun 2
     [ "$status" -eq 0 ]
     rd=$(cd "$(only_run_dir long)" && pwd)
     jid=$(jq -r '.attempts[0].job_ids[0]' "$rd/manifest.json")
@@ -176,4 +187,14 @@ wait_queue_empty() {
     wait_queue_empty 60
     [ "$(jq '.attempts | length' "$rd/manifest.json")" = 1 ]
     grep -q "nothing to do: the attempt was cancelled" "$rd/attempts/1.follow-up.out"
+
+    # Only an exit failure: the program's; a rerun would end alike.
+    echo "exit 3" > exit.txt
+    run dsq --job-file exit.txt --status-dir exit --submit --mem 50M -t 5 --auto-rerun 2
+    [ "$status" -eq 0 ]
+    rd=$(cd "$(only_run_dir exit)" && pwd)
+    wait_queue_empty 60
+    [ "$(jq '.attempts | length' "$rd/manifest.json")" = 1 ]
+    grep -q "nothing to do: only failures that a rerun would repeat are left" \
+        "$rd/attempts/1.follow-up.out"
 }
