@@ -15,6 +15,7 @@
 #include "lib/fs.h"
 #include "lib/manifest.h"
 #include "lib/rundir.h"
+#include "lib/sbatch.h"
 #include "lib/slurm.h"
 #include "tests/unit/tap.h"
 
@@ -64,7 +65,8 @@ test_sbatch(void)
     dsq_buf_free(&b);
 
     fake_sbatch("echo 'sbatch: warning: slow' >&2\necho '4242;cl'");
-    ok(dsq_slurm_sbatch("/r/s.sh", "0-4%2", NULL, 7, collect, &seen, &words, id, sizeof id, &err) == 0,
+    ok(dsq_slurm_sbatch("/r/s.sh", "0-4%2", NULL, 7, collect, &seen, &words, id, sizeof id, &err) ==
+           0,
        "sbatch: submitted");
     is_str(id, "4242", "job id without the cluster");
     is_str(seen.data, "sbatch: warning: slow\n", "stderr passed on as it came");
@@ -352,6 +354,75 @@ test_calls(struct dsq_conf *conf)
     dsq_attempt_made_free(&made);
 }
 
+/* An escalated rerun whose lines ask differently: one line per task, one
+ * array per set of resources, each submitted with its own. */
+static void
+test_escalated(struct dsq_conf *conf)
+{
+    static const size_t lines[] = {1, 3, 4};
+    struct dsq_resources res[3];
+    struct dsq_sbopts sb = {0};
+    struct dsq_attempt_request req = {
+        .conf = conf,
+        .job_file = "jobs.txt",
+        .status_dir = "esc-runs",
+        .kill_grace = -1,
+        .dry_run = 1,
+        .sb = &sb,
+    };
+    struct dsq_attempt_made made = {0}, again = {0};
+    struct dsq_error err = {0};
+    struct dsq_manifest m = {0};
+    const struct dsq_attempt *a;
+    char *args = NULL;
+    size_t len, done;
+    int refused;
+
+    dsq_sbopts_add(&sb, "mem", "50M");
+    dsq_sbopts_add(&sb, "time", "1");
+    ok(dsq_attempt_make(&req, &made, &err) == 0, "run made: %s", err.msg);
+    for (int i = 0; i < 3; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].mem_mib = i == 1 ? 50 : 100;
+        res[i].time_s = i == 1 ? 120 : 60;
+    }
+    req.sb = NULL;
+    req.run_dir = made.run_dir;
+    req.lines = lines;
+    req.nlines = 3;
+    req.attempts_seen = 1;
+    req.line_res = res;
+    ok(dsq_attempt_make(&req, &again, &err) == 0, "escalated rerun made: %s", err.msg);
+    is_int(again.tasks, 3, "one line per task");
+    is_int(again.narrays, 2, "two sets of resources, two arrays");
+    ok(dsq_manifest_read(made.run_dir, &m, &err) == 0 && m.nattempts == 2, "manifest read");
+    a = &m.attempts[1];
+    ok(a->xarrays && a->plan.narrays == 2 && a->plan.arrays[0].offset == 0 &&
+           !strcmp(a->xarrays[0].indices, "0,2") && a->plan.arrays[1].offset == 1 &&
+           !strcmp(a->xarrays[1].indices, "0"),
+       "tasks 0 and 2 in one array, task 1 in the other");
+    ok(dsq_attempt_task_resources(a, 0)->mem_mib == 100 &&
+           dsq_attempt_task_resources(a, 1)->mem_mib == 50 &&
+           dsq_attempt_task_resources(a, 1)->time_s == 120 &&
+           dsq_attempt_task_resources(a, 2)->time_s == 60,
+       "each task's resources from its array");
+    ok(dsq_array_indices_has("0,2-4,9", 3) && !dsq_array_indices_has("0,2-4,9", 5) &&
+           dsq_array_indices_has("0,2-4,9", 9) && !dsq_array_indices_has("", 0),
+       "indices lists and ranges");
+    dsq_manifest_free(&m);
+    fake_sbatch("echo 88");
+    ok(dsq_attempt_submit(made.run_dir, 2, NULL, &done, &refused, &err) == 0 && done == 2,
+       "both arrays submitted: %s", err.msg);
+    dsq_read_file("sbatch-args", &args, &len, &err);
+    ok(args && strstr(args, "--parsable --array=0 --mem=50M --time=00:02:00 ") &&
+           strstr(args, ".a2.sh --offset 1\n"),
+       "the second with its own memory and time: %s", args ? args : "");
+    free(args);
+    dsq_attempt_made_free(&again);
+    dsq_attempt_made_free(&made);
+    dsq_sbopts_free(&sb);
+}
+
 int
 main(void)
 {
@@ -380,6 +451,7 @@ main(void)
     test_attempts(&conf);
     test_new_run_checks(&conf);
     test_calls(&conf);
+    test_escalated(&conf);
 
     dsq_conf_free(&conf);
     if (chdir("/") == 0)
