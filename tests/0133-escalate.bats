@@ -39,9 +39,16 @@ mem_line() {
     echo "head -c ${1}M /dev/zero | tail > /dev/null && echo mem >> $PWD/side.txt"
 }
 
-# Slurm's ReqMem of job JID (sacct, the array's first record).
+# Slurm's ReqMem of job JID (sacct, the array's first record), once the
+# accounting database has the job (slurmdbd may lag a moment behind).
 req_mem() {
-    sacct -n -X -P -j "$1" -o ReqMem | head -n 1
+    local m='' tries=0
+    while [ -z "$m" ] && [ "$tries" -lt 50 ]; do
+        m=$(sacct -n -X -P -j "$1" -o ReqMem | head -n 1)
+        [ -n "$m" ] || sleep 0.2
+        tries=$((tries + 1))
+    done
+    echo "$m"
 }
 
 # "LINE:ATTEMPT" of every end record of run $1, sorted.
@@ -149,6 +156,10 @@ wait_queue_empty() {
     run dsq report "$rd"
     [[ "$output" == *"auto-rerun:"*"pending"* ]]
     wait_queue_empty 150
+    cat "$rd"/attempts/*.follow-up.out
+    for j in $(jq -r '.attempts[].job_ids[]' "$rd/manifest.json"); do
+        sacct -n -X -P -j "$j" -o JobID,ReqMem,State
+    done
     [ "$(jq '.attempts | length' "$rd/manifest.json")" = 3 ]
     json_eq "$(jq -c '[.attempts[] | .follow_up.remaining]' "$rd/manifest.json")" '[2,1,null]'
     [ "$(req_mem "$(jq -r '.attempts[1].job_ids[0]' "$rd/manifest.json")")" = 60M ]
