@@ -39,12 +39,13 @@ mem_line() {
     echo "head -c ${1}M /dev/zero | tail > /dev/null && echo mem >> $PWD/side.txt"
 }
 
-# Slurm's ReqMem of job JID (sacct, the array's first record), once the
-# accounting database has the job (slurmdbd may lag a moment behind).
+# The memory job JID asked for, as the accounting database has it: mem= of
+# its ReqTRES (sacct, the array's first record; ReqMem itself can read "16?"
+# for a job submitted from inside another), once slurmdbd has the job.
 req_mem() {
     local m='' tries=0
     while [ -z "$m" ] && [ "$tries" -lt 50 ]; do
-        m=$(sacct -n -X -P -j "$1" -o ReqMem | head -n 1)
+        m=$(sacct -n -X -P -j "$1" -o ReqTRES | head -n 1 | tr ',' '\n' | sed -n 's/^mem=//p')
         [ -n "$m" ] || sleep 0.2
         tries=$((tries + 1))
     done
@@ -158,10 +159,12 @@ wait_queue_empty() {
     wait_queue_empty 150
     cat "$rd"/attempts/*.follow-up.out
     for j in $(jq -r '.attempts[].job_ids[]' "$rd/manifest.json"); do
-        sacct -n -X -P -j "$j" -o JobID,ReqMem,State
+        sacct -n -X -P -j "$j" -o JobID,ReqMem,ReqTRES,State
     done
     [ "$(jq '.attempts | length' "$rd/manifest.json")" = 3 ]
     json_eq "$(jq -c '[.attempts[] | .follow_up.remaining]' "$rd/manifest.json")" '[2,1,null]'
+    [ "$(job_field "$(jq -r '.attempts[1].job_ids[0]' "$rd/manifest.json")" MinMemoryNode)" = 60M ]
+    [ "$(job_field "$(jq -r '.attempts[2].job_ids[0]' "$rd/manifest.json")" MinMemoryNode)" = 100M ]
     [ "$(req_mem "$(jq -r '.attempts[1].job_ids[0]' "$rd/manifest.json")")" = 60M ]
     # 60M x 2 is above the partition's MaxMemPerNode: its limit.
     [ "$(req_mem "$(jq -r '.attempts[2].job_ids[0]' "$rd/manifest.json")")" = 100M ]
