@@ -22,6 +22,10 @@
 static void
 attempt_free(struct dsq_attempt *a)
 {
+    /* One per plan array: before the plan goes. */
+    for (size_t k = 0; a->xarrays && k < a->plan.narrays; k++)
+        free(a->xarrays[k].indices);
+    free(a->xarrays);
     free(a->created);
     free(a->lines_file);
     dsq_plan_free(&a->plan);
@@ -33,9 +37,6 @@ attempt_free(struct dsq_attempt *a)
     free(a->cluster);
     free(a->submit_error);
     free(a->retry_on);
-    for (size_t k = 0; a->xarrays && k < a->plan.narrays; k++)
-        free(a->xarrays[k].indices);
-    free(a->xarrays);
     free(a->follow_up.job_id);
     memset(a, 0, sizeof *a);
 }
