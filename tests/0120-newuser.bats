@@ -196,11 +196,14 @@ marked() {
 }
 
 # Run "$@" on a terminal (script(1)'s pseudo-terminal); what it showed goes
-# to tty.log, its exit status to tty.rc.
+# to tty.log, its exit status to tty.rc.  script(1) runs the command with
+# $SHELL: bash is named, since dash (/bin/sh, also used when SHELL is unset,
+# as under some CI runners) dies of a Ctrl-C that its child handled and
+# would never write tty.rc.
 on_tty() {
     local cmd="" a
     for a in "$@"; do cmd+=" $(printf '%q' "$a")"; done
-    script -qec "$cmd; echo \$? > tty.rc" tty.log </dev/null >/dev/null
+    SHELL=$BASH script -qec "$cmd; echo \$? > tty.rc" tty.log </dev/null >/dev/null
 }
 
 @test "on a terminal: no progress line where the lines' own output shows; one where it goes to files" {
