@@ -237,6 +237,12 @@ text_head(const struct dsq_report *r, FILE *out)
                 "auto-rerun:", f->follow_up.job_id, f->number, f->follow_up.remaining,
                 f->follow_up.remaining == 1 ? "" : "s");
     }
+    if (r->unneeded)
+        fprintf(out,
+                LABEL "%zu array task%s unneeded: every line was claimed before %s started, "
+                      "so dsq cancelled %s while pending\n",
+                "tasks:", r->unneeded, r->unneeded == 1 ? "" : "s",
+                r->unneeded == 1 ? "it" : "they", r->unneeded == 1 ? "it" : "them");
     fprintf(out, LABEL, "states:");
     for (int st = 0; st < DSQ_ST__COUNT; st++) {
         if (!r->counts[st])
@@ -631,6 +637,7 @@ summary_json(const struct dsq_report *r, const struct dsq_report_stats *s, const
     }
     json_object_set_new(o, "total", json_integer((json_int_t)r->nlines));
     json_object_set_new(o, "over", json_boolean(r->over));
+    json_object_set_new(o, "unneeded_tasks", json_integer((json_int_t)r->unneeded));
     json_object_set_new(o, "queue_known", json_boolean(r->queue_known));
     for (int st = 0; st < DSQ_ST__COUNT; st++)
         json_object_set_new(states, dsq_state_name((enum dsq_state)st),

@@ -21,6 +21,7 @@
 #include "sha256.h"
 #include "slurm.h"
 #include "sys.h"
+#include "unneeded.h"
 
 /* --- merging records --------------------------------------------------- */
 
@@ -794,6 +795,23 @@ claims_load(struct attinfo *ai, const char *run_dir, unsigned att, size_t n, str
     return dsq_claim_read(run_dir, att, note_claim, &cc, err);
 }
 
+/* Add a dynamic attempt's unneeded tasks (unneeded.h) to r->unneeded. */
+static int
+unneeded_count(struct dsq_report *r, const struct dsq_attempt *at, const char *run_dir,
+               struct dsq_error *err)
+{
+    unsigned char *seen = dsq_calloc_big(at->plan.tasks ? at->plan.tasks : 1, 1);
+    size_t n = 0;
+    int rc;
+
+    if (!seen)
+        return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    rc = dsq_unneeded_read(run_dir, at->number, seen, at->plan.tasks, &n, err);
+    free(seen);
+    r->unneeded += n;
+    return rc;
+}
+
 /* Which attempts include each line: attempt 1 every line, then each rerun
  * its own; the latest one decides where the line waits.  A dynamic
  * attempt's line belongs to the task that claimed it, if any yet. */
@@ -803,7 +821,8 @@ plan_lines(struct dsq_report *r, struct attinfo *ai, const char *run_dir, struct
     const struct dsq_attempt *first = &r->m.attempts[0];
 
     if (first->plan.layout == DSQ_LAYOUT_DYNAMIC &&
-        claims_load(&ai[0], run_dir, 1, r->nlines, err) < 0)
+        (claims_load(&ai[0], run_dir, 1, r->nlines, err) < 0 ||
+         unneeded_count(r, first, run_dir, err) < 0))
         return -1;
     for (size_t i = 0; i < r->nlines; i++) {
         r->lines[i].line = r->jf->cmds[i].line;
@@ -815,7 +834,8 @@ plan_lines(struct dsq_report *r, struct attinfo *ai, const char *run_dir, struct
         if (dsq_attempt_lines(run_dir, at, r->jf, &ai[a].lines, &ai[a].n, err) < 0)
             return -1;
         if (at->plan.layout == DSQ_LAYOUT_DYNAMIC &&
-            claims_load(&ai[a], run_dir, at->number, ai[a].n, err) < 0)
+            (claims_load(&ai[a], run_dir, at->number, ai[a].n, err) < 0 ||
+             unneeded_count(r, at, run_dir, err) < 0))
             return -1;
         for (size_t j = 0; j < ai[a].n; j++) {
             size_t i = dsq_jobfile_find(r->jf, ai[a].lines[j]);

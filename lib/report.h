@@ -96,6 +96,10 @@ struct dsq_report {
     unsigned follow_up;      /* the attempt whose automatic rerun (its
                                 follow_up job) Slurm still has pending or
                                 running, 0 none */
+    size_t unneeded;         /* array tasks of dynamic attempts that dsq
+                                cancelled while pending, since every line
+                                was claimed before they started (unneeded.h):
+                                no line of theirs was cancelled */
     size_t forgotten;        /* job ids that Slurm no longer knows (neither
                                 slurmctld nor an accounting database): over,
                                 their end states unknown (warned once) */

@@ -27,6 +27,7 @@
 #include "sha256.h"
 #include "slurm.h"
 #include "sys.h"
+#include "unneeded.h"
 
 /* The status files of the tasks this run writes, opened on first use and
  * kept open: a dry run alternates between tasks line after line. */
@@ -276,6 +277,11 @@ struct dyn {
     double end_time;  /* the task's end, epoch; 0 unknown */
     double t0;        /* first hand-out, monotonic */
     size_t handed, prev;
+    /* On Slurm, for dsq_unneeded_cancel() once nothing is left. */
+    const char *run_dir, *job_id; /* borrowed; job_id "" or NULL: none */
+    unsigned attempt;
+    size_t plan_tasks, offset;
+    int swept;
 };
 
 static int
@@ -315,6 +321,13 @@ dyn_next(struct dsq_pool_item *it, void *arg, struct dsq_error *err)
             return 0; /* no time for one more line: left to others */
         rc = dsq_claim_take(d->claim, d->ntasks ? d->turn % d->ntasks : d->task, d->restart, want,
                             &first, &n, err);
+        if (rc == 0 && !d->swept && !d->ntasks && d->job_id && *d->job_id) {
+            struct dsq_error e = {0};
+            /* Best effort: tasks left pending start and end at once. */
+            d->swept = 1;
+            (void)dsq_unneeded_cancel(d->run_dir, d->attempt, d->plan_tasks, d->job_id, d->offset,
+                                      NULL, &e);
+        }
         if (rc <= 0)
             return rc;
         d->hand_task = d->ntasks ? d->turn++ % d->ntasks : d->task;
@@ -384,6 +397,11 @@ dyn_init(const struct dsq_run_opts *o, const char *run_dir, const struct dsq_att
     d->jf = jf;
     d->lines = lines;
     d->restart = o->restart;
+    d->run_dir = run_dir;
+    d->job_id = o->job_id;
+    d->attempt = att;
+    d->plan_tasks = a->plan.tasks;
+    d->offset = o->offset;
     d->line_time = a->per_line.time_s > 0 ? (double)a->per_line.time_s : 0;
     d->end_time = o->end_time;
     if (d->line_time > 0 && !d->end_time && k >= 0 && o->own_job_id && o->own_job_id[0]) {

@@ -551,6 +551,110 @@ child_end_time(FILE *out, const char *job_id)
     return 0;
 }
 
+/* Child side, dsq_slurm_cancel_pending(): the pending tasks to cancel. */
+struct pend {
+    const unsigned char *keep;
+    size_t nkeep;
+    unsigned long *v;
+    size_t n, cap;
+    int oom;
+};
+
+static void
+pend_add(unsigned long index, void *arg)
+{
+    struct pend *p = arg;
+
+    if (p->oom || (index < p->nkeep && p->keep[index]))
+        return;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 256;
+        unsigned long *v = realloc(p->v, cap * sizeof *v);
+        if (!v) {
+            p->oom = 1;
+            return;
+        }
+        p->v = v;
+        p->cap = cap;
+    }
+    p->v[p->n++] = index;
+}
+
+static int
+ulong_cmp(const void *a, const void *b)
+{
+    unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Child side: cancel job_id's pending tasks but the kept, the held
+ * (priority 0) and the requeued ones (restart count > 0, or on their way
+ * back to the queue), in one request for an array expression
+ * "JOB_[a-b,c]", as scancel does; print "cancelled <index>" for each.
+ * Requeued tasks are never chosen: one that was pending when the jobs were
+ * loaded cannot have become a requeued one since. */
+static int
+child_cancel(FILE *out, const char *job_id, const unsigned char *keep, size_t nkeep)
+{
+    job_info_msg_t *msg = NULL;
+    struct pend p = {keep, nkeep, NULL, 0, 0, 0};
+    struct dsq_buf b = {0};
+    int rc = load_job(job_id, &msg);
+
+    if (rc != 0)
+        return rc < 0;
+    for (uint32_t i = 0; i < msg->record_count; i++) {
+        slurm_job_info_t *j = &msg->job_array[i];
+
+        if ((j->job_state & JOB_STATE_BASE) != JOB_PENDING ||
+            (j->job_state & (JOB_REQUEUE | JOB_REQUEUE_HOLD | JOB_SPECIAL_EXIT)) ||
+            j->restart_cnt > 0 || j->priority == 0)
+            continue;
+        if (j->array_task_str && *j->array_task_str)
+            task_str_each(j->array_task_str, pend_add, &p);
+        else if (j->array_task_id != NO_VAL)
+            pend_add(j->array_task_id, &p);
+    }
+    slurm_free_job_info_msg(msg);
+    rc = 1;
+    if (p.oom || dsq_buf_printf(&b, "%s_[", job_id) < 0) {
+        fprintf(stderr, "out of memory\n");
+        goto out;
+    }
+    qsort(p.v, p.n, sizeof *p.v, ulong_cmp);
+    for (size_t k = 0; k < p.n;) {
+        size_t e = k;
+        while (e + 1 < p.n && p.v[e + 1] == p.v[e] + 1)
+            e++;
+        if ((e > k ? dsq_buf_printf(&b, "%s%lu-%lu", k ? "," : "", p.v[k], p.v[e])
+                   : dsq_buf_printf(&b, "%s%lu", k ? "," : "", p.v[k])) < 0) {
+            fprintf(stderr, "out of memory\n");
+            goto out;
+        }
+        k = e + 1;
+    }
+    if (dsq_buf_puts(&b, "]") < 0) {
+        fprintf(stderr, "out of memory\n");
+        goto out;
+    }
+    if (p.n && slurm_kill_job2(b.data, SIGKILL, 0, NULL) != SLURM_SUCCESS) {
+        int e = slurm_get_errno();
+        /* Tasks that ended or started meanwhile are no loss. */
+        if (e != ESLURM_ALREADY_DONE && e != ESLURM_INVALID_JOB_ID) {
+            fprintf(stderr, "slurm_kill_job2 %s: %s\n", b.data, slurm_strerror(e));
+            goto out;
+        }
+    }
+    for (size_t k = 0; k < p.n; k++)
+        fprintf(out, "cancelled %lu\n", p.v[k]);
+    rc = 0;
+out:
+    free(p.v);
+    dsq_buf_free(&b);
+    return rc;
+}
+
 /* Child side: partition name's (NULL: the default one's) limits,
  * "partition <name> <mem> <per_cpu> <minutes>": MaxMemPerNode or
  * MaxMemPerCPU in MiB (0 none), 1 when per CPU, MaxTime (-1 none). */
@@ -591,6 +695,8 @@ struct question {
     const char *cluster;
     const char *const *paths;
     size_t npaths;
+    const unsigned char *keep; /* "cancel": tasks not to cancel */
+    size_t nkeep;
 };
 
 static void
@@ -611,6 +717,7 @@ child_ask(int out_fd, int err_fd, void *arg)
          : !strcmp(q->what, "command")   ? child_command(f, q->job_id)
          : !strcmp(q->what, "end_time")  ? child_end_time(f, q->job_id)
          : !strcmp(q->what, "partition") ? child_partition(f, q->job_id)
+         : !strcmp(q->what, "cancel")    ? child_cancel(f, q->job_id, q->keep, q->nkeep)
                                          : child_job(f, q->job_id, q->cluster);
     if (rc == 0)
         fprintf(f, "end\n");
@@ -847,6 +954,41 @@ dsq_slurm_job_end_time(const char *job_id, double *end, struct dsq_error *err)
 }
 
 int
+dsq_slurm_cancel_pending(const char *job_id, const unsigned char *keep, size_t nkeep,
+                         size_t **cancelled, size_t *n, struct dsq_error *err)
+{
+    struct question q = {.what = "cancel", .job_id = job_id, .keep = keep, .nkeep = nkeep};
+    char *ans = NULL, *line, *save = NULL;
+    size_t *v = NULL, cap = 0, cnt = 0;
+
+    *cancelled = NULL;
+    *n = 0;
+    if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
+                             job_id ? job_id : "");
+    if (ask(&q, ASK_TIMEOUT_S, &ans, err) < 0)
+        return -1;
+    for (line = strtok_r(ans, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        unsigned long idx;
+        size_t *p;
+
+        if (sscanf(line, "cancelled %lu", &idx) != 1)
+            continue;
+        if (!(p = dsq_grow(v, &cap, cnt + 1, sizeof *p, 64))) {
+            free(v);
+            free(ans);
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+        }
+        v = p;
+        v[cnt++] = idx;
+    }
+    free(ans);
+    *cancelled = v;
+    *n = cnt;
+    return 0;
+}
+
+int
 dsq_slurm_configured(void)
 {
     const char *conf = getenv("SLURM_CONF");
@@ -886,6 +1028,19 @@ dsq_slurm_partition_limits(const char *partition, struct dsq_slurm_partition *li
     (void)partition;
     memset(lim, 0, sizeof *lim);
     lim->max_time_s = -1;
+    return dsq_errprintf(err, DSQ_ERR_SYSTEM,
+                         "Slurm cannot be asked: dsq was built without libslurm");
+}
+
+int
+dsq_slurm_cancel_pending(const char *job_id, const unsigned char *keep, size_t nkeep,
+                         size_t **cancelled, size_t *n, struct dsq_error *err)
+{
+    (void)job_id;
+    (void)keep;
+    (void)nkeep;
+    *cancelled = NULL;
+    *n = 0;
     return dsq_errprintf(err, DSQ_ERR_SYSTEM,
                          "Slurm cannot be asked: dsq was built without libslurm");
 }

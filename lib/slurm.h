@@ -34,6 +34,15 @@ int dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err)
  * the job.  -1 when Slurm cannot be asked. */
 int dsq_slurm_job_end_time(const char *job_id, double *end, struct dsq_error *err);
 
+/* Cancel the array tasks of job_id that are still pending (scancel
+ * --state=PENDING), but never those with keep[index] set (index < nkeep),
+ * those held (priority 0), nor those being or once requeued (restart count
+ * above 0): a requeued task may own work it must finish.  *cancelled
+ * (owned, free()) the indices cancelled, sorted, *n how many (0: none
+ * pending).  -1 when Slurm cannot be asked or refuses (err says why). */
+int dsq_slurm_cancel_pending(const char *job_id, const unsigned char *keep, size_t nkeep,
+                             size_t **cancelled, size_t *n, struct dsq_error *err);
+
 /* Whether this machine is set up to ask Slurm (SLURM_CONF, or the default
  * configuration file): 1 or 0.  When it is, Slurm not answering is worth a
  * word to the user; on a laptop it is what is expected. */
