@@ -123,7 +123,7 @@ dsq_conf_init(struct dsq_conf *c, struct dsq_error *err)
 {
     memset(c, 0, sizeof *c);
     c->max_array_tasks = 1000;
-    c->layout = DSQ_LAYOUT_STRIPE;
+    c->layout = DSQ_LAYOUT_DYNAMIC;
     c->signal_lead = 60;
     c->kill_grace = 10.0;
     c->status_dir = strdup(".");

@@ -44,7 +44,7 @@ hostile='we ird $(touch PWNED-dollar) `touch PWNED-tick` "q" '"'s'"' ;touch PWNE
 
 @test "the batch script runs its task's slice with the runner" {
     printf 'echo a > a.out\necho b > b.out\necho c > c.out\n' > j.txt
-    run dsq --job-file j.txt --tasks 2 --batch-file b.sh
+    run dsq --job-file j.txt --tasks 2 --layout stripe --batch-file b.sh
     [ "$status" -eq 0 ]
     SLURM_ARRAY_TASK_ID=1 bash b.sh
     # stripe: task 1 runs command 2 (line 2) only

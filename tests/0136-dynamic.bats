@@ -6,7 +6,10 @@
 # cluster); tasks released late find nothing left and end at once; a node
 # that dies while its task holds claims leaves those lines lost, and
 # autopsy --submit reruns exactly them; a requeued task redoes its own
-# unfinished claims and no others.
+# unfinished claims and no others.  Dynamic is the default: 500 short lines
+# run on the first tasks to start, and the first of those to find nothing
+# left cancels the tasks still pending (never a held one, nor a requeued one
+# that owns claims), which report calls unneeded.
 #
 # Every line leaves its own side effect (side.LINE: one "start" and one
 # "end" row per run), so "exactly once" is checked on disk too.
@@ -161,6 +164,74 @@ once_each() {
     [ "$(cat side.1)" = $'start 1 0 0\nend 1 0' ]
     [ "$(cat side.3)" = $'start 1 0 0\nstart 1 1 0\nend 1 1' ]
     [ "$(cat side.4 | grep -c start)" = 1 ]
+    run dsq report "$rd" --check
+    [ "$status" -eq 0 ]
+}
+
+@test "default: 500 short lines run on the first tasks; the tasks still pending are cancelled as unneeded" {
+    for i in $(seq 1 500); do side_line true; done > jobs.txt
+    run timeout 300 dsq --job-file jobs.txt --status-dir runs --submit --wait
+    echo "$output" | tail -5
+    [ "$status" -eq 0 ]
+    jid=${lines[0]}
+    rd=$(cd "$(only_run_dir runs)" && pwd)
+    json_eq "$(jq -c .plan "$rd/manifest.json")" \
+        '{"tasks":500,"lines_per_task":1,"parallel":1,"layout":"dynamic","arrays":[{"offset":0,"count":500}]}'
+    once_each 500
+    # The note: the tasks cancelled, none of which ran a line.
+    sort -n "$rd/claims/a1/unneeded.$jid" > unneeded
+    nun=$(wc -l < unneeded)
+    [ "$nun" -gt 0 ]
+    ls "$rd/status" | sed 's/^a1\.t\([0-9]*\)\..*/\1/' | sort -n > ran
+    [ -z "$(comm -12 <(sort ran) <(sort unneeded))" ]
+    # Slurm: every task that is not among them completed; they were
+    # cancelled (the array's pending record); nothing else.
+    scontrol -o show job "$jid" | grep -o 'JobState=[A-Z_]*' | sort | uniq -c
+    ncomp=$(scontrol -o show job "$jid" | grep -c 'JobState=COMPLETED')
+    [ "$((ncomp + nun))" = 500 ]
+    [ -z "$(scontrol -o show job "$jid" | grep -o 'JobState=[A-Z_]*' | grep -v -e COMPLETED -e CANCELLED)" ]
+    [ "$(scontrol -o show job "$jid" | grep -c 'JobState=CANCELLED')" -ge 1 ]
+    # report: every line ok (no line cancelled), the tasks unneeded.
+    run dsq report "$rd" --json
+    [ "$(jq .states.ok <<<"$output")" = 500 ]
+    [ "$(jq .unneeded_tasks <<<"$output")" = "$nun" ]
+    run dsq report "$rd"
+    [[ "$output" == *"tasks:       $nun array tasks unneeded"* ]]
+    run dsq report "$rd" --check
+    [ "$status" -eq 0 ]
+}
+
+@test "a requeued task that owns claims is never cancelled as unneeded; a pending one without claims is" {
+    {
+        side_line true
+        side_line 'until [ -e go ]; do sleep 0.1; done'
+        side_line true
+    } > jobs.txt
+    # Every task waits for its begin time (pending, not held) until let go.
+    submit --tasks 3 --begin=now+3600
+    scontrol update JobId="${jid}_0" StartTime=now
+    wait_recs "$(started 2)" 60 "$rd"
+    node=$(start_field 2 host "$rd")
+    cluster_kill_node "$node"
+    wait_until 60 eval '[ "$(squeue -h -r -j "${jid}_0" -o %T 2>/dev/null)" = PENDING ]'
+    [ "$(job_field "${jid}_0" Restarts)" = 1 ]
+    # Task 1 claims what task 0 left, if anything, then finds nothing left.
+    scontrol update JobId="${jid}_1" StartTime=now
+    wait_until 60 eval '[ "$(job_field "${jid}_1" JobState)" = COMPLETED ]'
+    [ "$(cat "$rd/claims/a1/unneeded.$jid")" = 2 ]
+    [ "$(job_field "${jid}_2" JobState)" = CANCELLED ]
+    [ "$(job_field "${jid}_0" JobState)" = PENDING ]
+    touch go
+    cluster_requeue_now "$jid"
+    wait_job_done "$jid" 90
+    [ "$(job_field "${jid}_0" JobState)" = COMPLETED ]
+    # Line 2 ran again in task 0's restart; lines 1 and 3 ran once.
+    [ "$(cat side.2)" = $'start 1 0 0\nstart 1 1 0\nend 1 1' ]
+    [ "$(grep -c '^start' side.1) $(grep -c '^end' side.1)" = "1 1" ]
+    [ "$(grep -c '^start' side.3) $(grep -c '^end' side.3)" = "1 1" ]
+    run dsq report "$rd" --json
+    [ "$(jq .states.ok <<<"$output")" = 3 ]
+    [ "$(jq .unneeded_tasks <<<"$output")" = 1 ]
     run dsq report "$rd" --check
     [ "$status" -eq 0 ]
 }

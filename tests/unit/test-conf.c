@@ -47,7 +47,7 @@ test_defaults(void)
     is_str(c.status_dir, ".", "default status-dir is the current directory");
     is_int(c.sbatch_options.n, 0, "no default sbatch options");
     is_int(c.max_array_tasks, 1000, "default max-array-tasks 1000");
-    is_int(c.layout, DSQ_LAYOUT_STRIPE, "default layout stripe");
+    is_int(c.layout, DSQ_LAYOUT_DYNAMIC, "default layout dynamic");
     is_str(c.shell, "/bin/sh", "default shell /bin/sh");
     is_int(c.signal_lead, 60, "default signal-lead 60");
     ok(c.batch_template == NULL, "no batch-template by default");
