@@ -152,7 +152,8 @@ static void
 progress(struct pool *p)
 {
     if (p->o->progress)
-        p->o->progress(p->done, p->res->not_ok, p->n, p->running, p->o->progress_arg);
+        p->o->progress(p->done, p->res->not_ok, p->o->total > p->n ? p->o->total : p->n, p->running,
+                       p->o->progress_arg);
     p->next_progress = dsq_time_mono() + PROGRESS_PERIOD;
 }
 

@@ -68,6 +68,8 @@ struct dsq_pool_opts {
     int (*halted)(void *arg);
     int (*failed)(size_t line, void *arg, struct dsq_error *err);
     void *halt_arg;
+    size_t total; /* with next: the lines expected in all, for progress
+                     (0: those handed out so far) */
 };
 
 struct dsq_pool_result {

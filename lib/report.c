@@ -937,6 +937,7 @@ find_by_hand(struct dsq_report *r, struct dsq_attempt *a, struct attinfo *ai, in
         return -1;
     for (size_t t = 0; t < a->plan.tasks; t++)
         ai->q[t] = DSQ_Q_RUNNING;
+    ai->live = 1; /* a dynamic attempt's unclaimed lines wait too */
     return 0;
 }
 

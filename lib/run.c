@@ -592,6 +592,9 @@ dsq_run_exec(const struct dsq_run_opts *o, struct dsq_pool_result *res, struct d
         dyn.slots = po.slots;
         po.next = dyn_next;
         po.next_arg = &dyn;
+        /* A dry run's pool runs every line; a task, an unknown share. */
+        if (o->task < 0)
+            po.total = nl;
     }
     if (!(bind = slot_bind(o, &m, a, po.slots, &nomem)) && nomem)
         goto oom;

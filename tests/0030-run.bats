@@ -9,6 +9,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
     setup_dsq
+    fixed_slices
 }
 
 @test "dsq run --help prints usage to stdout and exits 0" {

@@ -66,7 +66,7 @@ bats_require_minimum_version 1.5.0
 
 @test "autopsy after SIGTERM: interrupted and not-run lines are printed" {
     printf 'echo done\nsleep 30\nsleep 30 # second\necho never\n' > jobs.txt
-    dsq_bg --job-file jobs.txt --dry-run --parallel 1 --status-dir st
+    dsq_bg --job-file jobs.txt --dry-run --parallel 1 --layout stripe --status-dir st
     wait_recs "$(started 2)" 10 st
     # While it runs: the waiting lines are not printed, and autopsy says so.
     run --separate-stderr dsq autopsy --status-dir st

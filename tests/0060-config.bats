@@ -21,7 +21,7 @@ batch_file() {
     run dsq --job-file jobs.txt
     [ "$status" -eq 0 ]
     rd=$(only_run_dir .)
-    [ "$(jq -r .plan.layout "$rd/manifest.json")" = stripe ]
+    [ "$(jq -r .plan.layout "$rd/manifest.json")" = dynamic ]
     [ "$(jq -r .shell "$rd/manifest.json")" = /bin/sh ]
     jq -e '.kill_grace == 10' "$rd/manifest.json"
     grep -qx '#SBATCH --signal=B:USR1@60' "$(batch_file)"

@@ -183,7 +183,7 @@ nothing_of_attempt() {
     run --separate-stderr dsq autopsy "$rd" --submit --qos=bad
     [ "$status" -eq 3 ]
     json_eq "$(jq -c '.attempts[2] | [.sbatch, .max_jobs, .plan.layout, .per_line.mem_mib]' "$rd/manifest.json")" \
-        '[["--partition=day","--signal=B:USR1@60","--mem=1024M","--qos=bad"],2,"stripe",1024]'
+        '[["--partition=day","--signal=B:USR1@60","--mem=1024M","--qos=bad"],2,"dynamic",1024]'
 
     # And so does the next one, which runs.
     run --separate-stderr dsq autopsy "$rd" --dry-run
@@ -191,7 +191,7 @@ nothing_of_attempt() {
     [ "$status" -eq 0 ]
     [ "$(cat "$rd/attempts/4.lines" | tr '\n' ' ')" = "1 3 " ]
     json_eq "$(jq -c '.attempts[3] | [.sbatch, .max_jobs, .plan.layout, .per_line.mem_mib]' "$rd/manifest.json")" \
-        '[["--partition=day","--signal=B:USR1@60","--mem=1024M"],2,"stripe",1024]'
+        '[["--partition=day","--signal=B:USR1@60","--mem=1024M"],2,"dynamic",1024]'
     [ "$(cat ran.1 | tr '\n' ' ')" = "1 4 " ]
 
     # A rerun that ran (here, attempt 4) is a base again: --mem 3g given to

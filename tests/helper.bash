@@ -157,3 +157,13 @@ wait_recs() {
 _recs_match() {
     recs "$2" 2>/dev/null | jq -e -s "$1" >/dev/null 2>&1
 }
+
+# fixed_slices: for files that test the runner's fixed slices (a task's own
+# lines, rerun by `dsq run --task K`): the stripe layout, as the user's
+# configuration would set it.  The dynamic default is tested by 0123 and
+# 0136.  Call after setup_dsq; a test that writes its own configuration
+# file replaces it.
+fixed_slices() {
+    mkdir -p "$XDG_CONFIG_HOME/dsq"
+    printf 'layout: stripe\n' > "$XDG_CONFIG_HOME/dsq/config.yaml"
+}
