@@ -84,7 +84,7 @@ seen() {
 }
 
 @test "binding is recorded in the manifest, and dsq run --no-bind turns it off for a task" {
-    CUDA_VISIBLE_DEVICES=0,1 dsq --job-file jobs.txt --parallel 2 --gpus-per-task 1 --tasks 1 >/dev/null
+    CUDA_VISIBLE_DEVICES=0,1 dsq --job-file jobs.txt --parallel 2 --gpus-per-task 1 --tasks 1 --layout stripe >/dev/null
     rd=$(only_run_dir)
     [ "$(jq .bind "$rd/manifest.json")" = true ]
     [ "$(jq .per_line.gpus "$rd/manifest.json")" = 1 ]
