@@ -245,14 +245,16 @@ struct attinfo {
     size_t *lines; /* owned: its lines, ascending (NULL: attempt 1,
                       every command line) */
     size_t n;
-    enum dsq_qstate *q;   /* owned: per task; NULL when not asked (no job
-                             ids, or Slurm cannot be asked) */
-    unsigned char *why;   /* owned: per task, dsq_report_slurm_code() of
-                             Slurm's end state */
-    size_t local_running; /* its lines running here (no queue to ask) */
-    size_t *claimed;      /* owned, --layout dynamic: per position of its
-                             lines, the task that claimed it, or NO_TASK */
-    int live;             /* when q: some task is pending or running */
+    enum dsq_qstate *q;     /* owned: per task; NULL when not asked (no job
+                               ids, or Slurm cannot be asked) */
+    unsigned char *why;     /* owned: per task, dsq_report_slurm_code() of
+                               Slurm's end state */
+    size_t local_running;   /* its lines running here (no queue to ask) */
+    size_t *claimed;        /* owned, --layout dynamic: per position of its
+                               lines, the task that claimed it, or NO_TASK */
+    int live;               /* when q: some task is pending or running */
+    unsigned char idle_why; /* when q, over: how Slurm stopped a task that
+                               could have claimed more (0: none did) */
 };
 
 #define NO_TASK ((size_t)-1)
@@ -339,8 +341,13 @@ queue_load(const struct dsq_attempt *a, struct attinfo *ai, int *asked, int *war
     }
     ai->q = q;
     ai->why = w;
-    for (size_t t = 0; t < a->plan.tasks; t++)
+    for (size_t t = 0; t < a->plan.tasks; t++) {
         ai->live |= q[t] == DSQ_Q_PENDING || q[t] == DSQ_Q_RUNNING;
+        /* A task out of memory stopped only itself; one cancelled, timed
+         * out or on a failed node left its share unclaimed. */
+        if (!ai->idle_why && w[t] && strcmp(explain_states[w[t]], "OUT_OF_MEMORY"))
+            ai->idle_why = w[t];
+    }
     *asked = 1;
     return 0;
 }
@@ -403,6 +410,8 @@ queue_view(const struct dsq_report *r, const struct attinfo *ai, unsigned att, s
         v.slurm_state = explain_states[ai[att - 1].why[t]];
     } else if (ai[att - 1].claimed && pos_in(r, ai, att, i) != NO_TASK) {
         v.state = ai[att - 1].live ? DSQ_Q_PENDING : DSQ_Q_DONE;
+        if (!ai[att - 1].live)
+            v.slurm_state = explain_states[ai[att - 1].idle_why];
     }
     return v;
 }
@@ -456,13 +465,10 @@ dsq_report_decide(const struct dsq_line_facts *f)
             v.state = DSQ_ST_PENDING;
             v.shown = DSQ_SHOW_NONE;
             why = NULL;
-        } else if (f->claimed) {
-            /* Claimed (dynamic), and the task that claimed it is over
-             * without a record of it: the node died, or time ran out. */
-            v.state = DSQ_ST_LOST;
-            v.shown = DSQ_SHOW_NONE;
-            why = f->planned_q.slurm_state;
         } else if (f->attempt == 0) {
+            /* Never started: also a line claimed (dynamic) by a task that
+             * ended before starting it (stopped, its node died, or too
+             * little time left), as a fixed slice's unstarted lines. */
             v.state = DSQ_ST_NOT_RUN;
             why = f->planned_q.slurm_state;
         }
@@ -593,8 +599,6 @@ facts_of(const struct dsq_report *r, const struct attinfo *ai, struct merge *m, 
     f->seen = queue_view(r, ai, f->attempt, i);
     f->planned = r->lines[i].planned;
     f->planned_q = f->planned == f->attempt ? f->seen : queue_view(r, ai, f->planned, i);
-    f->claimed =
-        f->planned >= 1 && ai[f->planned - 1].claimed && task_in(r, ai, f->planned, i) != NO_TASK;
     f->planned_here = 0;
     f->alive = 0;
     if (f->latest == DSQ_LATEST_START && !f->seen.asked) {

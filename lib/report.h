@@ -177,8 +177,6 @@ struct dsq_line_facts {
     int planned_here;                /* read only when planned_q is not asked: some line of
                                         attempt planned runs on this host (for planned 1,
                                         also a line of an attempt the manifest lacks) */
-    int claimed;                     /* planned is dynamic and a task has claimed the
-                                        line in it (planned_q is that task's) */
 };
 
 /* Which record tells the line's host, times and measurements. */

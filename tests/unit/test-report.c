@@ -165,15 +165,17 @@ static const struct row rows[] = {
 
 static const char *const shown_names[] = {"none", "start", "end"};
 
-static void
-test_decide(void)
+/* Each row of table through dsq_report_decide(): the states its rows
+ * expect, as a bit set. */
+static unsigned
+check_rows(const struct row *table, size_t n)
 {
     unsigned states_seen = 0;
 
-    for (size_t k = 0; k < NROWS; k++) {
-        const struct row *w = &rows[k];
-        struct dsq_line_facts f = {w->latest,  w->attempt,   w->end_state,    w->alive, w->seen,
-                                   w->planned, w->planned_q, w->planned_here, 0};
+    for (size_t k = 0; k < n; k++) {
+        const struct row *w = &table[k];
+        struct dsq_line_facts f = {w->latest, w->attempt, w->end_state, w->alive,
+                                   w->seen,   w->planned, w->planned_q, w->planned_here};
         struct dsq_line_verdict v = dsq_report_decide(&f);
         int same_slurm = v.slurm_state && w->slurm_state ? !strcmp(v.slurm_state, w->slurm_state)
                                                          : v.slurm_state == w->slurm_state;
@@ -188,54 +190,41 @@ test_decide(void)
                    (unsigned)v.shown < 3 ? shown_names[v.shown] : "?", v.here);
         states_seen |= 1u << w->state;
     }
-    is_int(states_seen, (1u << DSQ_ST__COUNT) - 1, "decide: the table reaches every state");
+    return states_seen;
+}
+
+static void
+test_decide(void)
+{
+    is_int(check_rows(rows, NROWS), (1u << DSQ_ST__COUNT) - 1,
+           "decide: the table reaches every state");
 }
 
 /* --layout dynamic: a line's task is the one that claimed it; planned_q is
  * that task's queue state, or for a line no task has claimed yet, pending
  * while any task of the attempt is queued or running, else done. */
-struct dyn_row {
-    struct row r;
-    int claimed;
-};
 
 /* clang-format off */
-static const struct dyn_row dyn_rows[] = {
-    {{"dynamic: unclaimed, tasks still queued or running", NONE, 0, OK, 0, NOT_ASKED, 1, PENDING, 0, PEND, NULL, S_NONE, 0}, 0},
-    {{"dynamic: unclaimed, every task over: not_run", NONE, 0, OK, 0, NOT_ASKED, 1, COMPLETED, 0, NOT_RUN, NULL, S_NONE, 0}, 0},
-    {{"dynamic: claimed, its task running", NONE, 0, OK, 0, NOT_ASKED, 1, RUNNING, 0, PEND, NULL, S_NONE, 0}, 1},
-    {{"dynamic: claimed, its task requeued", NONE, 0, OK, 0, NOT_ASKED, 1, PENDING, 0, PEND, NULL, S_NONE, 0}, 1},
-    {{"dynamic: claimed, its node failed: lost", NONE, 0, OK, 0, NOT_ASKED, 1, DONE_AS("NODE_FAIL"), 0, LOST, "NODE_FAIL", S_NONE, 0}, 1},
-    {{"dynamic: claimed, its task over: lost", NONE, 0, OK, 0, NOT_ASKED, 1, COMPLETED, 0, LOST, NULL, S_NONE, 0}, 1},
-    {{"dynamic: claimed, no queue, the run goes on here", NONE, 0, OK, 0, NOT_ASKED, 1, NOT_ASKED, 1, PEND, NULL, S_NONE, 0}, 1},
-    {{"dynamic: claimed, no queue, nothing runs here: lost", NONE, 0, OK, 0, NOT_ASKED, 1, NOT_ASKED, 0, LOST, NULL, S_NONE, 0}, 1},
-    {{"dynamic: claimed and started, node failed: lost", START, 1, OK, 0, DONE_AS("NODE_FAIL"), 1, DONE_AS("NODE_FAIL"), 0, LOST, "NODE_FAIL", S_START, 0}, 1},
-    {{"dynamic: claimed and ended ok", END, 1, OK, 0, COMPLETED, 1, COMPLETED, 0, OK, NULL, S_END, 0}, 1},
-    {{"dynamic rerun: claimed, node failed, attempt 1 failed: lost", END, 1, FAILED, 0, COMPLETED, 2, DONE_AS("NODE_FAIL"), 0, LOST, "NODE_FAIL", S_NONE, 0}, 1},
-    {{"dynamic rerun: unclaimed, over: attempt 1 stands", END, 1, FAILED, 0, COMPLETED, 2, COMPLETED, 0, FAILED, NULL, S_END, 0}, 0},
+static const struct row dyn_rows[] = {
+    {"dynamic: unclaimed, tasks still queued or running", NONE, 0, OK, 0, NOT_ASKED, 1, PENDING, 0, PEND, NULL, S_NONE, 0},
+    {"dynamic: unclaimed, every task over: not_run", NONE, 0, OK, 0, NOT_ASKED, 1, COMPLETED, 0, NOT_RUN, NULL, S_NONE, 0},
+    {"dynamic: claimed, its task running", NONE, 0, OK, 0, NOT_ASKED, 1, RUNNING, 0, PEND, NULL, S_NONE, 0},
+    {"dynamic: claimed, its task requeued", NONE, 0, OK, 0, NOT_ASKED, 1, PENDING, 0, PEND, NULL, S_NONE, 0},
+    {"dynamic: claimed, its node failed before starting it: not_run", NONE, 0, OK, 0, NOT_ASKED, 1, DONE_AS("NODE_FAIL"), 0, NOT_RUN, "NODE_FAIL", S_NONE, 0},
+    {"dynamic: claimed, its task over before starting it: not_run", NONE, 0, OK, 0, NOT_ASKED, 1, COMPLETED, 0, NOT_RUN, NULL, S_NONE, 0},
+    {"dynamic: claimed, no queue, the run goes on here", NONE, 0, OK, 0, NOT_ASKED, 1, NOT_ASKED, 1, PEND, NULL, S_NONE, 0},
+    {"dynamic: claimed, no queue, nothing runs here: not_run", NONE, 0, OK, 0, NOT_ASKED, 1, NOT_ASKED, 0, NOT_RUN, NULL, S_NONE, 0},
+    {"dynamic: claimed and started, node failed: lost", START, 1, OK, 0, DONE_AS("NODE_FAIL"), 1, DONE_AS("NODE_FAIL"), 0, LOST, "NODE_FAIL", S_START, 0},
+    {"dynamic: claimed and ended ok", END, 1, OK, 0, COMPLETED, 1, COMPLETED, 0, OK, NULL, S_END, 0},
+    {"dynamic rerun: claimed, node failed before starting it: attempt 1 stands", END, 1, FAILED, 0, COMPLETED, 2, DONE_AS("NODE_FAIL"), 0, FAILED, NULL, S_END, 0},
+    {"dynamic rerun: unclaimed, over: attempt 1 stands", END, 1, FAILED, 0, COMPLETED, 2, COMPLETED, 0, FAILED, NULL, S_END, 0},
 };
 /* clang-format on */
 
 static void
 test_decide_dynamic(void)
 {
-    for (size_t k = 0; k < sizeof dyn_rows / sizeof dyn_rows[0]; k++) {
-        const struct row *w = &dyn_rows[k].r;
-        struct dsq_line_facts f = {w->latest,    w->attempt,      w->end_state,
-                                   w->alive,     w->seen,         w->planned,
-                                   w->planned_q, w->planned_here, dyn_rows[k].claimed};
-        struct dsq_line_verdict v = dsq_report_decide(&f);
-        int same_slurm = v.slurm_state && w->slurm_state ? !strcmp(v.slurm_state, w->slurm_state)
-                                                         : v.slurm_state == w->slurm_state;
-        int good = v.state == w->state && same_slurm && v.shown == w->shown && v.here == w->here;
-
-        ok(good, "decide: %s: %s%s%s, shows %s", w->name, dsq_state_name(w->state),
-           w->slurm_state ? " " : "", w->slurm_state ? w->slurm_state : "", shown_names[w->shown]);
-        if (!good)
-            printf("#   got %s %s, shows %s, here %d\n", dsq_state_name(v.state),
-                   v.slurm_state ? v.slurm_state : "(no Slurm state)",
-                   (unsigned)v.shown < 3 ? shown_names[v.shown] : "?", v.here);
-    }
+    check_rows(dyn_rows, sizeof dyn_rows / sizeof dyn_rows[0]);
 }
 
 static void
@@ -418,7 +407,7 @@ test_cause(void)
 
     for (size_t k = 0; k < sizeof cause_rows / sizeof cause_rows[0]; k++) {
         const struct cause_row *w = &cause_rows[k];
-        struct dsq_cause_facts f = {w->state, w->exit,     w->signal,     w->dsq_error,
+        struct dsq_cause_facts f = {w->state, w->exit,     w->signal,      w->dsq_error,
                                     w->oom,   w->task_oom, w->slurm_state, w->halted};
         enum dsq_cause c = dsq_report_cause(&f);
 
@@ -437,7 +426,7 @@ test_cause(void)
 static void
 set_cause(struct dsq_line_info *li, int dsq_error)
 {
-    struct dsq_cause_facts f = {li->state, li->exit, li->signal,     dsq_error,
+    struct dsq_cause_facts f = {li->state, li->exit, li->signal,      dsq_error,
                                 li->oom,   0,        li->slurm_state, 0};
 
     li->cause = dsq_report_cause(&f);
