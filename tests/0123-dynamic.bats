@@ -107,7 +107,7 @@ starts_per_line() {
     [ "$(jq -r .task "$d"/status/*.jsonl | sort -u)" = 1 ]
 }
 
-@test "report: a claimed line without records is lost, an unclaimed one not_run; autopsy lists both" {
+@test "report: a claimed line never started is not_run with its task named, as an unclaimed one; autopsy lists both" {
     printf 'echo one\necho two\necho three\n' > jobs.txt
     run dsq --job-file jobs.txt --layout dynamic --status-dir st --tasks 3
     d=$(only_run_dir st)
@@ -116,7 +116,7 @@ starts_per_line() {
     printf '2 1 0\n' > "$d/claims/a1/c1"
     run dsq report "$d" --json --lines
     [ "$(jq -r '.lines[] | "\(.line) \(.state) \(.task)"' <<<"$output" | xargs)" = \
-      "1 not_run null 2 lost 2 3 not_run null" ]
+      "1 not_run null 2 not_run 2 3 not_run null" ]
     run --separate-stderr dsq autopsy "$d"
     [ "$output" = $'echo one\necho two\necho three' ]
 }
