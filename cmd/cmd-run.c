@@ -62,8 +62,9 @@ static const char run_usage[] =
     "\n"
     "Environment: SLURM_ARRAY_TASK_ID, SLURM_ARRAY_JOB_ID, SLURM_RESTART_COUNT (a\n"
     "requeued task skips the lines that already ended ok), SLURM_CPUS_PER_TASK or\n"
-    "SLURM_CPUS_ON_NODE; with --layout dynamic, SLURM_JOB_END_TIME (else Slurm is\n"
-    "asked for the task's end time): no line starts that its -t would not let finish.\n"
+    "SLURM_CPUS_ON_NODE; with --layout dynamic, SLURM_JOB_END_TIME and\n"
+    "SLURM_JOB_START_TIME (else Slurm is asked): beyond the lines its time was asked\n"
+    "for, no line starts that its -t would not let finish.\n"
     "Each line sees DSQ_LINE, DSQ_TASK, DSQ_SLOT, DSQ_ATTEMPT,\n"
     "DSQ_RUN_DIR and DSQ_JOB_ID.  Lines are started by the dsq-spawn helper, so\n"
     "that their peak memory is their own; DSQ_SPAWN names another helper (empty:\n"
@@ -170,6 +171,9 @@ cmd_run_main(int argc, char **argv)
     if (env_ulong("SLURM_JOB_END_TIME", (unsigned long)1 << 40, &v, &set) < 0)
         return DSQ_EXIT_USAGE;
     ro.end_time = set ? (double)v : 0;
+    if (env_ulong("SLURM_JOB_START_TIME", (unsigned long)1 << 40, &v, &set) < 0)
+        return DSQ_EXIT_USAGE;
+    ro.start_time = set ? (double)v : 0;
 
     if (status_dir) {
         if (dsq_rundir_find(status_dir, run_dir, &resolved, &err) < 0)

@@ -273,9 +273,13 @@ struct dyn {
     size_t *hand; /* owned: positions claimed, not yet handed out */
     size_t nhand, ihand, cap;
     size_t hand_task;
-    double line_time; /* per-line -t, <= 0 none */
-    double end_time;  /* the task's end, epoch; 0 unknown */
-    double t0;        /* first hand-out, monotonic */
+    double line_time;  /* per-line -t, <= 0 none */
+    double end_time;   /* the task's end, epoch; 0 unknown */
+    double start_time; /* the task's start, epoch; 0 unknown */
+    size_t share;      /* lines the task's time was asked for (its fixed
+                          slice's count), when Slurm gave that time: started
+                          whatever time is left, as in a fixed slice */
+    double t0;         /* first hand-out, monotonic */
     size_t handed, prev;
     /* On Slurm, for dsq_unneeded_cancel() once nothing is left. */
     const char *run_dir, *job_id; /* borrowed; job_id "" or NULL: none */
@@ -305,8 +309,12 @@ dyn_next(struct dsq_pool_item *it, void *arg, struct dsq_error *err)
     struct dyn *d = arg;
     double now = dsq_time_mono(), left = -1;
     size_t pos;
+    int in_share = d->handed < d->share;
 
-    if (d->end_time > 0)
+    /* The time limit was asked for the task's share, ceil(share / W) x -t:
+     * those lines start as they would in a fixed slice, however little of
+     * it is left when they do; only lines beyond it must fit what is. */
+    if (d->end_time > 0 && !in_share)
         left = d->end_time - dsq_time_real();
     if (d->ihand == d->nhand) {
         struct dsq_claim_sizing sz = {-1, d->slots, d->prev, d->line_time, left};
@@ -319,6 +327,8 @@ dyn_next(struct dsq_pool_item *it, void *arg, struct dsq_error *err)
             sz.mean_s = (now - d->t0) * d->slots / (double)(d->handed - (d->slots - 1));
         if (!(want = dsq_claim_chunk(&sz)))
             return 0; /* no time for one more line: left to others */
+        if (in_share && d->line_time > 0 && d->end_time > 0 && want > d->share - d->handed)
+            want = d->share - d->handed; /* the rest is claimed when time is known */
         rc = dsq_claim_take(d->claim, d->ntasks ? d->turn % d->ntasks : d->task, d->restart, want,
                             &first, &n, err);
         if (rc == 0 && !d->swept && !d->ntasks && d->job_id && *d->job_id) {
@@ -404,10 +414,21 @@ dyn_init(const struct dsq_run_opts *o, const char *run_dir, const struct dsq_att
     d->offset = o->offset;
     d->line_time = a->per_line.time_s > 0 ? (double)a->per_line.time_s : 0;
     d->end_time = o->end_time;
+    d->start_time = o->start_time;
     if (d->line_time > 0 && !d->end_time && k >= 0 && o->own_job_id && o->own_job_id[0]) {
         struct dsq_error e = {0};
         /* Unknown stays unknown: every line is then started. */
-        (void)dsq_slurm_job_end_time(o->own_job_id, &d->end_time, &e);
+        (void)dsq_slurm_job_end_time(o->own_job_id, &d->end_time, &d->start_time, &e);
+    }
+    if (d->line_time > 0 && k >= 0 && (size_t)k < a->plan.tasks) {
+        size_t share = dsq_plan_task_size(&a->plan, (size_t)k);
+        unsigned w = a->plan.parallel ? a->plan.parallel : 1;
+        double asked = (double)((share + w - 1) / w) * d->line_time;
+
+        /* A task that started with the time asked for its share (a second
+         * of rounding aside) runs that share as a fixed slice would. */
+        if (d->start_time > 0 && d->end_time - d->start_time + 1 >= asked)
+            d->share = share;
     }
     if (k < 0) {
         d->ntasks = a->plan.tasks;

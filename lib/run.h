@@ -31,7 +31,11 @@ struct dsq_run_opts {
                              * Slots are capped at cpus / per-line CPUs. */
     double end_time;        /* when Slurm ends this task (epoch seconds), 0
                              * unknown: --layout dynamic starts no line whose
-                             * per-line time limit would pass it */
+                             * per-line time limit would pass it, beyond the
+                             * lines the task's time was asked for */
+    double start_time;      /* when Slurm started it (epoch seconds), 0
+                             * unknown: with end_time, whether Slurm gave
+                             * the time asked for */
     const char *own_job_id; /* SLURM_JOB_ID, or NULL: asked for the end
                              * time when needed and end_time is 0 */
     int no_bind;            /* lines get all of the task's CPUs and GPUs,

@@ -529,8 +529,8 @@ child_command(FILE *out, const char *job_id)
     return 0;
 }
 
-/* Child side: when job job_id ends by its time limit ("end_time <epoch>",
- * 0 for none), or "unknown". */
+/* Child side: when job job_id ends by its time limit and when it started
+ * ("end_time <epoch> start_time <epoch>", 0 for none), or "unknown". */
 static int
 child_end_time(FILE *out, const char *job_id)
 {
@@ -544,9 +544,10 @@ child_end_time(FILE *out, const char *job_id)
     }
     if (msg->record_count > 0 && msg->job_array[0].time_limit != INFINITE &&
         msg->job_array[0].time_limit != NO_VAL)
-        fprintf(out, "end_time %lld\n", (long long)msg->job_array[0].end_time);
+        fprintf(out, "end_time %lld start_time %lld\n", (long long)msg->job_array[0].end_time,
+                (long long)msg->job_array[0].start_time);
     else
-        fprintf(out, "end_time 0\n");
+        fprintf(out, "end_time 0 start_time 0\n");
     slurm_free_job_info_msg(msg);
     return 0;
 }
@@ -935,20 +936,23 @@ dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err)
 }
 
 int
-dsq_slurm_job_end_time(const char *job_id, double *end, struct dsq_error *err)
+dsq_slurm_job_end_time(const char *job_id, double *end, double *start, struct dsq_error *err)
 {
     struct question q = {.what = "end_time", .job_id = job_id};
     char *ans = NULL;
-    long long v;
+    long long v, w;
 
     *end = 0;
+    *start = 0;
     if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
         return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
                              job_id ? job_id : "");
     if (ask(&q, ASK_TIMEOUT_S, &ans, err) < 0)
         return -1;
-    if (sscanf(ans, "end_time %lld", &v) == 1 && v > 0)
+    if (sscanf(ans, "end_time %lld start_time %lld", &v, &w) == 2 && v > 0) {
         *end = (double)v;
+        *start = w > 0 && w <= v ? (double)w : 0;
+    }
     free(ans);
     return 0;
 }
@@ -1075,10 +1079,11 @@ dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err)
 }
 
 int
-dsq_slurm_job_end_time(const char *job_id, double *end, struct dsq_error *err)
+dsq_slurm_job_end_time(const char *job_id, double *end, double *start, struct dsq_error *err)
 {
     (void)job_id;
     *end = 0;
+    *start = 0;
     return dsq_errprintf(err, DSQ_ERR_SYSTEM,
                          "Slurm cannot be asked: dsq was built without libslurm");
 }

@@ -30,9 +30,10 @@ int dsq_slurm_jobs_of_script(const char *const *paths, size_t n, struct dsq_strv
 int dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err);
 
 /* When job job_id (one array task's own SLURM_JOB_ID) reaches its time
- * limit: *end in epoch seconds, 0 when it has none or Slurm does not know
- * the job.  -1 when Slurm cannot be asked. */
-int dsq_slurm_job_end_time(const char *job_id, double *end, struct dsq_error *err);
+ * limit, and when it started: *end and *start in epoch seconds, 0 when it
+ * has no limit or Slurm does not know the job.  -1 when Slurm cannot be
+ * asked. */
+int dsq_slurm_job_end_time(const char *job_id, double *end, double *start, struct dsq_error *err);
 
 /* Cancel the array tasks of job_id that are still pending (scancel
  * --state=PENDING), but never those with keep[index] set (index < nkeep),

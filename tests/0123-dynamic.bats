@@ -11,7 +11,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
     setup_dsq
-    unset SLURM_CONF SLURM_JOB_END_TIME
+    unset SLURM_CONF SLURM_JOB_END_TIME SLURM_JOB_START_TIME
 }
 
 # starts_per_line DIR: "line count" for every line with a start record.
@@ -105,6 +105,31 @@ starts_per_line() {
     [ "$status" -eq 0 ]
     [[ "$output" == *"3 of 3 lines ok"* ]]
     [ "$(jq -r .task "$d"/status/*.jsonl | sort -u)" = 1 ]
+}
+
+@test "a dynamic task given the time asked for its share runs that share, however little is left; no line beyond" {
+    printf 'echo one\necho two\necho three\n' > jobs.txt
+    run dsq --job-file jobs.txt --layout dynamic --status-dir st -t 1:00 --tasks 2
+    [ "$status" -eq 0 ]
+    d=$(only_run_dir st)
+    # Task 0's share is 2 lines (2 minutes asked); it started 100 s ago
+    # with those 2 minutes, so 20 s are left: its 2 lines run, not a third.
+    now=$(date +%s)
+    SLURM_JOB_START_TIME=$((now - 100)) SLURM_JOB_END_TIME=$((now + 20)) \
+        run dsq run --run-dir "$d" --task 0
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 of 2 lines ok"* ]]
+    # Given less than its share's time, it is strict again: nothing starts.
+    run dsq --job-file jobs.txt --layout dynamic --status-dir st2 -t 1:00 --tasks 2
+    d2=$(only_run_dir st2)
+    SLURM_JOB_START_TIME=$((now - 10)) SLURM_JOB_END_TIME=$((now + 50)) \
+        run dsq run --run-dir "$d2" --task 0
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"0 of 0 lines ok"* ]]
+    SLURM_JOB_END_TIME=$((now + 3600)) run dsq run --run-dir "$d" --task 1
+    [[ "$output" == *"1 of 1 lines ok"* ]]
+    run dsq report "$d" --check
+    [ "$status" -eq 0 ]
 }
 
 @test "report: a claimed line never started is not_run with its task named, as an unclaimed one; autopsy lists both" {
