@@ -97,7 +97,8 @@ check_slots() {
 }
 
 @test "--parallel 2 --gpus-per-task 2: each slot its own 2 GPUs of the task's 4, its own CPUs, thread variables" {
-    submit_lines 4 --parallel 2 --gpus-per-task 2 --tasks 2
+    # Fixed slices (stripe): each task runs two lines, one per slot.
+    submit_lines 4 --parallel 2 --gpus-per-task 2 --tasks 2 --layout stripe
     script=$(only_run_dir st)/$(jq -r .script "$(only_run_dir st)/manifest.json")
     grep -qx '#SBATCH --gpus-per-task=4' "$script"
     for k in 0 1; do
