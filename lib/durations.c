@@ -230,7 +230,7 @@ dsq_durations_offer(const char *status_dir, const char *job_file, char **run_dir
 
     *run_dir = NULL;
     if (dsq_rundir_find(status_dir, NULL, &latest, &e) < 0) {
-        if (e.kind == DSQ_ERR_SYSTEM && !strcmp(e.msg, "out of memory"))
+        if (e.kind == DSQ_ERR_SYSTEM) /* out of memory */
             rc = dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
         goto out;
     }
