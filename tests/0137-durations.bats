@@ -10,6 +10,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
     setup_dsq
+    unset SLURM_CONF
     # Not in file order, so that longest-first and balanced are visible.
     printf 'sleep %s\n' 0.2 0.5 0.02 0.4 0.1 0.3 > jobs.txt
 }
