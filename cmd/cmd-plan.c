@@ -11,9 +11,11 @@
 #include "cmd/cmd.h"
 #include "lib/attempt.h"
 #include "lib/buf.h"
+#include "lib/durations.h"
 #include "lib/fs.h"
 #include "lib/plan.h"
 #include "lib/retry.h"
+#include "lib/rundir.h"
 #include "lib/sbatch.h"
 #include "lib/text.h"
 
@@ -42,6 +44,7 @@ enum {
     OPT_MAX_FAILURES,
     OPT_WAIT,
     OPT_AUTO_RERUN,
+    OPT_DURATIONS_FROM,
     OPT_VERSION,
     OPT_HELP,
 };
@@ -73,6 +76,7 @@ static const struct cmd_opt plan_opts[] = {
     {"max-failures", 0, CMD_OPT_REQUIRED, OPT_MAX_FAILURES},
     {"wait", 0, CMD_OPT_NONE, OPT_WAIT},
     {"auto-rerun", 0, CMD_OPT_REQUIRED, OPT_AUTO_RERUN},
+    {"durations-from", 0, CMD_OPT_REQUIRED, OPT_DURATIONS_FROM},
     {"version", 0, CMD_OPT_NONE, OPT_VERSION},
     {"help", 'h', CMD_OPT_NONE, OPT_HELP},
     {NULL, 0, 0, 0},
@@ -127,6 +131,10 @@ static const char plan_usage[] =
     "                           pending once every line is claimed are cancelled\n"
     "                           (dynamic, default); or task K runs lines K, K+T,\n"
     "                           ... (stripe) or one contiguous run (block)\n"
+    "  --durations-from RUN     pack from the times an earlier run of the same job\n"
+    "                           file measured: longest lines first (dynamic), tasks\n"
+    "                           of equal sums (stripe, block), and unless --tasks or\n"
+    "                           --lines-per-task, tasks of about task-time (600 s)\n"
     "  --shell PATH             run each line with PATH -c (default /bin/sh)\n"
     "  --line-output PATTERN    each line's stdout and stderr to its own file\n"
     "                           (%L line, %A job id, %a array task, %j attempt)\n"
@@ -158,7 +166,8 @@ static const char plan_usage[] =
     "Configuration (YAML, later wins): @SYSCONFDIR@/dsq/config.yaml,\n"
     "$XDG_CONFIG_HOME/dsq/config.yaml, $DSQ_CONFIG, then the command line.  Keys:\n"
     "  status-dir, sbatch-options, max-array-tasks, layout, shell, signal-lead,\n"
-    "  batch-template, kill-grace, retries, retry-on, max-failures.  See dsq-config(5).\n"
+    "  batch-template, kill-grace, retries, retry-on, max-failures, task-time.\n"
+    "  See dsq-config(5).\n"
     "\n"
     "Exit status: 0 success; 1 some lines did not succeed; 2 usage or input error;\n"
     "3 system or scheduler error; 128+N a --dry-run stopped by signal N (Ctrl-C:\n"
@@ -186,6 +195,7 @@ struct plan_args {
     enum dsq_layout layout;
     int to_stdout, submit, dry_run, wait;
     unsigned long auto_rerun;
+    const char *durations_from;
     struct dsq_sbopts sb;
 };
 
@@ -339,6 +349,9 @@ parse_args(int argc, char **argv, const struct dsq_conf *conf, struct plan_args 
             if (cmd_parse_count("dsq", "--auto-rerun", arg, &a->auto_rerun) != 0)
                 return DSQ_EXIT_USAGE;
             break;
+        case OPT_DURATIONS_FROM:
+            a->durations_from = arg;
+            break;
         case OPT_VERSION:
             printf("dsq %s\n", PACKAGE_VERSION);
             return DSQ_EXIT_OK;
@@ -427,6 +440,51 @@ print_preview(const struct dsq_attempt_made *made)
             made->run_dir, made->narrays > 1 ? " (one sbatch per array, as it prints)" : "");
 }
 
+/* --durations-from RUN: RUN as report takes it (a run directory or a job
+ * id; the latest run with an empty RUN), under the status directory.  -1 to
+ * go on (d filled), else an exit status. */
+static int
+load_durations(const struct plan_args *a, const struct dsq_conf *conf, struct dsq_durations *d)
+{
+    struct dsq_error err = {0};
+    char *run_dir = NULL;
+    const char *sd = a->status_dir ? a->status_dir : conf->status_dir;
+    int rc = -1;
+
+    if (dsq_rundir_find(sd, a->durations_from[0] ? a->durations_from : NULL, &run_dir, &err) < 0 ||
+        dsq_durations_load(run_dir, d, &err) < 0) {
+        if (err.kind == DSQ_ERR_INPUT)
+            fprintf(stderr, "dsq: error: --durations-from %s: %s\n", a->durations_from, err.msg);
+        rc = err.kind == DSQ_ERR_INPUT ? DSQ_EXIT_USAGE : cmd_fail(&err);
+    }
+    free(run_dir);
+    return rc;
+}
+
+/* Planning without --durations-from: the latest run here of the same job
+ * file (content), if it measured anything, is offered, never applied. */
+static char *
+durations_offer(const struct plan_args *a, const struct dsq_conf *conf)
+{
+    struct dsq_error err = {0};
+    char *run_dir = NULL;
+
+    if (a->durations_from || dsq_durations_offer(a->status_dir ? a->status_dir : conf->status_dir,
+                                                 a->job_file, &run_dir, &err) <= 0)
+        return NULL;
+    return run_dir;
+}
+
+static void
+print_offer(const char *run_dir)
+{
+    if (run_dir)
+        fprintf(stderr,
+                "dsq: note: %s ran this same job file; --durations-from %s would pack this run "
+                "from the times it measured (see dsq(1))\n",
+                run_dir, run_dir);
+}
+
 int
 cmd_plan_main(int argc, char **argv)
 {
@@ -434,6 +492,8 @@ cmd_plan_main(int argc, char **argv)
     struct plan_args a = {0};
     struct dsq_error err = {0};
     struct dsq_attempt_made made = {0};
+    struct dsq_durations dur = {0};
+    char *offer = NULL;
     int rc;
 
     /* --help and --version answer even when a config file is broken. */
@@ -451,6 +511,10 @@ cmd_plan_main(int argc, char **argv)
         return rc;
     a.kill_grace = -1;
     rc = parse_args(argc, argv, &conf, &a);
+    if (rc < 0 && a.durations_from)
+        rc = load_durations(&a, &conf, &dur);
+    if (rc < 0)
+        offer = durations_offer(&a, &conf);
     if (rc < 0) {
         /* The run as planned is attempt 1; reruns add attempts (autopsy). */
         struct dsq_attempt_request req = {
@@ -479,21 +543,28 @@ cmd_plan_main(int argc, char **argv)
             .have_layout = a.have_layout,
             .layout = a.layout,
             .max_jobs = a.max_jobs,
+            .durations = a.durations_from ? &dur : NULL,
             .dry_run = a.dry_run,
         };
         rc = DSQ_EXIT_OK;
-        if (dsq_attempt_make(&req, &made, &err) < 0)
+        if (dsq_attempt_make(&req, &made, &err) < 0) {
             rc = cmd_fail(&err);
-        else if (a.dry_run || a.submit) {
+        } else if (a.dry_run || a.submit) {
+            print_offer(offer);
             rc = cmd_attempt_start(&made, a.dry_run, a.wait);
             if (rc == DSQ_EXIT_OK && a.auto_rerun)
                 rc = cmd_follow_up(made.run_dir, made.number, a.auto_rerun, 2);
-        } else if (a.to_stdout)
+        } else if (a.to_stdout) {
             print_preview(&made);
-        else
+            print_offer(offer);
+        } else {
             print_hint(&made);
+            print_offer(offer);
+        }
     }
     dsq_attempt_made_free(&made);
+    dsq_durations_free(&dur);
+    free(offer);
     dsq_sbopts_free(&a.sb);
     dsq_conf_free(&conf);
     return rc;

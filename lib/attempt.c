@@ -115,9 +115,19 @@ plan_attempt(const struct dsq_attempt_request *req, size_t ncmds, const struct l
     pr.max_array_tasks = req->max_array_tasks ? req->max_array_tasks : req->conf->max_array_tasks;
     pr.max_array_size = l->max_size;
     pr.slurm_max_tasks = l->max_tasks;
+    if (req->durations && !req->lines_per_task && !req->tasks)
+        pr.lines_hint = dsq_durations_lines(req->durations->s, req->durations->n,
+                                            req->conf->task_time, pr.parallel);
     if (dsq_plan_make(&pr, &at->plan, err) < 0 ||
         dsq_plan_resources(&at->plan, opts, &at->per_line, err) < 0)
         return -1;
+    if (req->durations) {
+        size_t *order;
+
+        if (dsq_durations_order(&at->plan, req->durations->s, &order) < 0 ||
+            dsq_plan_set_order(&at->plan, order) < 0)
+            return dsq_errprintf(err, DSQ_ERR_SYSTEM, "out of memory");
+    }
     if (req->dry_run && !req->parallel)
         at->plan.parallel = local_slots(&at->per_line);
     at->dry_run = req->dry_run;
@@ -564,6 +574,29 @@ retry_settings(const struct dsq_attempt_request *req, unsigned retries, const ch
     return 0;
 }
 
+/* Measured durations fit a job file of as many lines; other content is
+ * worth a warning (lines are matched by their place in the file). */
+static int
+check_durations(const struct dsq_attempt_request *req, const struct dsq_jobfile *jf,
+                struct dsq_error *err)
+{
+    const struct dsq_durations *d = req->durations;
+    char hex[65];
+
+    if (d->n != jf->ncmds)
+        return dsq_errprintf(err, DSQ_ERR_INPUT,
+                             "%s: its job file has %zu command lines and %s has %zu: measured "
+                             "durations are matched line by line, so they fit only a job file "
+                             "of as many lines",
+                             d->run_dir, d->n, req->job_file, jf->ncmds);
+    dsq_sha256_hex(jf->data, jf->len, hex);
+    if (strcmp(hex, d->sha256))
+        dsq_warn("%s has other content than the job file of %s (as many command lines): its "
+                 "durations are used line by line all the same",
+                 req->job_file, d->run_dir);
+    return 0;
+}
+
 /* Plan a new run of req's job file into at (and opts, its final sbatch
  * options) and name it; *jf and *bfile owned.  Makes nothing. */
 static int
@@ -581,6 +614,8 @@ plan_new_run(const struct dsq_attempt_request *req, struct dsq_attempt *at, stru
                              "%s: no command lines (only blank lines and comments); nothing to "
                              "run",
                              req->job_file);
+    if (req->durations && check_durations(req, *jf, err) < 0)
+        return -1;
     array_limits(req->dry_run, &lim);
     if (plan_attempt(req, (*jf)->ncmds, &lim, 1, conf->layout, opts, at, err) < 0)
         return -1;

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "durations.h"
 #include "error.h"
 #include "plan.h"
 #include "pool.h"
@@ -93,13 +94,19 @@ struct dsq_attempt_request {
     int have_layout;        /* else conf's layout */
     enum dsq_layout layout;
     unsigned long max_jobs; /* array throttle, 0: none */
-    int dry_run;            /* to be run here: Slurm's array limits are
-                               not asked and nothing is submitted */
-    int preview;            /* a new run's: plan and render its script
-                               (made->script), checked as for a real one,
-                               but make nothing: made->run_dir is the
-                               directory the script names, which does not
-                               exist */
+    /* A new run's measured durations (durations.h), or NULL: they must be
+     * of a job file with as many command lines (else DSQ_ERR_INPUT naming
+     * their run; one with other content is warned of).  They order the
+     * plan (plan.h), and unless lines_per_task or tasks is given, set
+     * lines per task for tasks of about conf's task_time. */
+    const struct dsq_durations *durations;
+    int dry_run; /* to be run here: Slurm's array limits are
+                    not asked and nothing is submitted */
+    int preview; /* a new run's: plan and render its script
+                    (made->script), checked as for a real one,
+                    but make nothing: made->run_dir is the
+                    directory the script names, which does not
+                    exist */
 };
 
 /* One sbatch call of an attempt's submission: `sbatch --array=ARRAY

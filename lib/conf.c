@@ -51,6 +51,7 @@ enum key_id {
     KEY_RETRIES,
     KEY_RETRY_ON,
     KEY_MAX_FAILURES,
+    KEY_TASK_TIME,
     KEY__COUNT
 };
 
@@ -66,6 +67,7 @@ static const char *const key_names[KEY__COUNT] = {
     [KEY_RETRIES] = "retries",
     [KEY_RETRY_ON] = "retry-on",
     [KEY_MAX_FAILURES] = "max-failures",
+    [KEY_TASK_TIME] = "task-time",
 };
 
 /* One file being read. */
@@ -96,6 +98,7 @@ conf_copy(struct dsq_conf *dst, const struct dsq_conf *src)
     dst->kill_grace = src->kill_grace;
     dst->retries = src->retries;
     dst->max_failures = src->max_failures;
+    dst->task_time = src->task_time;
     if (src->retry_on && !(dst->retry_on = strdup(src->retry_on)))
         goto fail;
     if (src->status_dir && !(dst->status_dir = strdup(src->status_dir)))
@@ -126,6 +129,7 @@ dsq_conf_init(struct dsq_conf *c, struct dsq_error *err)
     c->layout = DSQ_LAYOUT_DYNAMIC;
     c->signal_lead = 60;
     c->kill_grace = 10.0;
+    c->task_time = 600.0;
     c->status_dir = strdup(".");
     c->shell = strdup("/bin/sh");
     if (!c->status_dir || !c->shell) {
@@ -152,7 +156,7 @@ dsq_conf_free(struct dsq_conf *c)
 static const char *
 nearest_key(const char *s)
 {
-    _Static_assert(KEY__COUNT == 11, "list every key in the unknown-key message");
+    _Static_assert(KEY__COUNT == 12, "list every key in the unknown-key message");
     return dsq_closest_word(s, strlen(s), key_names, KEY__COUNT);
 }
 
@@ -533,6 +537,11 @@ set_key(struct reader *r, enum key_id k, const yaml_event_t *ev, struct dsq_conf
         if (set_number(r, ev, DSQ_LIMIT_KILL_GRACE, &d) < 0)
             return -1;
         c->kill_grace = d;
+        return 0;
+    case KEY_TASK_TIME:
+        if (set_number(r, ev, DSQ_LIMIT_TASK_TIME, &d) < 0)
+            return -1;
+        c->task_time = d;
         return 0;
     case KEY_RETRIES:
         if (set_number(r, ev, DSQ_LIMIT_RETRIES, &d) < 0)

@@ -25,6 +25,9 @@ struct dsq_conf {
     char *retry_on;                 /* owned or NULL (any failure): "retry-on",
                                        canonical (retry.h) */
     unsigned long max_failures;     /* "max-failures", default 0: never halt */
+    double task_time;               /* "task-time" seconds an array task is
+                                       packed to last from measured
+                                       durations, default 600 */
     struct dsq_strv files;          /* the files read (dsq_conf_load_file), in
                                        order, as named: none are to be
                                        written over */

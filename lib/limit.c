@@ -28,6 +28,8 @@ static const struct dsq_limit limits[DSQ_LIMIT__COUNT] = {
     /* Each rerun is a new array: a hundred is already far past useful. */
     [DSQ_LIMIT_AUTO_RERUN] = {"auto-rerun", DSQ_LIMIT_WHOLE, 0, 100},
     [DSQ_LIMIT_FOLLOW_UP_OF] = {"follow-up-of", DSQ_LIMIT_WHOLE, 1, COUNT_MAX},
+    /* Up to a year: past any partition's time limit. */
+    [DSQ_LIMIT_TASK_TIME] = {"task-time", DSQ_LIMIT_SECONDS, 1, 31536000},
 };
 
 const struct dsq_limit *

@@ -17,6 +17,8 @@ enum dsq_limit_id {
     DSQ_LIMIT_MAX_FAILURES,    /* failed lines that halt an attempt, 0 never */
     DSQ_LIMIT_AUTO_RERUN,      /* automatic reruns of a run */
     DSQ_LIMIT_FOLLOW_UP_OF,    /* the attempt an automatic rerun follows */
+    DSQ_LIMIT_TASK_TIME,       /* seconds an array task is packed to last
+                                  (--durations-from) */
     DSQ_LIMIT__COUNT
 };
 

@@ -138,7 +138,7 @@ static json_t *per_line_to_json(const struct dsq_resources *r);
 static json_t *
 plan_to_json(const struct dsq_plan *p, const struct dsq_attempt_array *x)
 {
-    json_t *arrays = json_array();
+    json_t *arrays = json_array(), *res;
 
     for (size_t i = 0; arrays && i < p->narrays; i++) {
         json_t *o = json_pack("{s:I,s:I}", "offset", (json_int_t)p->arrays[i].offset, "count",
@@ -149,9 +149,17 @@ plan_to_json(const struct dsq_plan *p, const struct dsq_attempt_array *x)
         }
         json_array_append_new(arrays, o);
     }
-    return json_pack("{s:I,s:I,s:i,s:s,s:o}", "tasks", (json_int_t)p->tasks, "lines_per_task",
-                     (json_int_t)p->lines_per_task, "parallel", (int)p->parallel, "layout",
-                     dsq_layout_name(p->layout), "arrays", arrays);
+    res = json_pack("{s:I,s:I,s:i,s:s,s:o}", "tasks", (json_int_t)p->tasks, "lines_per_task",
+                    (json_int_t)p->lines_per_task, "parallel", (int)p->parallel, "layout",
+                    dsq_layout_name(p->layout), "arrays", arrays);
+    if (res && p->order) {
+        json_t *ord = json_array();
+
+        for (size_t s = 0; ord && s < p->ncmds; s++)
+            json_array_append_new(ord, json_integer((json_int_t)p->order[s]));
+        json_object_set_new(res, "order", ord);
+    }
+    return res;
 }
 
 static json_t *
@@ -317,6 +325,25 @@ attempt_from_json(json_t *o, size_t ncmds, struct dsq_attempt *a, const char **w
     {
         a->plan.arrays[i].offset = get_size(v, "offset");
         a->plan.arrays[i].count = get_size(v, "count");
+    }
+    /* --durations-from: which position each slot holds (plan.h). */
+    if ((v = json_object_get(plan, "order"))) {
+        size_t *order;
+
+        if (!json_is_array(v) || json_array_size(v) != ncmds)
+            return -1;
+        if (!(order = malloc(ncmds * sizeof *order))) {
+            *what = NULL;
+            return -1;
+        }
+        for (size_t s = 0; s < ncmds; s++) {
+            json_t *e = json_array_get(v, s);
+            order[s] = json_is_integer(e) && json_integer_value(e) >= 0
+                           ? (size_t)json_integer_value(e)
+                           : (size_t)-1;
+        }
+        if (dsq_plan_set_order(&a->plan, order) < 0)
+            return -1; /* not a permutation (or out of memory) */
     }
     if (json_is_string(json_object_get(json_array_get(arrays, 0), "indices"))) {
         a->xarrays = calloc(a->plan.narrays ? a->plan.narrays : 1, sizeof *a->xarrays);

@@ -67,6 +67,8 @@ dsq_plan_make(const struct dsq_plan_request *req, struct dsq_plan *plan, struct 
             T = ceil_div(n, L);
     } else {
         L = n <= cap ? 1 : ceil_div(n, cap);
+        if (req->lines_hint > L)
+            L = req->lines_hint < n ? req->lines_hint : n;
         T = ceil_div(n, L);
         /* --parallel W: fewer, fuller tasks, so that each one has the W
          * lines its W slots (and W times the resources) are asked for. */
@@ -101,8 +103,43 @@ dsq_plan_free(struct dsq_plan *plan)
     if (!plan)
         return;
     free(plan->arrays);
+    free(plan->order);
+    free(plan->slot_of);
     plan->arrays = NULL;
     plan->narrays = 0;
+    plan->order = plan->slot_of = NULL;
+}
+
+int
+dsq_plan_set_order(struct dsq_plan *p, size_t *order)
+{
+    size_t *inv = malloc((p->ncmds ? p->ncmds : 1) * sizeof *inv);
+
+    if (!inv) {
+        free(order);
+        return -1;
+    }
+    for (size_t i = 0; i < p->ncmds; i++)
+        inv[i] = (size_t)-1;
+    for (size_t s = 0; s < p->ncmds; s++) {
+        if (order[s] >= p->ncmds || inv[order[s]] != (size_t)-1) {
+            free(inv);
+            free(order);
+            return -1;
+        }
+        inv[order[s]] = s;
+    }
+    free(p->order);
+    free(p->slot_of);
+    p->order = order;
+    p->slot_of = inv;
+    return 0;
+}
+
+size_t
+dsq_plan_pos(const struct dsq_plan *p, size_t s)
+{
+    return p->order && s < p->ncmds ? p->order[s] : s;
 }
 
 size_t
@@ -120,7 +157,7 @@ dsq_plan_task_size(const struct dsq_plan *p, size_t k)
 }
 
 size_t
-dsq_plan_task_cmd(const struct dsq_plan *p, size_t k, size_t j)
+dsq_plan_task_slot(const struct dsq_plan *p, size_t k, size_t j)
 {
     if (p->layout == DSQ_LAYOUT_BLOCK)
         return k * p->lines_per_task + j;
@@ -128,8 +165,16 @@ dsq_plan_task_cmd(const struct dsq_plan *p, size_t k, size_t j)
 }
 
 size_t
+dsq_plan_task_cmd(const struct dsq_plan *p, size_t k, size_t j)
+{
+    return dsq_plan_pos(p, dsq_plan_task_slot(p, k, j));
+}
+
+size_t
 dsq_plan_cmd_task(const struct dsq_plan *p, size_t i)
 {
+    if (p->slot_of && i < p->ncmds)
+        i = p->slot_of[i];
     if (p->layout == DSQ_LAYOUT_BLOCK)
         return i / p->lines_per_task;
     return i % p->tasks;

@@ -36,6 +36,9 @@ struct dsq_plan_request {
     size_t max_array_tasks; /* config: default packing target (1000) */
     size_t max_array_size;  /* Slurm MaxArraySize (indices < it) */
     size_t slurm_max_tasks; /* Slurm max_array_tasks, 0 when unknown */
+    size_t lines_hint;      /* when choosing: at least this L (measured
+                               durations, durations.h), raised as needed to
+                               fit max_array_tasks; 0: none */
 };
 
 struct dsq_array {
@@ -51,6 +54,12 @@ struct dsq_plan {
     enum dsq_layout layout;
     struct dsq_array *arrays; /* owned, narrays >= 1 */
     size_t narrays;
+    /* Owned, or NULL (the identity): the plan's arithmetic below places
+     * slots 0..ncmds-1 (stripe, block, and a dynamic attempt's claims); slot
+     * s holds position order[s] of the attempt's line list, and position i
+     * is in slot slot_of[i] (--durations-from packs this way). */
+    size_t *order;
+    size_t *slot_of;
 };
 
 /* Errors are DSQ_ERR_INPUT (e.g. both tasks and lines_per_task).  Fill the
@@ -59,12 +68,23 @@ struct dsq_plan {
 int dsq_plan_make(const struct dsq_plan_request *req, struct dsq_plan *plan, struct dsq_error *err);
 void dsq_plan_free(struct dsq_plan *plan);
 
-/* Number of commands task k runs, and the j-th of them (0-based command
- * index, in job-file order within the task). */
+/* Set p's order, replacing any earlier one.  Steals order: ncmds entries,
+ * a permutation of 0..ncmds-1.  -1 (order freed, p unchanged) when it is
+ * not one or out of memory. */
+int dsq_plan_set_order(struct dsq_plan *p, size_t *order);
+/* The position slot s holds: order[s], or s without an order. */
+size_t dsq_plan_pos(const struct dsq_plan *p, size_t s);
+
+/* Number of commands task k runs, and the j-th of them (0-based position in
+ * the attempt's line list: in job-file order within the task, unless the
+ * plan has an order). */
 size_t dsq_plan_task_size(const struct dsq_plan *p, size_t k);
 size_t dsq_plan_task_cmd(const struct dsq_plan *p, size_t k, size_t j);
-/* The task that runs command i. */
+/* The task that runs the command at position i. */
 size_t dsq_plan_cmd_task(const struct dsq_plan *p, size_t i);
+/* The slot of task k's j-th command, before the order (what stripe and
+ * block place). */
+size_t dsq_plan_task_slot(const struct dsq_plan *p, size_t k, size_t j);
 
 /* Per-line resources as the user gave them (0 / -1: not given). */
 struct dsq_resources {

@@ -771,6 +771,7 @@ out:
 struct claims_ctx {
     size_t *claimed;
     size_t n;
+    const struct dsq_plan *plan; /* claims name slots (plan.h) */
 };
 
 static int
@@ -779,14 +780,18 @@ note_claim(size_t first, size_t n, size_t task, unsigned restart, void *arg)
     struct claims_ctx *cc = arg;
 
     (void)restart;
-    for (size_t p = first; p < first + n && p < cc->n; p++)
-        cc->claimed[p] = task;
+    for (size_t s = first; s < first + n && s < cc->n; s++) {
+        size_t p = dsq_plan_pos(cc->plan, s);
+        if (p < cc->n)
+            cc->claimed[p] = task;
+    }
     return 0;
 }
 
 /* A dynamic attempt's claims: which task claimed each of its n lines. */
 static int
-claims_load(struct attinfo *ai, const char *run_dir, unsigned att, size_t n, struct dsq_error *err)
+claims_load(struct attinfo *ai, const char *run_dir, const struct dsq_plan *plan, unsigned att,
+            size_t n, struct dsq_error *err)
 {
     struct claims_ctx cc;
 
@@ -796,6 +801,7 @@ claims_load(struct attinfo *ai, const char *run_dir, unsigned att, size_t n, str
         ai->claimed[p] = NO_TASK;
     cc.claimed = ai->claimed;
     cc.n = n;
+    cc.plan = plan;
     return dsq_claim_read(run_dir, att, note_claim, &cc, err);
 }
 
@@ -825,7 +831,7 @@ plan_lines(struct dsq_report *r, struct attinfo *ai, const char *run_dir, struct
     const struct dsq_attempt *first = &r->m.attempts[0];
 
     if (first->plan.layout == DSQ_LAYOUT_DYNAMIC &&
-        (claims_load(&ai[0], run_dir, 1, r->nlines, err) < 0 ||
+        (claims_load(&ai[0], run_dir, &first->plan, 1, r->nlines, err) < 0 ||
          unneeded_count(r, first, run_dir, err) < 0))
         return -1;
     for (size_t i = 0; i < r->nlines; i++) {
@@ -838,7 +844,7 @@ plan_lines(struct dsq_report *r, struct attinfo *ai, const char *run_dir, struct
         if (dsq_attempt_lines(run_dir, at, r->jf, &ai[a].lines, &ai[a].n, err) < 0)
             return -1;
         if (at->plan.layout == DSQ_LAYOUT_DYNAMIC &&
-            (claims_load(&ai[a], run_dir, at->number, ai[a].n, err) < 0 ||
+            (claims_load(&ai[a], run_dir, &at->plan, at->number, ai[a].n, err) < 0 ||
              unneeded_count(r, at, run_dir, err) < 0))
             return -1;
         for (size_t j = 0; j < ai[a].n; j++) {

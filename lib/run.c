@@ -264,7 +264,8 @@ out:
  * records spread over the tasks as the cluster's would. */
 struct dyn {
     const struct dsq_jobfile *jf;
-    const size_t *lines; /* position -> physical line */
+    const size_t *lines;         /* position -> physical line */
+    const struct dsq_plan *plan; /* claimed slot -> position */
     struct dsq_claim *claim;
     size_t task;   /* the claiming task; dry run: the first */
     size_t ntasks; /* dry run: tasks to claim for in turn, else 0 */
@@ -352,7 +353,8 @@ dyn_next(struct dsq_pool_item *it, void *arg, struct dsq_error *err)
     pos = d->hand[d->ihand++];
     if (!d->handed++)
         d->t0 = now;
-    item_set(it, d->jf, dsq_jobfile_find(d->jf, d->lines[pos]), d->hand_task);
+    item_set(it, d->jf, dsq_jobfile_find(d->jf, d->lines[dsq_plan_pos(d->plan, pos)]),
+             d->hand_task);
     return 1;
 }
 
@@ -373,7 +375,7 @@ note_own(size_t first, size_t n, size_t task, unsigned restart, void *arg)
     if (task != o->d->task)
         return 0;
     for (size_t pos = first; pos < first + n; pos++) {
-        size_t line = o->d->lines[pos];
+        size_t line = o->d->lines[dsq_plan_pos(o->d->plan, pos)];
         if (o->done->ok && line < o->done->nlines && o->done->ok[line])
             o->skipped++;
         else if (hand_push(o->d, pos) < 0) {
@@ -406,6 +408,7 @@ dyn_init(const struct dsq_run_opts *o, const char *run_dir, const struct dsq_att
 
     d->jf = jf;
     d->lines = lines;
+    d->plan = &a->plan;
     d->restart = o->restart;
     d->run_dir = run_dir;
     d->job_id = o->job_id;

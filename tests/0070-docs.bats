@@ -106,7 +106,7 @@ conf_keys() {
 @test "every configuration key is in dsq --help and dsq-config(5), and no other" {
     built_pages > /dev/null
     mapfile -t keys < <(conf_keys)
-    [ "${#keys[@]}" -eq 11 ]
+    [ "${#keys[@]}" -eq 12 ]
     help=$(dsq --help)
     page=$(unroff "$DSQ_BUILDDIR/man/dsq-config.5")
     for k in "${keys[@]}"; do
