@@ -64,8 +64,9 @@ forgotten() {
     printf 'true\nsleep %s\n' "$LONG" > a/jobs.txt
     # b: one task at a time; line 1 is cancelled running, line 2 never starts.
     printf 'sleep %s\nsleep %s\n' "$LONG" "$LONG" > b/jobs.txt
-    ja=$(plan_submit a jobs.txt -t 1)
-    jb=$(plan_submit b jobs.txt --max-jobs 1)
+    # Fixed slices (stripe): sacct's states per task are checked below.
+    ja=$(plan_submit a jobs.txt -t 1 --layout stripe)
+    jb=$(plan_submit b jobs.txt --max-jobs 1 --layout stripe)
     wait_recs "$(started 1)" 30 b/runs
     scancel "$jb"
     # While slurmctld knows each (checked after the report: it answered).
@@ -102,7 +103,7 @@ forgotten() {
 @test "accounting: a line over --mem is OUT_OF_MEMORY, before and after slurmctld forgets" {
     # tail holds its whole input (no newline) in memory: 300 MiB at --mem 50M.
     printf 'head -c 300M /dev/zero | tail > /dev/null\ntrue\n' > jobs.txt
-    jid=$(plan_submit . jobs.txt --mem 50M)
+    jid=$(plan_submit . jobs.txt --mem 50M --layout stripe) # line 1 in task 0
     wait_job_done "$jid" 60
     before=$(lines_of "$jid" runs)
     known "$jid"
@@ -120,7 +121,7 @@ forgotten() {
     # forgets task 0 MinJobAge after its end, while task 1 still runs (only
     # the array's own record stays): report asks the database for it.
     printf 'head -c 300M /dev/zero | tail > /dev/null\nsleep %s\n' "$LONG" > jobs.txt
-    jid=$(plan_submit . jobs.txt --mem 50M)
+    jid=$(plan_submit . jobs.txt --mem 50M --layout stripe)
     wait_recs "$(ended 1) and $(started 2)" 60 runs
     wait_until 60 eval "[ \"\$(job_field ${jid}_0 JobState)\" = OUT_OF_MEMORY ]"
     before=$(lines_of "$jid" runs)

@@ -45,7 +45,8 @@ submit() {
         echo 'echo "$DSQ_TRY $SLURM_ARRAY_TASK_ID" >> tries.2; exit 5'
         echo 'echo fine'
     } > jobs.txt
-    submit --retries 2 -t 5
+    # Fixed slices (stripe): line K runs in task K-1, as checked below.
+    submit --retries 2 -t 5 --layout stripe
     wait_job_done "$jid" 120
     [ "$(cat count.1)" = 2 ]
     # Three tries of line 2, all in its own array task (task 1).
