@@ -18,6 +18,7 @@
 #include "manifest.h"
 #include "parse.h"
 #include "rundir.h"
+#include "text.h"
 
 static void
 attempt_free(struct dsq_attempt *a)
@@ -84,10 +85,71 @@ dsq_manifest_attempt(const struct dsq_manifest *m, unsigned n)
     return n >= 1 && n <= m->nattempts ? &m->attempts[n - 1] : NULL;
 }
 
+/* A string as JSON.  Paths and names need not be UTF-8, which JSON strings
+ * must be: one that is not is kept byte for byte as {"hex": "<its bytes>"}
+ * (dsq-records(5)).  NULL when out of memory. */
 static json_t *
 jstr(const char *s)
 {
-    return s ? json_string(s) : json_null();
+    static const char digits[] = "0123456789abcdef";
+    char *ok, *hex;
+    size_t n;
+    json_t *v;
+
+    if (!s)
+        return json_null();
+    n = strlen(s);
+    ok = dsq_utf8_repair(s, n);
+    if (ok && !strcmp(ok, s)) {
+        free(ok);
+        return json_string(s);
+    }
+    free(ok);
+    if (!(hex = malloc(2 * n + 1)))
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        hex[2 * i] = digits[(unsigned char)s[i] >> 4];
+        hex[2 * i + 1] = digits[(unsigned char)s[i] & 15];
+    }
+    hex[2 * n] = '\0';
+    v = json_pack("{s:s}", "hex", hex);
+    free(hex);
+    return v;
+}
+
+static int
+hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Owned copy of what jstr() wrote: a string, or {"hex": ...} back to its
+ * bytes.  NULL for anything else (or out of memory). */
+static char *
+str_of(json_t *v)
+{
+    const char *h;
+    size_t n;
+    char *s;
+
+    if (json_is_string(v))
+        return strdup(json_string_value(v));
+    if (!json_is_object(v) || !(h = json_string_value(json_object_get(v, "hex"))))
+        return NULL;
+    n = strlen(h);
+    if (n % 2 || !(s = malloc(n / 2 + 1)))
+        return NULL;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
+
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(s);
+            return NULL;
+        }
+        s[i] = (char)(hi << 4 | lo);
+    }
+    s[n / 2] = '\0';
+    return s;
 }
 
 static json_t *
@@ -96,7 +158,7 @@ strv_to_json(const struct dsq_strv *sv)
     json_t *a = json_array();
 
     for (size_t i = 0; a && i < sv->n; i++)
-        json_array_append_new(a, json_string(sv->v[i]));
+        json_array_append_new(a, jstr(sv->v[i]));
     return a;
 }
 
@@ -257,9 +319,7 @@ out:
 static char *
 get_str(json_t *o, const char *key)
 {
-    json_t *v = json_object_get(o, key);
-
-    return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+    return str_of(json_object_get(o, key));
 }
 
 static size_t
@@ -278,7 +338,11 @@ json_to_strv(json_t *a, struct dsq_strv *sv)
 
     json_array_foreach(a, i, v)
     {
-        if (json_is_string(v) && dsq_strv_push(sv, json_string_value(v)) < 0)
+        char *s = str_of(v);
+        int rc = s ? dsq_strv_push(sv, s) : 0;
+
+        free(s);
+        if (rc < 0)
             return -1;
     }
     return 0;

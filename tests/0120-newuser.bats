@@ -361,3 +361,28 @@ on_tty() {
         [ "$(jq -r '.states.not_run' <<<"$output")" = 2 ]
     fi
 }
+
+@test "a job file whose name is not UTF-8 plans, runs, reports and reruns; the manifest keeps the name's bytes" {
+    ff=$'\xff'
+    name="job${ff}.txt"
+    printf 'echo hi\nexit 3\n' > "$name"
+    run dsq --job-file "$name" --dry-run
+    [ "$status" -eq 1 ]
+    rd=$(only_run_dir)
+    [[ "$rd" == *"dsq-job${ff}-"* ]]
+    # JSON strings must be UTF-8: the name is kept as its bytes, in hex.
+    [ "$(jq -r .jobfile.hex "$rd/manifest.json")" = "$(printf '%s' "$PWD/$name" | od -An -tx1 | tr -d ' \n')" ]
+    run dsq report "$rd" --json --lines
+    [ "$status" -eq 0 ]
+    [ "$(jq -c '[.lines[].state]' <<<"$output")" = '["ok","failed"]' ]
+    run dsq report "$rd"
+    [[ "$output" == *"job file:    $PWD/$name"* ]]
+    run dsq autopsy "$rd" --dry-run
+    [ "$status" -eq 1 ]
+    [ "$(jq '.attempts | length' "$rd/manifest.json")" = 2 ]
+    [ "$(end_field 2 attempt "$rd" | paste -sd' ')" = '1 2' ]
+    # Planned for Slurm: the batch script is named from it, and quoted.
+    run dsq --job-file "$name"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"sbatch 'dsq-job${ff}-"* ]]
+}
