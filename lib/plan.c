@@ -341,12 +341,15 @@ dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts, struct dsq
                              "or D-H:M:S)",
                              v ? v : "");
 
-    /* Scale into the array task's request. */
+    /* Scale into the array task's request.  With --cpus-per-gpu the CPUs
+     * follow the GPUs, which are scaled below (and sbatch refuses it beside
+     * --cpus-per-task). */
+    dsq_sbopts_get(opts, "cpus-per-gpu", &found);
     if (W > 1 && r->cpus) {
         snprintf(buf, sizeof buf, "%u", r->cpus * W);
         if (set_opt(opts, "cpus-per-task", buf, err) < 0)
             return -1;
-    } else if (W > 1 && !r->cpus) {
+    } else if (W > 1 && !r->cpus && !found) {
         snprintf(buf, sizeof buf, "%u", W);
         if (set_opt(opts, "cpus-per-task", buf, err) < 0)
             return -1;
@@ -421,6 +424,27 @@ dsq_plan_resources(const struct dsq_plan *p, struct dsq_sbopts *opts, struct dsq
     return 0;
 }
 
+/* The GPUs per task of a request, read as dsq_plan_resources() reads a
+ * line's: --gpus-per-task, else --gpus, else --gres's gpu entry; 0: none. */
+static unsigned long
+task_gpus(const struct dsq_sbopts *opts)
+{
+    static const char *const keys[] = {"gpus-per-task", "gpus"};
+    const char *v;
+    unsigned long ul;
+    unsigned count;
+    int found;
+
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+        if ((v = dsq_sbopts_get(opts, keys[k], &found)) && typed_count(v, &ul) == 0)
+            return ul;
+    for (v = dsq_sbopts_get(opts, "gres", &found); v && *v;
+         v += strcspn(v, ",") + (v[strcspn(v, ",")] == ','))
+        if (gres_gpu(v, strcspn(v, ","), &count) >= 0)
+            return count;
+    return 0;
+}
+
 int
 dsq_plan_resources_undo(const struct dsq_resources *per_line, struct dsq_sbopts *opts,
                         struct dsq_error *err)
@@ -430,11 +454,14 @@ dsq_plan_resources_undo(const struct dsq_resources *per_line, struct dsq_sbopts 
     int found;
     unsigned long W = 1, cpus;
 
-    /* dsq_plan_resources() sets --cpus-per-task whenever W > 1, so the
-     * request itself says what W was (a dry run's pool width is not). */
+    /* dsq_plan_resources() sets --cpus-per-task whenever W > 1 (but with
+     * --cpus-per-gpu: then the GPUs say it), so the request itself says
+     * what W was (a dry run's pool width is not). */
     v = dsq_sbopts_get(opts, "cpus-per-task", &found);
     if (found && v && dsq_parse_ulong(v, 1, 100000000, &cpus) == 0)
         W = cpus / (per_line->cpus ? per_line->cpus : 1);
+    else if (!found && per_line->gpus)
+        W = task_gpus(opts) / per_line->gpus;
     if (W < 1)
         W = 1;
     if (found) {

@@ -220,6 +220,30 @@ main(void)
         dsq_sbopts_free(&o);
         dsq_plan_free(&p);
     }
+    /* --cpus-per-gpu: the CPUs follow the GPUs (sbatch refuses it beside
+     * --cpus-per-task), and undo reads W from the GPUs. */
+    for (int g = 0; g < 3; g++) {
+        static const char *const gkey[] = {"gpus-per-task", "gpus", "gres"};
+        static const char *const gval[] = {"1", "a100:1", "gpu:1"};
+        static const char *const gscaled[] = {"3", "a100:3", "gpu:3"};
+        struct dsq_plan_request r = {
+            .ncmds = 6, .parallel = 3, .max_array_tasks = 1000, .max_array_size = 1001};
+        dsq_plan_make(&r, &p, &err);
+        dsq_sbopts_add(&o, "cpus-per-gpu", "4");
+        dsq_sbopts_add(&o, gkey[g], gval[g]);
+        dsq_sbopts_add(&o, "mem", "1G");
+        ok(dsq_plan_resources(&p, &o, &res, &err) == 0 &&
+               !dsq_sbopts_get(&o, "cpus-per-task", &found) && !found,
+           "--cpus-per-gpu with --%s: no --cpus-per-task added", gkey[g]);
+        is_str(dsq_sbopts_get(&o, gkey[g], &found), gscaled[g], "--%s scaled by W", gkey[g]);
+        is_str(dsq_sbopts_get(&o, "mem", &found), "3072M", "--mem scaled by W");
+        ok(dsq_plan_resources_undo(&res, &o, &err) == 0, "undone");
+        is_str(dsq_sbopts_get(&o, gkey[g], &found), gval[g], "--%s per line again", gkey[g]);
+        is_str(dsq_sbopts_get(&o, "mem", &found), "1024M", "--mem per line again");
+        is_str(dsq_sbopts_get(&o, "cpus-per-gpu", &found), "4", "--cpus-per-gpu untouched");
+        dsq_sbopts_free(&o);
+        dsq_plan_free(&p);
+    }
     /* --parallel W asks for no slot a task cannot use: W never exceeds the
      * lines a task runs, and the default packing gives each stripe task at
      * least W lines (block: all but the last). */
