@@ -136,3 +136,16 @@ check_slots() {
         [ "$(field cpus "$l")" = "$node_cpus" ]
     done
 }
+
+@test "--cpus-per-gpu with --parallel 2: sbatch takes the request (CPUs follow the GPUs), each slot its own GPU and CPU" {
+    submit_lines 2 --parallel 2 --gpus-per-task 1 --cpus-per-gpu 1 --tasks 1
+    script=$(only_run_dir st)/$(jq -r .script "$(only_run_dir st)/manifest.json")
+    grep -qx '#SBATCH --gpus-per-task=2' "$script"
+    grep -qx '#SBATCH --cpus-per-gpu=1' "$script"
+    ! grep -q -- '--cpus-per-task' "$script"
+    check_slots 0 2 1
+    c0=$(field cpus "$(grep -h "^task=0 slot=0 " out.*)")
+    c1=$(field cpus "$(grep -h "^task=0 slot=1 " out.*)")
+    [ -n "$c0" ] && [ -n "$c1" ]
+    [ -z "$(comm -12 <(expand "$c0") <(expand "$c1"))" ]
+}
