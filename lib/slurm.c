@@ -763,6 +763,17 @@ ask(const struct question *qu, double timeout_s, char **answer, struct dsq_error
     return 0;
 }
 
+/* ask() about q->job_id, which must be a job id (its digits). */
+static int
+ask_job(const struct question *q, char **answer, struct dsq_error *err)
+{
+    const char *id = q->job_id;
+
+    if (!id || !*id || strspn(id, "0123456789") != strlen(id))
+        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id", id ? id : "");
+    return ask(q, ASK_TIMEOUT_S, answer, err);
+}
+
 int
 dsq_slurm_array_limits(size_t *max_array_size, size_t *max_tasks, struct dsq_error *err)
 {
@@ -797,10 +808,7 @@ dsq_slurm_job_tasks(const char *job_id, const char *cluster, struct dsq_slurm_ta
     *n = 0;
     if (source)
         *source = DSQ_QSRC_NONE;
-    if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
-                             job_id ? job_id : "");
-    if (ask(&q, ASK_TIMEOUT_S, &ans, err) < 0)
+    if (ask_job(&q, &ans, err) < 0)
         return -1;
     for (line = strtok_r(ans, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         unsigned long idx;
@@ -918,10 +926,7 @@ dsq_slurm_job_script(const char *job_id, char **path, struct dsq_error *err)
     char *ans = NULL, *nl;
 
     *path = NULL;
-    if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
-                             job_id ? job_id : "");
-    if (ask(&q, ASK_TIMEOUT_S, &ans, err) < 0)
+    if (ask_job(&q, &ans, err) < 0)
         return -1;
     if (!strncmp(ans, "command ", 8)) {
         if ((nl = strchr(ans, '\n')))
@@ -944,10 +949,7 @@ dsq_slurm_job_end_time(const char *job_id, double *end, double *start, struct ds
 
     *end = 0;
     *start = 0;
-    if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
-                             job_id ? job_id : "");
-    if (ask(&q, ASK_TIMEOUT_S, &ans, err) < 0)
+    if (ask_job(&q, &ans, err) < 0)
         return -1;
     if (sscanf(ans, "end_time %lld start_time %lld", &v, &w) == 2 && v > 0) {
         *end = (double)v;
@@ -967,10 +969,7 @@ dsq_slurm_cancel_pending(const char *job_id, const unsigned char *keep, size_t n
 
     *cancelled = NULL;
     *n = 0;
-    if (!job_id || !*job_id || strspn(job_id, "0123456789") != strlen(job_id))
-        return dsq_errprintf(err, DSQ_ERR_INPUT, "'%s' is not a Slurm job id",
-                             job_id ? job_id : "");
-    if (ask(&q, ASK_TIMEOUT_S, &ans, err) < 0)
+    if (ask_job(&q, &ans, err) < 0)
         return -1;
     for (line = strtok_r(ans, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         unsigned long idx;
