@@ -683,6 +683,8 @@ bar_title(struct page *pg, const struct bar *b)
     if (!b->h && li->slurm_state)
         pf(pg, " (Slurm: %s)", li->slurm_state);
     pf(pg, "\nattempt %u%s, ", att, b->h ? " (an earlier one)" : "");
+    if (!b->h && li->tries > 1)
+        pf(pg, "try %u (--retries), ", li->tries);
     escs(pg, b->host ? b->host : "unknown host");
     fmt_clock(b->s, 0, 0, t1, sizeof t1);
     fmt_clock(b->e, 0, 0, t2, sizeof t2);
@@ -726,6 +728,8 @@ tl_bars(struct page *pg, const struct timeline *tl)
                li->cause != DSQ_CAUSE_NONE ? " data-cause=\"" : "",
                li->cause != DSQ_CAUSE_NONE ? dsq_cause_name(li->cause) : "",
                li->cause != DSQ_CAUSE_NONE ? "\"" : "");
+        if (!b->h && li->tries > 1)
+            pf(pg, " data-tries=\"%u\"", li->tries);
         pf(pg, " x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\">", x,
            TL_AXIS + (double)b->row * TL_ROW + (TL_ROW - TL_BAR) / 2, w, TL_BAR);
         bar_title(pg, b);

@@ -235,3 +235,17 @@ EOF
     browser_load page.html page
     page_quiet page
 }
+
+@test "report --html of a run with --retries: a retried line's bar says its try" {
+    browser_require
+    # Line 1 fails on its first try and succeeds on its second.
+    printf '%s\n' 'n=$(cat c 2>/dev/null || echo 0); echo $((n + 1)) > c; [ "$n" -ge 1 ]' 'true' > r.txt
+    run dsq --job-file r.txt --dry-run --retries 2
+    [ "$status" -eq 0 ]
+    dsq report --html retried.html
+    browser_load retried.html retried
+    page_quiet retried
+    [ "$(dom_count retried 'data-line="1" data-attempt="1" data-tries="2"')" -eq 1 ]
+    [ "$(dom_count retried 'data-tries=')" -eq 1 ]
+    [ "$(dom_count retried 'attempt 1, try 2 (--retries), ')" -eq 1 ]
+}
