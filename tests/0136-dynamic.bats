@@ -235,3 +235,19 @@ once_each() {
     run dsq report "$rd" --check
     [ "$status" -eq 0 ]
 }
+
+@test "default with -t: each task runs the lines its time was asked for, though its time left is a little short of -t" {
+    # The time limit of a task is L x -t from its start: by the time the
+    # runner asks, a second or two of it is gone.  Lines the limit was
+    # asked for still run (as a fixed slice); none beyond them does.
+    for i in $(seq 1 6); do side_line true; done > jobs.txt
+    run timeout 120 dsq --job-file jobs.txt --status-dir runs --submit --wait -t 2
+    echo "$output" | tail -5
+    [ "$status" -eq 0 ]
+    rd=$(cd "$(only_run_dir runs)" && pwd)
+    once_each 6
+    # One line per task: no task had the time for a second one.
+    [ "$(recs "$rd" | jq -r 'select(.ev == "start") | .task' | sort | uniq -d)" = '' ]
+    run dsq report "$rd" --json
+    [ "$(jq .states.ok <<<"$output")" = 6 ]
+}
