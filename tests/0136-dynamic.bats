@@ -251,3 +251,18 @@ once_each() {
     run dsq report "$rd" --json
     [ "$(jq .states.ok <<<"$output")" = 6 ]
 }
+
+@test "a dynamic array cancelled before any task started: its unclaimed lines are not_run, cause cancelled" {
+    for i in $(seq 1 4); do side_line true; done > jobs.txt
+    run dsq --job-file jobs.txt --status-dir runs --submit --hold
+    [ "$status" -eq 0 ]
+    jid=${lines[0]}
+    rd=$(cd "$(only_run_dir runs)" && pwd)
+    run dsq report "$rd" --json --lines
+    [ "$(jq -c '[.lines[].state] | unique' <<<"$output")" = '["pending"]' ]
+    scancel "$jid"
+    wait_job_done "$jid" 60
+    run dsq report "$rd" --json --lines
+    [ "$(jq -c '[.lines[] | [.state, .cause]] | unique' <<<"$output")" = '[["not_run","cancelled"]]' ]
+    [ -z "$(ls side.* 2>/dev/null)" ]
+}
