@@ -418,10 +418,19 @@ dyn_init(const struct dsq_run_opts *o, const char *run_dir, const struct dsq_att
     d->line_time = a->per_line.time_s > 0 ? (double)a->per_line.time_s : 0;
     d->end_time = o->end_time;
     d->start_time = o->start_time;
-    if (d->line_time > 0 && !d->end_time && k >= 0 && o->own_job_id && o->own_job_id[0]) {
+    if (d->line_time > 0 && (!d->end_time || !d->start_time) && k >= 0 && o->own_job_id &&
+        o->own_job_id[0]) {
         struct dsq_error e = {0};
-        /* Unknown stays unknown: every line is then started. */
-        (void)dsq_slurm_job_end_time(o->own_job_id, &d->end_time, &d->start_time, &e);
+        double end = 0, start = 0;
+
+        /* What the environment lacks (a Slurm may set the end, not the
+         * start).  Unknown stays unknown: with no end every line is
+         * started; with no start only lines that fit. */
+        (void)dsq_slurm_job_end_time(o->own_job_id, &end, &start, &e);
+        if (!d->end_time)
+            d->end_time = end;
+        if (!d->start_time)
+            d->start_time = start;
     }
     if (d->line_time > 0 && k >= 0 && (size_t)k < a->plan.tasks) {
         size_t share = dsq_plan_task_size(&a->plan, (size_t)k);
