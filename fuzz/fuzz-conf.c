@@ -83,7 +83,8 @@ check_usable(const struct dsq_conf *c)
     /* Numbers within the ranges of lib/limit's table, which the command
      * line enforces too. */
     CHECK(c->max_array_tasks >= mat->min && c->max_array_tasks <= mat->max);
-    CHECK(c->layout == DSQ_LAYOUT_STRIPE || c->layout == DSQ_LAYOUT_BLOCK);
+    CHECK(c->layout == DSQ_LAYOUT_STRIPE || c->layout == DSQ_LAYOUT_BLOCK ||
+          c->layout == DSQ_LAYOUT_DYNAMIC);
     CHECK(c->signal_lead >= sl->min && c->signal_lead <= sl->max);
     CHECK(c->kill_grace >= (double)kg->min && c->kill_grace <= (double)kg->max);
     CHECK(c->sbatch_options.n == 0 || c->sbatch_options.v[c->sbatch_options.n] == NULL);
